@@ -1,0 +1,72 @@
+"""dealbot's configuration, read once from the environment and passed in from there."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "claude-sonnet-5-5"
+DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    anthropic_api_key: str | None = None
+    anthropic_base_url: str | None = None
+    dealbot_model: str = DEFAULT_MODEL
+    dealbot_timezone: str = "America/Los_Angeles"
+    dealbot_rate_limit: Annotated[int, Field(ge=0)] = 20
+    dealbot_rate_window_s: Annotated[int, Field(gt=0)] = 3600
+    dealbot_sandbox_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
+    dealbot_sandbox_memory_mb: Annotated[int, Field(ge=64, le=4096)] = 256
+    dealbot_workers: Annotated[int, Field(ge=1, le=256)] = 16
+    dealbot_model_timeout_s: Annotated[float, Field(gt=0)] = 60.0
+    dealbot_max_question_chars: Annotated[int, Field(ge=10)] = 2000
+
+    @field_validator("dealbot_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not a known time zone (e.g. America/New_York)") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres:")):
+            raise ValueError(f"{value!r} must start with sqlite:// or postgresql://")
+        return value
+
+    @property
+    def model(self) -> str:
+        return self.dealbot_model
+
+    @property
+    def timezone(self) -> str:
+        return self.dealbot_timezone
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; turn any problem into a one-line SettingsError naming the setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "setting"
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

@@ -1,0 +1,1 @@
+"""Runs untrusted, model-written Python in a restricted, isolated worker process."""

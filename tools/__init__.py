@@ -1,0 +1,1 @@
+"""The deals domain: models, queries and the tools a generated program may call."""
