@@ -1,0 +1,62 @@
+"""What one answered question looks like as plain data: the unit the history stores and Slack renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One program the model wrote and how running it went."""
+
+    code: str
+    ok: bool
+    error: str | None = None
+    error_kind: str | None = None
+    stdout: str = ""
+    duration_ms: float = 0.0
+    tool_calls: int = 0
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a question came from: the CLI, or a Slack team/channel/user/thread."""
+
+    source: str = "cli"  # "cli" | "slack" | "eval"
+    team_id: str | None = None
+    channel_id: str | None = None
+    user_id: str | None = None
+    thread_ts: str | None = None
+    message_ts: str | None = None
+    is_dm: bool = False
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One question, the programs tried, the answer and what it cost."""
+
+    run_id: str
+    question: str
+    status: str  # "pending" | "ok" | "failed"
+    created_at: datetime
+    origin: Origin = field(default_factory=Origin)
+    answer: str | None = None
+    code: str | None = None
+    attempts: tuple[Attempt, ...] = ()
+    error: str | None = None
+    model: str = ""
+    llm_calls: int = 0
+    tool_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    model_ms: float = 0.0
+    sandbox_ms: float = 0.0
+    duration_ms: float = 0.0
+    feedback: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
