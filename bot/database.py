@@ -10,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 
 import migrations
+import tools
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +59,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def is_migrated(engine: Engine) -> bool:
     return inspect(engine).has_table("alembic_version")
+
+
+def prepare(url: str, *, seed_if_empty: bool) -> Engine:
+    """An engine on a migrated database; the embedded default also gets demo data on first use."""
+    engine = make_engine(url)
+    upgrade(engine)
+    if seed_if_empty and not tools.has_deals(engine):
+        log.info("empty database: seeding demo data")
+        tools.seed_demo(engine)
+    return engine

@@ -1,4 +1,4 @@
-"""What one answered question looks like as plain data: the unit the history stores and Slack renders."""
+"""One answered question as plain data: what the history stores and Slack renders."""
 
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ class RunRecord:
     sandbox_ms: float = 0.0
     duration_ms: float = 0.0
     feedback: str | None = None
+    reply_ts: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.models import BotBase
 from tools.models import Base as DealsBase
 
-target_metadata = [DealsBase.metadata]
+target_metadata = [DealsBase.metadata, BotBase.metadata]

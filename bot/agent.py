@@ -1,0 +1,268 @@
+"""The run/repair loop: Claude writes one program, the sandbox runs it, the history keeps it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import anthropic
+from sqlalchemy import Engine
+
+import sandbox
+import tools
+from bot.claude import describe_failure
+from bot.history import History, Outcome
+from bot.prompt import (
+    conversation_messages,
+    run_tool_definition,
+    system_blocks,
+)
+from bot.runs import Attempt, Origin, RunRecord
+
+log = logging.getLogger(__name__)
+
+MAX_THREAD_TURNS = 6
+GAVE_UP = "I couldn't work that out this time — my program kept failing. Try rephrasing?"
+NO_ANSWER = "I ran a program but it gave no answer. Try rephrasing?"
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    model: str
+    timezone: str
+    sandbox_timeout_s: float = 5.0
+    sandbox_memory_mb: int = 256
+    max_repairs: int = 2
+    max_model_calls: int = 4
+    max_tokens: int = 4096
+    max_question_chars: int = 2000
+
+
+def question_problem(question: str, max_chars: int) -> str | None:
+    """Why a question cannot be sent to the model, in words for the asker; None when fine."""
+    if not question.strip():
+        return "Ask me about store deals, e.g. “Any deals on orange soda this weekend?”"
+    if len(question) > max_chars:
+        return (
+            f"That question is {len(question):,} characters long; please keep it under "
+            f"{max_chars:,} and ask about one thing at a time."
+        )
+    return None
+
+
+@dataclass
+class _Meter:
+    """Running totals of one question's model and sandbox use."""
+
+    started: float = field(default_factory=time.perf_counter)
+    llm_calls: int = 0
+    tool_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    model_ms: float = 0.0
+    sandbox_ms: float = 0.0
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def add_usage(self, usage: Any, elapsed_ms: float) -> None:
+        self.llm_calls += 1
+        self.model_ms += elapsed_ms
+        self.input_tokens += usage.input_tokens or 0
+        self.output_tokens += usage.output_tokens or 0
+        self.cache_read_tokens += getattr(usage, "cache_read_input_tokens", None) or 0
+        self.cache_write_tokens += getattr(usage, "cache_creation_input_tokens", None) or 0
+
+    def add_attempt(self, attempt: Attempt) -> None:
+        self.attempts.append(attempt)
+        self.tool_calls += attempt.tool_calls
+        self.sandbox_ms += attempt.duration_ms
+
+    def outcome(self, status: str, **fields: Any) -> Outcome:
+        return Outcome(
+            status=status,
+            attempts=tuple(self.attempts),
+            llm_calls=self.llm_calls,
+            tool_calls=self.tool_calls,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            cache_read_tokens=self.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens,
+            model_ms=round(self.model_ms, 2),
+            sandbox_ms=round(self.sandbox_ms, 2),
+            duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
+            **fields,
+        )
+
+
+class Agent:
+    """Answers one question: records it, asks Claude for a program, runs it, repairs, records."""
+
+    def __init__(
+        self,
+        *,
+        client: anthropic.Anthropic,
+        engine: Engine,
+        history: History,
+        config: AgentConfig,
+        run_program: Callable[..., Any] = sandbox.run,
+        build_tools: Callable[..., Mapping[str, Callable[..., Any]]] = tools.build_tools,
+    ) -> None:
+        self.client = client
+        self.engine = engine
+        self.history = history
+        self.config = config
+        self.run_program = run_program
+        self.build_tools = build_tools
+        self.system = system_blocks(tools.render_reference())
+        self.tool_definitions = [run_tool_definition()]
+
+    def ask(
+        self,
+        question: str,
+        *,
+        origin: Origin | None = None,
+        timezone: str | None = None,
+        event_key: str | None = None,
+    ) -> RunRecord:
+        """Record the question as a pending run, then answer it (see `complete`)."""
+        run = self.record(question, origin=origin or Origin(), event_key=event_key)
+        return self.complete(run, timezone=timezone)
+
+    def record(self, question: str, *, origin: Origin, event_key: str | None = None) -> RunRecord:
+        """Record a pending run before any work; raises history.DuplicateEvent on a redelivery."""
+        return self.history.start(
+            question, origin=origin, model=self.config.model, event_key=event_key
+        )
+
+    def complete(self, run: RunRecord, *, timezone: str | None = None) -> RunRecord:
+        """Answer a recorded run and store its outcome; never raises for model or program faults."""
+        meter = _Meter()
+        try:
+            outcome = self._solve(run, timezone or self.config.timezone, meter)
+        except Exception:
+            log.exception("run %s: unexpected failure", run.run_id)
+            outcome = meter.outcome("failed", error="Something went wrong on my side — sorry.")
+        log.info(
+            "run %s: %s in %.0f ms, %d model calls, %d tool calls",
+            run.run_id,
+            outcome.status,
+            outcome.duration_ms,
+            outcome.llm_calls,
+            outcome.tool_calls,
+        )
+        return self.history.finish(run.run_id, outcome)
+
+    def _solve(self, run: RunRecord, timezone: str, meter: _Meter) -> Outcome:
+        problem = question_problem(run.question, self.config.max_question_chars)
+        if problem:
+            return meter.outcome("failed", error=problem)
+        deal_tools = self.build_tools(self.engine, timezone=timezone)
+        earlier = self.history.thread(run.origin, before_run=run.run_id)[-MAX_THREAD_TURNS:]
+        messages = conversation_messages(
+            earlier, run.question, today=deal_tools["today"](), timezone=timezone
+        )
+        failures = 0
+        while meter.llm_calls < self.config.max_model_calls:
+            try:
+                response = self._call_model(messages, meter)
+            except anthropic.APIError as exc:
+                log.warning("run %s: model failed: %s", run.run_id, exc)
+                return meter.outcome("failed", error=describe_failure(exc))
+            programs = [b for b in response.content if b.type == "tool_use"]
+            if not programs:
+                return _text_outcome(response, meter)
+            code = str(programs[0].input.get("code", ""))
+            attempt, answer = self._run(code, deal_tools)
+            meter.add_attempt(attempt)
+            if attempt.ok and answer:
+                return meter.outcome("ok", answer=answer, code=code)
+            failures += 0 if attempt.ok else 1
+            if failures > self.config.max_repairs:
+                break
+            messages.append({"role": "assistant", "content": _as_params(response.content)})
+            messages.append({"role": "user", "content": _tool_results(programs, attempt)})
+        final = meter.attempts[-1].code if meter.attempts else None
+        return meter.outcome("failed", error=GAVE_UP, code=final)
+
+    def _call_model(self, messages: list[dict], meter: _Meter) -> Any:
+        started = time.perf_counter()
+        response = self.client.messages.create(
+            model=self.config.model,
+            max_tokens=self.config.max_tokens,
+            system=self.system,
+            tools=self.tool_definitions,
+            messages=messages,
+        )
+        meter.add_usage(response.usage, (time.perf_counter() - started) * 1000)
+        return response
+
+    def _run(
+        self, code: str, deal_tools: Mapping[str, Callable[..., Any]]
+    ) -> tuple[Attempt, str | None]:
+        """Run one program; the attempt as recorded, and what it passed to final_answer."""
+        result = self.run_program(
+            code,
+            deal_tools,
+            timeout_s=self.config.sandbox_timeout_s,
+            memory_mb=self.config.sandbox_memory_mb,
+        )
+        attempt = Attempt(
+            code=code,
+            ok=result.ok,
+            error=result.error,
+            error_kind=result.error_kind,
+            stdout=result.stdout or "",
+            duration_ms=result.duration_ms,
+            tool_calls=result.tool_calls,
+        )
+        return attempt, result.answer
+
+
+def _text_outcome(response: Any, meter: _Meter) -> Outcome:
+    text = "".join(b.text for b in response.content if b.type == "text").strip()
+    if not text:
+        return meter.outcome("failed", error=NO_ANSWER)
+    return meter.outcome("ok", answer=text)
+
+
+def _as_params(content: list[Any]) -> list[dict]:
+    return [block.model_dump(mode="json", exclude_none=True) for block in content]
+
+
+def _tool_results(programs: list[Any], attempt: Attempt) -> list[dict]:
+    first, *rest = programs
+    results = [
+        {
+            "type": "tool_result",
+            "tool_use_id": first.id,
+            "content": _feedback_for_model(attempt),
+            "is_error": not attempt.ok,
+        }
+    ]
+    results += [
+        {
+            "type": "tool_result",
+            "tool_use_id": extra.id,
+            "content": "Skipped: only one program runs per turn. Put everything in one program.",
+            "is_error": True,
+        }
+        for extra in rest
+    ]
+    return results
+
+
+def _feedback_for_model(attempt: Attempt) -> str:
+    if not attempt.ok:
+        return (
+            f"The program failed ({attempt.error_kind}): {attempt.error}\n"
+            "Fix the program and run it again."
+        )
+    printed = attempt.stdout.strip() or "(nothing)"
+    return (
+        f"The program ended without calling final_answer. It printed:\n{printed}\n"
+        "Now finish: run a program that calls final_answer(text) with the reply for the shopper."
+    )

@@ -1,0 +1,247 @@
+"""The code history: records each question as a pending run before work starts, then its outcome."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from bot.models import Attempt as AttemptRow
+from bot.models import Run
+from bot.runs import Attempt, Origin, RunRecord
+
+log = logging.getLogger(__name__)
+
+# Lower-case letters and digits without look-alikes (0/o, 1/l/i), so an id is easy to type.
+_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+_ID_LENGTH = 7
+
+
+class DuplicateEvent(Exception):
+    """This event was already recorded: another delivery or another process is answering it."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended, as the agent reports it."""
+
+    status: str
+    answer: str | None = None
+    code: str | None = None
+    error: str | None = None
+    attempts: tuple[Attempt, ...] = ()
+    llm_calls: int = 0
+    tool_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    model_ms: float = 0.0
+    sandbox_ms: float = 0.0
+    duration_ms: float = 0.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_run_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+
+
+class History:
+    """Reads and writes runs on the bot's database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def start(
+        self, question: str, *, origin: Origin, model: str, event_key: str | None = None
+    ) -> RunRecord:
+        """Record a pending run; raises DuplicateEvent when `event_key` was seen before."""
+        for _ in range(5):
+            run = Run(
+                run_id=new_run_id(),
+                event_key=event_key,
+                created_at=utcnow(),
+                status="pending",
+                question=question,
+                model=model,
+                **_origin_columns(origin),
+            )
+            try:
+                with Session(self.engine) as session, session.begin():
+                    session.add(run)
+                    session.flush()
+                    return _to_record(run, attempts=())
+            except IntegrityError as exc:
+                if event_key is not None and self._has_event(event_key):
+                    raise DuplicateEvent(event_key) from exc
+                log.info("run id collision, drawing another")
+        raise RuntimeError("could not allocate a run id")
+
+    def finish(self, run_id: str, outcome: Outcome) -> RunRecord:
+        with Session(self.engine) as session, session.begin():
+            run = session.scalars(select(Run).where(Run.run_id == run_id)).one()
+            for column in fields(Outcome):
+                if column.name != "attempts":
+                    setattr(run, column.name, getattr(outcome, column.name))
+            run.finished_at = utcnow()
+            run.attempts = [
+                AttemptRow(seq=i, **_attempt_columns(a)) for i, a in enumerate(outcome.attempts)
+            ]
+            session.flush()
+            return _to_record(run, attempts=outcome.attempts)
+
+    def get(self, run_id: str) -> RunRecord | None:
+        with Session(self.engine) as session:
+            run = session.scalars(
+                select(Run).options(selectinload(Run.attempts)).where(Run.run_id == run_id.lower())
+            ).one_or_none()
+            return _to_record(run) if run else None
+
+    def recent(self, *, user_id: str | None = None, limit: int = 10) -> list[RunRecord]:
+        query = select(Run).options(selectinload(Run.attempts))
+        if user_id is not None:
+            query = query.where(Run.user_id == user_id)
+        query = query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
+        with Session(self.engine) as session:
+            return [_to_record(run) for run in session.scalars(query)]
+
+    def thread(self, origin: Origin, *, before_run: str | None = None) -> list[RunRecord]:
+        """Earlier finished runs of the same Slack thread, oldest first."""
+        if origin.thread_ts is None:
+            return []
+        query = (
+            select(Run)
+            .options(selectinload(Run.attempts))
+            .where(
+                Run.team_id == origin.team_id,
+                Run.channel_id == origin.channel_id,
+                Run.thread_ts == origin.thread_ts,
+                Run.status != "pending",
+            )
+            .order_by(Run.created_at, Run.id)
+        )
+        if before_run is not None:
+            query = query.where(Run.run_id != before_run)
+        with Session(self.engine) as session:
+            return [_to_record(run) for run in session.scalars(query)]
+
+    def count_since(self, user_id: str, since: datetime) -> int:
+        query = select(func.count()).where(Run.user_id == user_id, Run.created_at >= since)
+        with Session(self.engine) as session:
+            return session.scalar(query) or 0
+
+    def stale_pending(self, older_than: timedelta) -> list[RunRecord]:
+        """Runs acked but never answered (the process died): the oldest first."""
+        cutoff = utcnow() - older_than
+        query = (
+            select(Run)
+            .options(selectinload(Run.attempts))
+            .where(Run.status == "pending", Run.created_at <= cutoff)
+            .order_by(Run.created_at)
+        )
+        with Session(self.engine) as session:
+            return [_to_record(run) for run in session.scalars(query)]
+
+    def claim_pending(self, run_id: str) -> bool:
+        """Mark a stale pending run as being recovered; only one process wins."""
+        statement = (
+            update(Run)
+            .where(Run.run_id == run_id, Run.status == "pending")
+            .values(status="recovering")
+        )
+        with Session(self.engine) as session, session.begin():
+            return session.execute(statement).rowcount == 1
+
+    def set_reply(self, run_id: str, reply_ts: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(Run).where(Run.run_id == run_id).values(reply_ts=reply_ts))
+
+    def set_feedback(self, run_id: str, feedback: str, user_id: str | None) -> bool:
+        statement = (
+            update(Run).where(Run.run_id == run_id).values(feedback=feedback, feedback_user=user_id)
+        )
+        with Session(self.engine) as session, session.begin():
+            return session.execute(statement).rowcount == 1
+
+    def _has_event(self, event_key: str) -> bool:
+        with Session(self.engine) as session:
+            return session.scalar(select(Run.id).where(Run.event_key == event_key)) is not None
+
+
+def _origin_columns(origin: Origin) -> dict:
+    return {
+        "source": origin.source,
+        "team_id": origin.team_id,
+        "channel_id": origin.channel_id,
+        "user_id": origin.user_id,
+        "thread_ts": origin.thread_ts,
+        "message_ts": origin.message_ts,
+        "is_dm": origin.is_dm,
+    }
+
+
+def _attempt_columns(attempt: Attempt) -> dict:
+    return {
+        "code": attempt.code,
+        "ok": attempt.ok,
+        "error": attempt.error,
+        "error_kind": attempt.error_kind,
+        "stdout": attempt.stdout,
+        "duration_ms": attempt.duration_ms,
+        "tool_calls": attempt.tool_calls,
+    }
+
+
+def _to_record(run: Run, attempts: tuple[Attempt, ...] | None = None) -> RunRecord:
+    if attempts is None:
+        attempts = tuple(
+            Attempt(
+                code=a.code,
+                ok=a.ok,
+                error=a.error,
+                error_kind=a.error_kind,
+                stdout=a.stdout,
+                duration_ms=a.duration_ms,
+                tool_calls=a.tool_calls,
+            )
+            for a in run.attempts
+        )
+    return RunRecord(
+        run_id=run.run_id,
+        question=run.question,
+        status=run.status,
+        created_at=run.created_at,
+        origin=Origin(
+            source=run.source,
+            team_id=run.team_id,
+            channel_id=run.channel_id,
+            user_id=run.user_id,
+            thread_ts=run.thread_ts,
+            message_ts=run.message_ts,
+            is_dm=run.is_dm,
+        ),
+        answer=run.answer,
+        code=run.code,
+        attempts=attempts,
+        error=run.error,
+        model=run.model,
+        llm_calls=run.llm_calls,
+        tool_calls=run.tool_calls,
+        input_tokens=run.input_tokens,
+        output_tokens=run.output_tokens,
+        cache_read_tokens=run.cache_read_tokens,
+        cache_write_tokens=run.cache_write_tokens,
+        model_ms=run.model_ms,
+        sandbox_ms=run.sandbox_ms,
+        duration_ms=run.duration_ms,
+        feedback=run.feedback,
+        reply_ts=run.reply_ts,
+    )

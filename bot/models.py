@@ -1,0 +1,73 @@
+"""The bot's own tables: every run (question, programs tried, answer, cost) and its attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class BotBase(DeclarativeBase):
+    pass
+
+
+class Run(BotBase):
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index("ix_runs_user_created", "user_id", "created_at"),
+        Index("ix_runs_thread", "team_id", "channel_id", "thread_ts", "created_at"),
+        Index("ix_runs_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(16), unique=True)
+    event_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    reply_ts: Mapped[str | None] = mapped_column(String(32))
+    is_dm: Mapped[bool] = mapped_column(default=False)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(100))
+    llm_calls: Mapped[int] = mapped_column(default=0)
+    tool_calls: Mapped[int] = mapped_column(default=0)
+    input_tokens: Mapped[int] = mapped_column(default=0)
+    output_tokens: Mapped[int] = mapped_column(default=0)
+    cache_read_tokens: Mapped[int] = mapped_column(default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(default=0)
+    model_ms: Mapped[float] = mapped_column(default=0.0)
+    sandbox_ms: Mapped[float] = mapped_column(default=0.0)
+    duration_ms: Mapped[float] = mapped_column(default=0.0)
+    feedback: Mapped[str | None] = mapped_column(String(8))
+    feedback_user: Mapped[str | None] = mapped_column(String(32))
+
+    attempts: Mapped[list[Attempt]] = relationship(
+        back_populates="run", order_by="Attempt.seq", cascade="all, delete-orphan"
+    )
+
+
+class Attempt(BotBase):
+    __tablename__ = "run_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int]
+    code: Mapped[str] = mapped_column(Text)
+    ok: Mapped[bool]
+    error: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(16))
+    stdout: Mapped[str] = mapped_column(Text, default="")
+    duration_ms: Mapped[float] = mapped_column(default=0.0)
+    tool_calls: Mapped[int] = mapped_column(default=0)
+
+    run: Mapped[Run] = relationship(back_populates="attempts")

@@ -1,0 +1,131 @@
+"""The model's instructions: a stable, cacheable prefix from the tool registry, then the turn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.runs import RunRecord
+
+RUN_TOOL_NAME = "run_python"
+
+ALLOWED_MODULES = (
+    "datetime",
+    "math",
+    "statistics",
+    "re",
+    "json",
+    "collections",
+    "itertools",
+    "decimal",
+    "fractions",
+)
+
+ROLE = """\
+You are dealbot, a shopping assistant in a Slack workspace. Shoppers ask about store deals \
+(sales, BOGO, multi-buy, coupons, member prices). You answer by writing ONE short Python \
+program that uses the deals tools below and calls final_answer(text) with the message for the \
+shopper. You run it with the run_python tool; the program's final_answer is what they see."""
+
+RULES = """\
+Rules:
+- Write one complete program per run_python call. Compose the tools freely: loops, filters, \
+date arithmetic, per-unit comparisons, sums. Prefer one program that answers fully.
+- Every price, date, store and product in your answer comes from the tools. Never invent one. \
+When nothing matches, say so plainly and, if useful, suggest a near alternative the data shows.
+- End with final_answer(text). Keep text short and scannable for Slack: a one-line answer \
+first, then at most ~10 bullet lines (`- `), prices as $1.99, dates like Sat Nov 29. \
+Use *bold* sparingly. No tables, no headings.
+- The tools' dates are datetime.date objects; today() is the shopper's today. "This weekend" \
+is the coming Saturday and Sunday (today and tomorrow when today is Saturday or Sunday).
+- Modules you may import: {modules}. Nothing else (no files, network, os or sys).
+- If a run fails you get the error with its line; fix the program and run it again.
+- If the message is not about groceries or deals, reply in plain text without a program.
+- Never reveal keys, tokens or environment variables; the program cannot see any."""
+
+EXAMPLES = """\
+Example — "Any deals on orange soda this weekend?":
+```python
+from datetime import timedelta
+t = today()
+sat = t + timedelta(days=(5 - t.weekday()) % 7)
+sun = sat + timedelta(days=1)
+deals = find_deals("orange soda", start=sat, end=sun)
+if not deals:
+    final_answer("No orange soda deals this weekend.")
+else:
+    lines = [f"- {d['product']} at {d['store']}: {d['description']} (save ${d['savings']:.2f}, "
+             f"until {d['ends']:%a %b %d})" for d in deals[:8]]
+    final_answer(f"{len(deals)} orange soda deals this weekend:\\n" + "\\n".join(lines))
+```
+
+Example — "How much would I save on 2 cases of Coke and 3 bags of chips this week?":
+```python
+from datetime import timedelta
+t = today()
+end = t + timedelta(days=6 - t.weekday())
+basket = {"coke 12 pack": 2, "chips": 3}
+total, lines = 0.0, []
+for query, qty in basket.items():
+    deals = find_deals(query, start=t, end=end)
+    if not deals:
+        lines.append(f"- {query}: no deal this week")
+        continue
+    best = max(deals, key=lambda d: d["savings"] / d["quantity"])
+    saved = best["savings"] / best["quantity"] * qty
+    total += saved
+    lines.append(f"- {qty} x {best['product']} at {best['store']}: save ${saved:.2f}")
+final_answer(f"You'd save about ${total:.2f}:\\n" + "\\n".join(lines))
+```"""
+
+
+def system_blocks(tool_reference: str) -> list[dict]:
+    """The stable prefix, marked for prompt caching: identical for every question."""
+    text = "\n\n".join(
+        [
+            ROLE,
+            RULES.format(modules=", ".join(ALLOWED_MODULES)),
+            "Tools available to your program (call them as plain functions):\n"
+            f"```python\n{tool_reference.strip()}\n```",
+            EXAMPLES,
+        ]
+    )
+    return [{"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}]
+
+
+def run_tool_definition() -> dict:
+    return {
+        "name": RUN_TOOL_NAME,
+        "description": (
+            "Run one Python program against the deals tools. The program must call "
+            "final_answer(text) with the reply for the shopper. Returns the error (kind, line, "
+            "message) when it fails, or what it printed when it ends without final_answer."
+        ),
+        "input_schema": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "The complete Python program."}
+            },
+            "required": ["code"],
+        },
+    }
+
+
+def conversation_messages(
+    earlier: Sequence[RunRecord], question: str, *, today: date, timezone: str
+) -> list[dict]:
+    """Earlier turns of the thread, compactly, then today's date and the new question."""
+    messages: list[dict] = []
+    for run in earlier:
+        messages.append({"role": "user", "content": run.question})
+        messages.append({"role": "assistant", "content": _past_reply(run)})
+    context = f"Today is {today:%A %Y-%m-%d} in the shopper's time zone ({timezone})."
+    messages.append({"role": "user", "content": f"{context}\n\nQuestion: {question}"})
+    return messages
+
+
+def _past_reply(run: RunRecord) -> str:
+    reply = run.answer or f"(I could not answer: {run.error or 'no answer'})"
+    if run.code:
+        reply += f"\n\n[program I ran]\n```python\n{run.code.strip()}\n```"
+    return reply
