@@ -161,8 +161,12 @@ class History:
             return session.execute(statement).rowcount == 1
 
     def set_reply(self, run_id: str, reply_ts: str) -> None:
+        """Remember the answer message; a top-level answer starts the thread for follow-ups."""
         with Session(self.engine) as session, session.begin():
-            session.execute(update(Run).where(Run.run_id == run_id).values(reply_ts=reply_ts))
+            run = session.scalars(select(Run).where(Run.run_id == run_id)).one()
+            run.reply_ts = reply_ts
+            if run.thread_ts is None and run.source == "slack":
+                run.thread_ts = reply_ts
 
     def set_feedback(self, run_id: str, feedback: str, user_id: str | None) -> bool:
         statement = (

@@ -1,0 +1,1 @@
+"""The Slack app: listeners grouped by surface, rendering apart from them."""

@@ -1,0 +1,53 @@
+"""Builds the Bolt app from settings and the shared service; no Slack traffic at import time."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.settings import Settings
+from bot.slack import actions, commands, events
+from bot.slack.service import SlackService
+
+log = logging.getLogger(__name__)
+
+LISTENER_THREADS = 16
+
+
+def make_web_client(settings: Settings) -> WebClient:
+    """The Web API client: SLACK_API_URL when set (GovSlack, tests); 429s retried by the SDK."""
+    kwargs = {}
+    if settings.slack_api_url:
+        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    client = WebClient(token=settings.slack_bot_token, **kwargs)
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+    ]
+    return client
+
+
+def make_app(settings: Settings, service: SlackService, client: WebClient | None = None) -> App:
+    app = App(
+        client=client or make_web_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+        ),
+    )
+    events.register(app, service)
+    commands.register(app, service)
+    actions.register(app, service)
+
+    @app.error
+    def on_error(error: Exception, body: dict) -> None:
+        log.error("listener failed on %s: %r", body.get("type"), error, exc_info=error)
+
+    return app

@@ -1,0 +1,102 @@
+"""The /dealbot slash command: ask, history, code, help."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App
+
+from bot.runs import Origin
+from bot.slack.answering import Question
+from bot.slack.render import Message, render_code, render_help, render_history, render_notice
+from bot.slack.service import SlackService
+from bot.slack.text import escape, shorten
+
+log = logging.getLogger(__name__)
+
+HISTORY_DEFAULT = 10
+HISTORY_MAX = 25
+
+
+def register(app: App, service: SlackService) -> None:
+    @app.command("/dealbot")
+    def on_dealbot(ack: Callable, command: dict, client, respond: Callable) -> None:
+        subcommand, _, rest = (command.get("text") or "").strip().partition(" ")
+        subcommand, rest = subcommand.lower(), rest.strip()
+        if subcommand in ("", "help"):
+            _ack_with(ack, render_help())
+        elif subcommand == "ask":
+            _ask(ack, command, client, respond, service, rest)
+        elif subcommand == "history":
+            _ack_with(ack, _history(service, command["user_id"], rest))
+        elif subcommand == "code":
+            ack()
+            respond(**_private(_code(service, client, command["user_id"], rest)))
+        else:
+            _ack_with(
+                ack,
+                render_notice(
+                    f"I don't know `{shorten(subcommand, 40)}`. "
+                    "Try `/dealbot ask …`, `/dealbot history`, `/dealbot code RUN_ID` "
+                    "or `/dealbot help`."
+                ),
+            )
+
+
+def _private(message: Message) -> dict:
+    return {"response_type": "ephemeral", "text": message.text, "blocks": message.blocks}
+
+
+def _ack_with(ack: Callable, message: Message) -> None:
+    ack(**_private(message))
+
+
+def _ask(ack, command: dict, client, respond, service: SlackService, question_text: str) -> None:
+    if not question_text:
+        _ack_with(
+            ack, render_notice("Usage: `/dealbot ask Any deals on orange soda this weekend?`")
+        )
+        return
+    ack()
+    user = command["user_id"]
+    origin = Origin(
+        source="slack",
+        team_id=command.get("team_id"),
+        channel_id=command["channel_id"],
+        user_id=user,
+        is_dm=command.get("channel_name") == "directmessage",
+    )
+    asked = f"<@{user}> asked: {escape(shorten(' '.join(question_text.split()), 300))}"
+    question = Question(
+        text=question_text,
+        origin=origin,
+        channel=command["channel_id"],
+        thread_ts=None,
+        event_key=f"cmd:{command.get('trigger_id')}" if command.get("trigger_id") else None,
+        asked_line=asked,
+        private_reply=lambda message: respond(**_private(message)),
+    )
+    service.ask(client, question)
+
+
+def _history(service: SlackService, user_id: str, argument: str) -> Message:
+    limit = HISTORY_DEFAULT
+    if argument:
+        if not argument.isdigit() or not 1 <= int(argument) <= HISTORY_MAX:
+            return render_notice(f"Usage: `/dealbot history [N]` with N from 1 to {HISTORY_MAX}.")
+        limit = int(argument)
+    return render_history(service.history.recent(user_id=user_id, limit=limit))
+
+
+def _code(service: SlackService, client, user_id: str, run_id: str) -> Message:
+    if not run_id:
+        return render_notice("Usage: `/dealbot code RUN_ID` — the id is in each answer's footer.")
+    run = service.history.get(run_id)
+    if run is None or not service.can_see(client, run, user_id):
+        # The same words either way, so ids of runs one cannot see are not confirmed.
+        return render_notice(
+            f"I can't find a run `{shorten(run_id, 20)}` that you can see. "
+            "`/dealbot history` lists yours."
+        )
+    return render_code(run)

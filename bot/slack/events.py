@@ -1,0 +1,72 @@
+"""Event listeners: a mention in a channel is answered in its thread, a DM in the DM."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt import App
+
+from bot.runs import Origin
+from bot.slack.answering import Question
+from bot.slack.render import render_help
+from bot.slack.service import SlackService
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def register(app: App, service: SlackService) -> None:
+    @app.event("app_mention")
+    def on_mention(event: dict, body: dict, client, context) -> None:
+        if _from_a_bot(event, context.bot_user_id):
+            return
+        thread_ts = event.get("thread_ts") or event["ts"]
+        question = _question(event, body, thread_ts=thread_ts, is_dm=False)
+        if not question.text:
+            help_message = render_help()
+            client.chat_postMessage(
+                channel=event["channel"],
+                thread_ts=thread_ts,
+                text=help_message.text,
+                blocks=help_message.blocks,
+            )
+            return
+        service.ask(client, question)
+
+    @app.event("message")
+    def on_message(event: dict, body: dict, client, context) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype"):
+            return  # edits, deletions, joins and the like are not questions
+        if _from_a_bot(event, context.bot_user_id):
+            return
+        question = _question(event, body, thread_ts=event.get("thread_ts"), is_dm=True)
+        if not question.text:
+            return
+        service.ask(client, question)
+
+
+def _from_a_bot(event: dict, bot_user_id: str | None) -> bool:
+    return bool(event.get("bot_id") or event.get("bot_profile")) or (
+        bot_user_id is not None and event.get("user") == bot_user_id
+    )
+
+
+def _question(event: dict, body: dict, *, thread_ts: str | None, is_dm: bool) -> Question:
+    text = _MENTION.sub("", event.get("text") or "").strip()
+    team = body.get("team_id") or event.get("team")
+    origin = Origin(
+        source="slack",
+        team_id=team,
+        channel_id=event["channel"],
+        user_id=event.get("user"),
+        thread_ts=thread_ts,
+        message_ts=event["ts"],
+        is_dm=is_dm,
+    )
+    # One key per message: a retried delivery and an app_mention/message pair share it.
+    key = f"msg:{team}:{event['channel']}:{event['ts']}"
+    return Question(
+        text=text, origin=origin, channel=event["channel"], thread_ts=thread_ts, event_key=key
+    )

@@ -1,0 +1,64 @@
+"""A bounded pool for answers, apart from Bolt's listener threads so acks never wait on it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+
+
+class ShuttingDown(Exception):
+    """The bot is stopping and takes no new work."""
+
+
+class WorkPool:
+    """Runs answers on a fixed number of threads; drains work in flight on shutdown."""
+
+    def __init__(self, workers: int) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="answer")
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        with self._lock:
+            return self._closed
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    def submit(self, job: Callable[[], None]) -> Future:
+        with self._lock:
+            if self._closed:
+                raise ShuttingDown
+            self._in_flight += 1
+        return self._executor.submit(self._run, job)
+
+    def _run(self, job: Callable[[], None]) -> None:
+        try:
+            job()
+        except Exception:
+            log.exception("answer job failed")
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def close(self, timeout_s: float) -> bool:
+        """Stop taking work and wait up to `timeout_s` for work in flight; True if all finished."""
+        with self._lock:
+            self._closed = True
+            finished = self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout_s)
+        self._executor.shutdown(wait=False, cancel_futures=False)
+        if not finished:
+            log.warning(
+                "shutdown: %d answers still in flight after %.0fs", self.in_flight, timeout_s
+            )
+        return finished
