@@ -1,0 +1,103 @@
+"""The deals domain's tables: stores, products and the deals they run on products.
+
+Money is stored as whole cents (exact, portable, fast to compare); the tools turn it into
+dollars. The full-text index over products lives beside these tables and is created by the
+migration only (an FTS5 table on SQLite, a tsvector table on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+DEAL_KINDS = ("sale", "bogo", "multi_buy", "coupon", "member_price")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Store(Base):
+    __tablename__ = "stores"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    city: Mapped[str] = mapped_column(String(100))
+
+
+class Product(Base):
+    """One item on the shelf; `size` in `unit`s (12 can, 18 oz, 1 lb), price in cents."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        UniqueConstraint("name", "brand"),
+        CheckConstraint("regular_price_cents > 0", name="regular_price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    brand: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(50), index=True)
+    size: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(20))
+    regular_price_cents: Mapped[int] = mapped_column(Integer)
+    tags: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Deal(Base):
+    """A price on a product at a store from `starts` to `ends` (both days included).
+
+    `price_cents` buys `quantity` items: "2 for $5" is 500 for 2, "buy one get one free"
+    on a $4.99 item is 499 for 2. `regular_price_cents` is the price of one item without
+    the deal. `feed_id` is the id the deal has in the feed it came from, so that importing
+    the same feed again updates the deal instead of adding a second one.
+    """
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {DEAL_KINDS!r}", name="kind_known"),
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint("ends >= starts", name="ends_after_starts"),
+        Index(None, "product_id", "ends"),
+        Index(None, "store_id", "ends"),
+        Index(None, "ends", "starts"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[str] = mapped_column(String(100), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(200))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    regular_price_cents: Mapped[int] = mapped_column(Integer)
+    starts: Mapped[date] = mapped_column(Date)
+    ends: Mapped[date] = mapped_column(Date)
+    requires_card: Mapped[bool] = mapped_column(Boolean, default=False)
+    limit_per_customer: Mapped[int | None] = mapped_column(Integer)
+
+    product: Mapped[Product] = relationship()
+    store: Mapped[Store] = relationship()
