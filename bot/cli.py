@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(handler=cmd_ask)
 
+    serve = commands.add_parser("serve", help="run the Slack app")
+    serve.add_argument("--port", type=_positive_int, default=3000)
+    serve.set_defaults(handler=cmd_serve)
+
     history = commands.add_parser("history", help="recent runs from the code history")
     history.add_argument("--limit", type=_positive_int, default=20)
     history.set_defaults(handler=cmd_history)
@@ -119,6 +123,17 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _print_run(Console(), run, show_code=args.show_code)
     return 0 if run.ok else 1
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.serve import check_slack_settings, serve
+
+    check_slack_settings(settings)
+    if not settings.anthropic_api_key:
+        raise UsageError(NO_KEY)
+    engine = _engine(settings)
+    serve(settings, make_agent(settings, engine), port=args.port)
+    return 0
 
 
 def run_as_json(run: RunRecord) -> dict:

@@ -1,0 +1,50 @@
+"""Questions acked but never answered (a crashed process) are answered, or apologised for."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from slack_sdk import WebClient
+
+from bot.history import utcnow
+from bot.runs import RunRecord
+from bot.slack.answering import Question
+from bot.slack.service import SlackService
+from bot.slack.work import ShuttingDown
+
+log = logging.getLogger(__name__)
+
+# A pending run older than this has no live process answering it (answers take well under it).
+STALE_AFTER = timedelta(minutes=10)
+# Older than this, an answer would surprise more than help: apologise instead.
+ANSWER_WITHIN = timedelta(hours=2)
+
+
+def recover(service: SlackService, client: WebClient, stale_after: timedelta = STALE_AFTER) -> int:
+    """Claim stale pending Slack runs and answer or apologise; returns how many were handled."""
+    handled = 0
+    for run in service.history.stale_pending(stale_after):
+        if run.origin.source != "slack" or not service.history.claim_pending(run.run_id):
+            continue
+        handled += 1
+        if utcnow() - run.created_at > ANSWER_WITHIN:
+            service.responder.apologise(client, run)
+            continue
+        log.info("run %s: answering a question left unanswered", run.run_id)
+        try:
+            service.pool.submit(lambda run=run: _answer(service, client, run))
+        except ShuttingDown:
+            return handled
+    return handled
+
+
+def _answer(service: SlackService, client: WebClient, run: RunRecord) -> None:
+    origin = run.origin
+    question = Question(
+        text=run.question,
+        origin=origin,
+        channel=origin.channel_id or "",
+        thread_ts=origin.thread_ts,
+    )
+    service.responder.answer(client, question, run)
