@@ -1,0 +1,65 @@
+"""Fixtures for the bot: a demo-seeded database, the fake Messages API, and an agent on both."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+import tools
+from bot.agent import Agent, AgentConfig
+from bot.database import make_engine, upgrade
+from bot.history import History
+from tests.fakes.anthropic_api import FakeAnthropic
+
+TEST_MODEL = "claude-sonnet-5-5"
+DEMO_PRODUCTS = 400
+DEMO_DEALS = 3000
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> str:
+    """One migrated, demo-seeded SQLite file per test session; tests get copies of it."""
+    path = tmp_path_factory.mktemp("demo") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    tools.seed_demo(engine, products=DEMO_PRODUCTS, deals=DEMO_DEALS)
+    engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def demo_url(demo_template, tmp_path) -> str:
+    path = tmp_path / "dealbot.db"
+    shutil.copy(demo_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def demo_engine(demo_url) -> Iterator[Engine]:
+    engine = make_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fake_anthropic() -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as fake:
+        yield fake
+
+
+def make_test_agent(engine: Engine, fake: FakeAnthropic, **config) -> Agent:
+    config = {"model": TEST_MODEL, "timezone": "America/Los_Angeles", **config}
+    return Agent(
+        client=fake.client(max_retries=1),
+        engine=engine,
+        history=History(engine),
+        config=AgentConfig(**config),
+    )
+
+
+@pytest.fixture
+def agent(demo_engine, fake_anthropic) -> Agent:
+    return make_test_agent(demo_engine, fake_anthropic)
