@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     dealbot_rate_window_s: Annotated[int, Field(gt=0)] = 3600
     dealbot_sandbox_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
     dealbot_sandbox_memory_mb: Annotated[int, Field(ge=64, le=4096)] = 256
-    dealbot_workers: Annotated[int, Field(ge=1, le=256)] = 16
+    dealbot_workers: Annotated[int, Field(ge=1, le=256)] = 64
     dealbot_model_timeout_s: Annotated[float, Field(gt=0)] = 60.0
     dealbot_max_question_chars: Annotated[int, Field(ge=10)] = 2000
 
