@@ -1,0 +1,99 @@
+"""The `dealbot` command line, end to end: real settings, database, client and sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.fixture
+def cli_env(monkeypatch, fake_anthropic, demo_url):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    return fake_anthropic
+
+
+def test_ask_json_prints_the_contract_fields(cli_env, capsys):
+    cli_env.reply_code("final_answer('Fanta Orange 2L is $1.99 at Mission.')")
+
+    status = main(["ask", "Any deals on orange soda this weekend?", "--json"])
+
+    out = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert out["ok"] is True
+    assert out["answer"] == "Fanta Orange 2L is $1.99 at Mission."
+    assert out["code"] == "final_answer('Fanta Orange 2L is $1.99 at Mission.')"
+    assert out["llm_calls"] == 1 and out["tool_calls"] == 0
+    assert out["input_tokens"] == 100 and out["output_tokens"] == 20
+    assert len(out["run_id"]) == 7 and out["duration_ms"] > 0
+
+
+def test_ask_shows_the_code_when_asked(cli_env, capsys):
+    cli_env.reply_code("final_answer('yes')  # a marker comment")
+
+    assert main(["ask", "anything?", "--show-code"]) == 0
+
+    out = capsys.readouterr().out
+    assert "yes" in out and "a marker comment" in out
+
+
+def test_ask_without_a_key_says_what_to_set(monkeypatch, capsys, demo_url):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+
+    assert main(["ask", "Any deals?"]) == 2
+
+    err = capsys.readouterr().err.strip()
+    assert "ANTHROPIC_API_KEY" in err and len(err.splitlines()) == 1
+
+
+def test_malformed_setting_is_one_line_naming_it(monkeypatch, capsys, demo_url):
+    monkeypatch.setenv("DEALBOT_TIMEZONE", "Mars/Olympus")
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+
+    assert main(["history"]) == 2
+
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("dealbot: DEALBOT_TIMEZONE:") and len(err.splitlines()) == 1
+
+
+def test_failed_answer_exits_nonzero_with_the_message(cli_env, capsys):
+    assert main(["ask", "   "]) == 1
+    assert "Ask me about store deals" in capsys.readouterr().out
+
+
+def test_history_and_show_read_back_a_run(cli_env, capsys):
+    cli_env.reply_code("final_answer('cheapest is Oat Rings')\n# marker-xyz")
+    main(["ask", "cheapest cereal?", "--json"])
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+
+    assert main(["history", "--limit", "5"]) == 0
+    assert run_id in capsys.readouterr().out
+
+    assert main(["show", run_id.upper()]) == 0
+    out = capsys.readouterr().out
+    assert "cheapest cereal?" in out and "marker-xyz" in out
+
+
+def test_show_unknown_run_is_a_clear_error(cli_env, capsys):
+    assert main(["show", "zzzzzzz"]) == 2
+    assert "no run 'zzzzzzz'" in capsys.readouterr().err
+
+
+def test_fresh_checkout_creates_migrates_and_seeds_the_default_database(
+    monkeypatch, tmp_path, fake_anthropic, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    fake_anthropic.reply_code("final_answer(str(len(find_deals('orange soda'))))")
+
+    assert main(["ask", "how many orange soda deals today?", "--json"]) == 0
+
+    assert (tmp_path / "dealbot.db").exists()
+    assert int(json.loads(capsys.readouterr().out)["answer"]) > 0
