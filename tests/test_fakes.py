@@ -9,6 +9,8 @@ import json
 import random
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -198,6 +200,19 @@ def test_a_responder_answers_concurrent_requests_after_its_delay():
         assert len(fake.requests) == 20
 
 
+def test_an_instant_reply_adds_no_latency_for_benchmarks(fake_model):
+    fake_model.responder = lambda request: text_reply("hi")
+    client = fake_model.client(max_retries=0)
+    ask(client)
+    timings = []
+    for _ in range(10):
+        started = time.perf_counter()
+        ask(client)
+        timings.append(time.perf_counter() - started)
+
+    assert sorted(timings)[5] < 0.02, "a keep-alive round trip stays far below 40 ms (Nagle)"
+
+
 def test_a_reply_slower_than_the_client_timeout_times_out(fake_model):
     fake_model.reply_text("late", delay=2)
 
@@ -245,6 +260,25 @@ def test_requests_the_real_api_would_reject_get_a_400(fake_model, request_fields
         ask(fake_model.client(max_retries=0), **request_fields)
 
     assert fake_model.pending == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/v1/messages", {"anthropic-version": "2023-06-01"}, 401),
+        ("/v1/messages", {"x-api-key": "k"}, 400),
+        ("/v1/complete", {"x-api-key": "k", "anthropic-version": "2023-06-01"}, 404),
+    ],
+)
+def test_requests_lacking_key_version_or_route_are_refused(fake_model, path, headers, status):
+    request = urllib.request.Request(fake_model.url + path, data=b"{}", headers=headers)
+
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=5)
+
+    assert raised.value.code == status
+    assert json.loads(raised.value.read())["type"] == "error"
+    assert fake_model.requests == []
 
 
 def test_replies_can_be_built_ahead_and_pushed(fake_model):

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import anthropic
+
 from tests.fakes.http_server import LocalHTTPServer, Request, Response, bearer_token
 
 DEFAULT_USAGE: dict[str, int] = {
@@ -196,10 +198,8 @@ class FakeAnthropic(LocalHTTPServer):
     ) -> None:
         self.push(error_reply(status, type, **options))
 
-    def client(self, **options: Any) -> Any:
+    def client(self, **options: Any) -> anthropic.Anthropic:
         """A real `anthropic.Anthropic` pointed here (`max_retries` etc. pass through)."""
-        import anthropic
-
         defaults = {"base_url": self.url, "api_key": self.api_key or "test"}
         return anthropic.Anthropic(**defaults | options)
 

@@ -43,6 +43,8 @@ class Response:
 class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 keeps connections alive like the real services; every response has a length.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the client's delayed ACK adds 40 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:
@@ -107,6 +109,10 @@ class _Server(ThreadingHTTPServer):
     def untrack(self, connection: socket.socket) -> None:
         with self._lock:
             self._connections.discard(connection)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout test) or a stop mid-reply leaves a broken socket.
+        logger.debug("%s: connection from %s failed", type(self.fake).__name__, client_address)
 
     def close_connections(self) -> None:
         with self._lock:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
@@ -97,8 +98,10 @@ class SlackCall:
         return self.status == 200 and bool(self.response.get("ok"))
 
 
-@dataclass
-class _Failure:
+@dataclass(frozen=True)
+class _Answer:
+    """An HTTP answer to one call: an injected failure or the method's own result."""
+
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
@@ -122,16 +125,14 @@ class FakeSlack(LocalHTTPServer):
         self.token = token
         self.scopes = None if scopes is None else frozenset(scopes)
         self.validate_blocks = validate_blocks
-        self.team_id, self.bot_user_id, self.bot_id, self.app_id = (
-            team_id,
-            bot_user_id,
-            bot_id,
-            app_id,
-        )
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
         self.members_page_size = 100
         self._changed = threading.Condition()
         self._calls: list[SlackCall] = []
-        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._failures: dict[str, deque[_Answer]] = defaultdict(deque)
         self._members: dict[str, list[str]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -144,10 +145,8 @@ class FakeSlack(LocalHTTPServer):
         """The Web API base URL, ending in a slash as `WebClient(base_url=...)` wants."""
         return f"{self.url}/api/"
 
-    def client(self, **options: Any) -> Any:
+    def client(self, **options: Any) -> WebClient:
         """A real `slack_sdk.WebClient` pointed here with the bot token."""
-        from slack_sdk import WebClient
-
         return WebClient(**{"token": self.token, "base_url": self.api_url} | options)
 
     def response_url(self, kind: str = "commands") -> str:
@@ -191,17 +190,17 @@ class FakeSlack(LocalHTTPServer):
         **fields: Any,
     ) -> None:
         """The next `times` calls to `method` answer ``{"ok": false, "error": error}``."""
-        failure = _Failure(status, {"ok": False, "error": error, **fields}, {})
+        failure = _Answer(status, {"ok": False, "error": error, **fields}, {})
         self._queue_failure(method, failure, times)
 
     def rate_limit_next(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         """The next `times` calls to `method` get HTTP 429 with ``Retry-After``."""
-        failure = _Failure(
+        failure = _Answer(
             429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         )
         self._queue_failure(method, failure, times)
 
-    def _queue_failure(self, method: str, failure: _Failure, times: int) -> None:
+    def _queue_failure(self, method: str, failure: _Answer, times: int) -> None:
         with self._changed:
             self._failures[method].extend([failure] * times)
 
@@ -258,13 +257,12 @@ class FakeSlack(LocalHTTPServer):
         method = request.path.removeprefix("/api/")
         token = args.pop("token", None) or bearer_token(request.headers.get("authorization"))
         with self._changed:
-            failure = self._failures[method].popleft() if self._failures[method] else None
-        if failure is None:
-            failure = self._answer(method, args, token)
-        self._record(SlackCall(method, args, request.headers, failure.status, failure.body))
-        return Response.json(failure.body, status=failure.status, headers=failure.headers)
+            injected = self._failures[method].popleft() if self._failures[method] else None
+        answer = injected or self._answer(method, args, token)
+        self._record(SlackCall(method, args, request.headers, answer.status, answer.body))
+        return Response.json(answer.body, status=answer.status, headers=answer.headers)
 
-    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> _Failure:
+    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> _Answer:
         try:
             self._authorize(method, args, token)
             handler = _HANDLERS.get(method)
@@ -277,7 +275,7 @@ class FakeSlack(LocalHTTPServer):
         headers = (
             {"x-oauth-scopes": ",".join(sorted(self.scopes or ()))} if method == "auth.test" else {}
         )
-        return _Failure(200, body, headers)
+        return _Answer(200, body, headers)
 
     def _authorize(self, method: str, args: dict[str, Any], token: str | None) -> None:
         if not token:
