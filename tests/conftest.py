@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from bot.database import make_engine, normalize_url, upgrade
+from tests.fakes.fixtures import *  # noqa: F403 - the fakes' fixtures, for every test
 
 
 def _postgres_server_url() -> str | None:

@@ -59,13 +59,6 @@ def ask(client: anthropic.Anthropic, **request: Any) -> anthropic.types.Message:
     return client.messages.create(**request)
 
 
-# Local stand-ins for the fixtures of tests/fakes/fixtures.py, which conftest does not load yet.
-@pytest.fixture
-def fake_model() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
     """A fake Web API granting every scope (the `fake_slack` fixture grants the manifest's)."""
@@ -76,10 +69,10 @@ def slack() -> Iterator[FakeSlack]:
 # --- Anthropic Messages API ------------------------------------------------------------------
 
 
-def test_scripted_tool_use_parses_into_a_tool_use_block(fake_model):
-    fake_model.reply_tool_use(input={"code": "final_answer('none')"}, text="Let me look.")
+def test_scripted_tool_use_parses_into_a_tool_use_block(fake_anthropic):
+    fake_anthropic.reply_tool_use(input={"code": "final_answer('none')"}, text="Let me look.")
 
-    message = ask(fake_model.client(max_retries=0))
+    message = ask(fake_anthropic.client(max_retries=0))
 
     text, tool_use = message.content
     assert isinstance(text, TextBlock) and text.text == "Let me look."
@@ -89,11 +82,11 @@ def test_scripted_tool_use_parses_into_a_tool_use_block(fake_model):
     assert (message.stop_reason, message.model, message.role) == ("tool_use", MODEL, "assistant")
 
 
-def test_scripted_text_carries_its_usage_numbers(fake_model):
+def test_scripted_text_carries_its_usage_numbers(fake_anthropic):
     usage = {"input_tokens": 1500, "output_tokens": 42, "cache_read_input_tokens": 1200}
-    fake_model.reply_text("Sunkist is $4.99 at FreshMart.", usage=usage)
+    fake_anthropic.reply_text("Sunkist is $4.99 at FreshMart.", usage=usage)
 
-    message = ask(fake_model.client(max_retries=0))
+    message = ask(fake_anthropic.client(max_retries=0))
 
     assert message.content[0].text == "Sunkist is $4.99 at FreshMart."
     assert message.stop_reason == "end_turn"
@@ -102,10 +95,10 @@ def test_scripted_text_carries_its_usage_numbers(fake_model):
     assert message.usage.cache_creation_input_tokens == 0
 
 
-def test_requests_are_recorded_as_the_model_received_them(fake_model):
-    fake_model.reply_tool_use(input={"code": "print(1)"}, id="toolu_1")
-    fake_model.reply_text("done")
-    client = fake_model.client(max_retries=0)
+def test_requests_are_recorded_as_the_model_received_them(fake_anthropic):
+    fake_anthropic.reply_tool_use(input={"code": "print(1)"}, id="toolu_1")
+    fake_anthropic.reply_text("done")
+    client = fake_anthropic.client(max_retries=0)
     system = [
         {"type": "text", "text": "You write programs.", "cache_control": {"type": "ephemeral"}}
     ]
@@ -120,42 +113,42 @@ def test_requests_are_recorded_as_the_model_received_them(fake_model):
 
     ask(client, system=system, tools=tools, messages=messages)
 
-    request = fake_model.last_request
+    request = fake_anthropic.last_request
     assert request.system_blocks[0]["cache_control"] == {"type": "ephemeral"}
     assert request.tools[0]["name"] == "run_python"
     assert request.tool_results == [result | {"is_error": True}]
     assert "NameError: x" in request.text()
     assert request.headers["anthropic-version"]
     assert request.headers["authorization"] == "Bearer test"
-    assert [r.retry_count for r in fake_model.requests] == [0, 0]
-    assert fake_model.pending == 0
+    assert [r.retry_count for r in fake_anthropic.requests] == [0, 0]
+    assert fake_anthropic.pending == 0
 
 
-def test_persistent_overload_is_retried_by_the_sdk_then_raised(fake_model):
-    fake_model.push(*[overloaded_reply()] * 3)
+def test_persistent_overload_is_retried_by_the_sdk_then_raised(fake_anthropic):
+    fake_anthropic.push(*[overloaded_reply()] * 3)
     started = time.monotonic()
 
     with pytest.raises(anthropic.OverloadedError) as raised:
-        ask(fake_model.client(max_retries=2))
+        ask(fake_anthropic.client(max_retries=2))
 
     assert isinstance(raised.value, anthropic.APIStatusError)
     assert (raised.value.status_code, raised.value.type) == (529, "overloaded_error")
-    assert [r.retry_count for r in fake_model.requests] == [0, 1, 2]
+    assert [r.retry_count for r in fake_anthropic.requests] == [0, 1, 2]
     assert time.monotonic() - started < 1, "retry-after-ms keeps the SDK's back-off instant"
 
 
-def test_a_passing_overload_is_absorbed_by_the_sdk_retry(fake_model):
-    fake_model.push(overloaded_reply(), text_reply("ok"))
+def test_a_passing_overload_is_absorbed_by_the_sdk_retry(fake_anthropic):
+    fake_anthropic.push(overloaded_reply(), text_reply("ok"))
 
-    assert ask(fake_model.client(max_retries=1)).content[0].text == "ok"
-    assert len(fake_model.requests) == 2
+    assert ask(fake_anthropic.client(max_retries=1)).content[0].text == "ok"
+    assert len(fake_anthropic.requests) == 2
 
 
-def test_rate_limit_retry_waits_what_retry_after_says(fake_model):
-    fake_model.push(rate_limit_reply(retry_after=0.1), text_reply("ok"))
+def test_rate_limit_retry_waits_what_retry_after_says(fake_anthropic):
+    fake_anthropic.push(rate_limit_reply(retry_after=0.1), text_reply("ok"))
     started = time.monotonic()
 
-    ask(fake_model.client(max_retries=1))
+    ask(fake_anthropic.client(max_retries=1))
 
     assert time.monotonic() - started >= 0.1
 
@@ -168,22 +161,22 @@ def test_rate_limit_retry_waits_what_retry_after_says(fake_model):
         (529, "overloaded_error", anthropic.OverloadedError),
     ],
 )
-def test_scripted_errors_raise_the_sdk_exception(fake_model, status, kind, error):
-    fake_model.reply_error(status, kind, message="scripted")
+def test_scripted_errors_raise_the_sdk_exception(fake_anthropic, status, kind, error):
+    fake_anthropic.reply_error(status, kind, message="scripted")
 
     with pytest.raises(error) as raised:
-        ask(fake_model.client(max_retries=0))
+        ask(fake_anthropic.client(max_retries=0))
 
     assert (raised.value.status_code, raised.value.type) == (status, kind)
     assert raised.value.api_message == "scripted"
     assert raised.value.request_id.startswith("req_")
 
 
-def test_an_unscripted_request_fails_loudly_and_at_once(fake_model):
+def test_an_unscripted_request_fails_loudly_and_at_once(fake_anthropic):
     with pytest.raises(anthropic.InternalServerError, match="no scripted reply"):
-        ask(fake_model.client(max_retries=3))
+        ask(fake_anthropic.client(max_retries=3))
 
-    assert len(fake_model.requests) == 1, "x-should-retry: false stops the SDK retrying"
+    assert len(fake_anthropic.requests) == 1, "x-should-retry: false stops the SDK retrying"
 
 
 def test_a_responder_answers_concurrent_requests_after_its_delay():
@@ -200,9 +193,9 @@ def test_a_responder_answers_concurrent_requests_after_its_delay():
         assert len(fake.requests) == 20
 
 
-def test_an_instant_reply_adds_no_latency_for_benchmarks(fake_model):
-    fake_model.responder = lambda request: text_reply("hi")
-    client = fake_model.client(max_retries=0)
+def test_an_instant_reply_adds_no_latency_for_benchmarks(fake_anthropic):
+    fake_anthropic.responder = lambda request: text_reply("hi")
+    client = fake_anthropic.client(max_retries=0)
     ask(client)
     timings = []
     for _ in range(10):
@@ -213,21 +206,21 @@ def test_an_instant_reply_adds_no_latency_for_benchmarks(fake_model):
     assert sorted(timings)[5] < 0.02, "a keep-alive round trip stays far below 40 ms (Nagle)"
 
 
-def test_a_reply_slower_than_the_client_timeout_times_out(fake_model):
-    fake_model.reply_text("late", delay=2)
+def test_a_reply_slower_than_the_client_timeout_times_out(fake_anthropic):
+    fake_anthropic.reply_text("late", delay=2)
 
     with pytest.raises(anthropic.APITimeoutError):
-        ask(fake_model.client(max_retries=0, timeout=0.1))
+        ask(fake_anthropic.client(max_retries=0, timeout=0.1))
 
 
-def test_the_sdk_sends_the_tool_choice_and_model_it_was_given(fake_model):
-    fake_model.reply_code("final_answer('x')")
+def test_the_sdk_sends_the_tool_choice_and_model_it_was_given(fake_anthropic):
+    fake_anthropic.reply_code("final_answer('x')")
     tools = [{"name": "run_python", "input_schema": {"type": "object"}}]
 
-    ask(fake_model.client(), tools=tools, tool_choice={"type": "tool", "name": "run_python"})
+    ask(fake_anthropic.client(), tools=tools, tool_choice={"type": "tool", "name": "run_python"})
 
-    assert fake_model.last_request.body["tool_choice"] == {"type": "tool", "name": "run_python"}
-    assert fake_model.last_request.body["model"] == MODEL
+    assert fake_anthropic.last_request.body["tool_choice"] == {"type": "tool", "name": "run_python"}
+    assert fake_anthropic.last_request.body["model"] == MODEL
 
 
 def _tool_use_turn(tool_id: str) -> dict[str, Any]:
@@ -253,13 +246,13 @@ CACHED = {"type": "text", "text": "x", "cache_control": {"type": "ephemeral"}}
         ({"messages": []}, "at least one message"),
     ],
 )
-def test_requests_the_real_api_would_reject_get_a_400(fake_model, request_fields, complaint):
-    fake_model.reply_text("never sent")
+def test_requests_the_real_api_would_reject_get_a_400(fake_anthropic, request_fields, complaint):
+    fake_anthropic.reply_text("never sent")
 
     with pytest.raises(anthropic.BadRequestError, match=complaint):
-        ask(fake_model.client(max_retries=0), **request_fields)
+        ask(fake_anthropic.client(max_retries=0), **request_fields)
 
-    assert fake_model.pending == 1
+    assert fake_anthropic.pending == 1
 
 
 @pytest.mark.parametrize(
@@ -270,21 +263,21 @@ def test_requests_the_real_api_would_reject_get_a_400(fake_model, request_fields
         ("/v1/complete", {"x-api-key": "k", "anthropic-version": "2023-06-01"}, 404),
     ],
 )
-def test_requests_lacking_key_version_or_route_are_refused(fake_model, path, headers, status):
-    request = urllib.request.Request(fake_model.url + path, data=b"{}", headers=headers)
+def test_requests_lacking_key_version_or_route_are_refused(fake_anthropic, path, headers, status):
+    request = urllib.request.Request(fake_anthropic.url + path, data=b"{}", headers=headers)
 
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(request, timeout=5)
 
     assert raised.value.code == status
     assert json.loads(raised.value.read())["type"] == "error"
-    assert fake_model.requests == []
+    assert fake_anthropic.requests == []
 
 
-def test_replies_can_be_built_ahead_and_pushed(fake_model):
-    fake_model.push(tool_use_reply({"code": "x"}, name="other_tool"), text_reply("b"))
+def test_replies_can_be_built_ahead_and_pushed(fake_anthropic):
+    fake_anthropic.push(tool_use_reply({"code": "x"}, name="other_tool"), text_reply("b"))
 
-    client = fake_model.client(max_retries=0)
+    client = fake_anthropic.client(max_retries=0)
     assert ask(client).content[0].name == "other_tool"
     assert ask(client).content[0].text == "b"
 

@@ -44,12 +44,6 @@ def demo_engine(demo_url) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def fake_anthropic() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
 def make_test_agent(engine: Engine, fake: FakeAnthropic, **config) -> Agent:
     config = {"model": TEST_MODEL, "timezone": "America/Los_Angeles", **config}
     return Agent(
