@@ -18,6 +18,7 @@ from bot.claude import make_client
 from bot.database import make_engine, prepare, upgrade
 from bot.history import History
 from bot.runs import RunRecord
+from bot.serve import check_slack_settings, serve
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
@@ -126,8 +127,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.serve import check_slack_settings, serve
-
     check_slack_settings(settings)
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)

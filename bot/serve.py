@@ -103,17 +103,22 @@ def events_endpoint(app: App):
     return wsgi
 
 
-def _start_http(app: App, port: int):
+def start_http(app: App, host: str, port: int) -> WSGIServer:
+    """Serve the app at /slack/events on a thread per request; `server.shutdown()` stops it."""
     server = make_server(
-        "0.0.0.0",
+        host,
         port,
         events_endpoint(app),
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )
-    thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
-    thread.start()
-    log.info("dealbot is listening on http://0.0.0.0:%d/slack/events", port)
+    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    log.info("dealbot is listening on http://%s:%d%s", host, server.server_port, EVENTS_PATH)
+    return server
+
+
+def _start_http(app: App, port: int):
+    server = start_http(app, "0.0.0.0", port)
 
     def close() -> None:
         server.shutdown()
