@@ -1,0 +1,66 @@
+"""Fast loading of many rows: COPY on PostgreSQL, executemany in batches on SQLite.
+
+Rows are tuples in the order of `columns`; dates travel as ISO strings, which both
+databases read into DATE columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import islice
+
+from sqlalchemy import Connection
+
+SQLITE_BATCH = 20_000
+SEARCH_TABLES = ("product_search",)
+
+
+def insert_rows(
+    connection: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
+) -> int:
+    """Insert `rows` into `table` within the connection's transaction; returns the count."""
+    if connection.dialect.name == "postgresql":
+        return _copy(connection, table, columns, rows)
+    placeholders = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+    count = 0
+    rows = iter(rows)
+    while batch := list(islice(rows, SQLITE_BATCH)):
+        connection.exec_driver_sql(statement, batch)
+        count += len(batch)
+    return count
+
+
+def _copy(connection: Connection, table: str, columns: Sequence[str], rows) -> int:
+    cursor = connection.connection.driver_connection.cursor()
+    count = 0
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def clear_deals_tables(connection: Connection) -> None:
+    """Empty stores, products, deals and the text index, restarting their ids."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "TRUNCATE product_search, deals, products, stores RESTART IDENTITY"
+        )
+        return
+    for table in ("deals", "products", "stores"):
+        connection.exec_driver_sql(f"DELETE FROM {table}")
+
+
+def after_load(connection: Connection) -> None:
+    """Bring ids, planner statistics and the text index up to date after a bulk load."""
+    if connection.dialect.name == "postgresql":
+        for table in ("stores", "products", "deals"):
+            connection.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
+        connection.exec_driver_sql("ANALYZE stores, products, deals, product_search")
+        return
+    connection.exec_driver_sql("INSERT INTO product_search (product_search) VALUES ('optimize')")
+    connection.exec_driver_sql("ANALYZE")

@@ -1,0 +1,192 @@
+"""The deals queries behind the tools: checked arguments in, plain dicts and lists out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Connection, Float, Row, Select, cast, func, select
+
+from tools.models import Deal, Product, Store
+from tools.text_search import SearchTerms, matches
+
+CENT = Decimal("0.01")
+
+PRODUCT_COLUMNS = (
+    Product.id,
+    Product.name,
+    Product.brand,
+    Product.category,
+    Product.size,
+    Product.unit,
+    Product.regular_price_cents,
+)
+
+DEAL_COLUMNS = (
+    Deal.id,
+    Deal.product_id,
+    Product.name.label("product"),
+    Product.brand,
+    Product.category,
+    Product.size,
+    Product.unit,
+    Store.name.label("store"),
+    Deal.kind,
+    Deal.description,
+    Deal.price_cents,
+    Deal.quantity,
+    Deal.regular_price_cents,
+    Deal.starts,
+    Deal.ends,
+    Deal.requires_card,
+    Deal.limit_per_customer,
+)
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    """A find_deals request after its arguments were checked and resolved to ids."""
+
+    start: date
+    end: date
+    terms: SearchTerms | None = None
+    category: str | None = None
+    store_id: int | None = None
+    kind: str | None = None
+    min_percent_off: float | None = None
+    limit: int = 50
+
+
+def dollars(cents: float) -> float:
+    """Cents (possibly fractional, as in a per-item price of 3 for $5) as dollars to the cent."""
+    return float(Decimal(cents).scaleb(-2).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def search_products(
+    connection: Connection, terms: SearchTerms, category: str | None, limit: int
+) -> list[dict]:
+    found = matches(connection, terms)
+    statement = (
+        select(*PRODUCT_COLUMNS)
+        .join(found, found.c.product_id == Product.id)
+        .order_by(found.c.rank, Product.id)
+        .limit(limit)
+    )
+    if category is not None:
+        statement = statement.where(Product.category == category)
+    return [product_dict(row) for row in connection.execute(statement)]
+
+
+def product_dict(row: Row) -> dict:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "brand": row.brand,
+        "category": row.category,
+        "size": row.size,
+        "unit": row.unit,
+        "regular_price": dollars(row.regular_price_cents),
+    }
+
+
+def find_deals(connection: Connection, wanted: DealFilter) -> list[dict]:
+    statement = _deals().where(Deal.starts <= wanted.end, Deal.ends >= wanted.start)
+    statement = _narrowed(statement, wanted)
+    if wanted.terms:
+        found = matches(connection, wanted.terms)
+        statement = statement.join(found, found.c.product_id == Deal.product_id)
+        statement = statement.order_by(found.c.rank, _paid_share(), Deal.id)
+    else:
+        statement = statement.order_by(_paid_share(), Deal.id)
+    return [deal_dict(row) for row in connection.execute(statement.limit(wanted.limit))]
+
+
+def _narrowed(statement: Select, wanted: DealFilter) -> Select:
+    if wanted.category is not None:
+        statement = statement.where(Product.category == wanted.category)
+    if wanted.store_id is not None:
+        statement = statement.where(Deal.store_id == wanted.store_id)
+    if wanted.kind is not None:
+        statement = statement.where(Deal.kind == wanted.kind)
+    if wanted.min_percent_off is not None:
+        most_paid = 1 - wanted.min_percent_off / 100 + 1e-9
+        statement = statement.where(_paid_share() <= most_paid)
+    return statement
+
+
+def deal_history(
+    connection: Connection, product_id: int, since: date, until: date, limit: int
+) -> list[dict]:
+    statement = (
+        _deals()
+        .where(Deal.product_id == product_id, Deal.starts >= since, Deal.starts <= until)
+        .order_by(Deal.starts.desc(), Deal.id.desc())
+        .limit(limit)
+    )
+    return [deal_dict(row) for row in connection.execute(statement)]
+
+
+def _paid_share():
+    """What one item costs with the deal, as a share of its regular price (0.75 = 25% off)."""
+    return cast(Deal.price_cents, Float) / (Deal.quantity * Deal.regular_price_cents)
+
+
+def _deals() -> Select:
+    return (
+        select(*DEAL_COLUMNS)
+        .join(Product, Product.id == Deal.product_id)
+        .join(Store, Store.id == Deal.store_id)
+    )
+
+
+def deal_dict(row: Row) -> dict:
+    """One deal as plain data; savings and percent off are per item, whatever the kind."""
+    unit_cents = row.price_cents / row.quantity
+    saved_cents = row.regular_price_cents - unit_cents
+    return {
+        "id": row.id,
+        "product_id": row.product_id,
+        "product": row.product,
+        "brand": row.brand,
+        "category": row.category,
+        "size": row.size,
+        "unit": row.unit,
+        "store": row.store,
+        "kind": row.kind,
+        "description": row.description,
+        "price": dollars(row.price_cents),
+        "quantity": row.quantity,
+        "unit_price": dollars(unit_cents),
+        "regular_price": dollars(row.regular_price_cents),
+        "savings": dollars(saved_cents),
+        "percent_off": round(100 * saved_cents / row.regular_price_cents, 1),
+        "starts": row.starts,
+        "ends": row.ends,
+        "requires_card": bool(row.requires_card),
+        "limit_per_customer": row.limit_per_customer,
+    }
+
+
+def product_exists(connection: Connection, product_id: int) -> bool:
+    return connection.scalar(select(Product.id).where(Product.id == product_id)) is not None
+
+
+def list_categories(connection: Connection) -> list[str]:
+    """Distinct categories by hopping through the index, one probe per category."""
+    first = select(func.min(Product.category).label("name"))
+    walk = first.cte("categories", recursive=True)
+    following = select(Product.category).where(Product.category > walk.c.name)
+    walk = walk.union_all(
+        select(following.with_only_columns(func.min(Product.category)).scalar_subquery()).where(
+            walk.c.name.is_not(None)
+        )
+    )
+    statement = select(walk.c.name).where(walk.c.name.is_not(None)).order_by(walk.c.name)
+    return list(connection.scalars(statement))
+
+
+def list_stores(connection: Connection) -> list[dict]:
+    statement = select(Store.id, Store.name, Store.city).order_by(Store.name)
+    rows = connection.execute(statement)
+    return [{"id": row.id, "name": row.name, "city": row.city} for row in rows]
