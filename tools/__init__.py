@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from tools.demo import SeedReport, seed_demo
+from tools.demo import SeedReport, has_deals, seed_demo
 from tools.errors import QueryTimeout, ToolArgumentError, ToolError
+from tools.feeds import FeedError, ImportReport, import_feed
 from tools.reference import render_reference, tool_schemas
 from tools.registry import TOOL_NAMES, build_tools
 
 __all__ = [
     "TOOL_NAMES",
+    "FeedError",
+    "ImportReport",
     "QueryTimeout",
     "SeedReport",
     "ToolArgumentError",
     "ToolError",
     "build_tools",
+    "has_deals",
+    "import_feed",
     "render_reference",
     "seed_demo",
     "tool_schemas",

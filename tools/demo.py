@@ -15,12 +15,13 @@ from dataclasses import astuple, dataclass
 from datetime import date
 from itertools import product as combinations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from tools.bulk import after_load, clear_deals_tables, insert_rows
 from tools.catalog import SHELVES, STAPLES, STORE_BRAND, STORES, Shelf, Size
 from tools.demo_deals import DEAL_COLUMNS, demo_deals
 from tools.describe import shelf_price
+from tools.models import Deal
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,14 @@ def seed_demo(
     report = SeedReport(len(stores), len(catalog), loaded, today, time.perf_counter() - started)
     log.info("seeded demo data: %s", report)
     return report
+
+
+def has_deals(engine: Engine) -> bool:
+    """Whether the deals table exists and holds at least one deal (else: seed on first use)."""
+    with engine.connect() as connection:
+        if not connection.dialect.has_table(connection, Deal.__tablename__):
+            return False
+        return connection.scalar(select(Deal.id).limit(1)) is not None
 
 
 def demo_products(rng: random.Random, count: int) -> list[DemoProduct]:
