@@ -321,7 +321,7 @@ SHELVES = (
           ("", "Zero Sugar", "Organic", "Light", "Craft"),
           (Kind("Soda", "soda",
                 sizes("12 pk 12 fl oz cans/12/can/699", "8 pk 12 fl oz cans/8/can/499"),
-                "Root Beer|Ginger Ale|Cola|Orange|Grape|Cream Soda|Black Cherry|Lemon-Lime|"
+                "Root Beer|Ginger Ale|Cola|Orange|Grape|Cream|Black Cherry|Lemon-Lime|"
                 "Vintage Cola|Strawberry"),
            Kind("Sparkling Water", "sparkling water, seltzer",
                 sizes("12 pk 12 fl oz cans/12/can/549"),

@@ -23,6 +23,8 @@ COLUMNS = REQUIRED + OPTIONAL
 TRUE = {"true", "yes", "y", "1"}
 FALSE = {"false", "no", "n", "0"}
 MAX_LISTED = 20
+LONGEST = {"id": 100, "store": 100, "city": 100, "product": 200, "brand": 100, "category": 50}
+LONGEST |= {"unit": 20, "tags": 300, "description": 200}
 
 
 class FeedError(Exception):
@@ -172,6 +174,9 @@ def _row(line: int, record: object) -> FeedRow:
     if unknown:
         raise _Bad(f"unknown field {', '.join(map(str, unknown))}")
     field = {key: _text(record.get(key)) for key in COLUMNS}
+    for key, most in LONGEST.items():
+        if len(field[key]) > most:
+            raise _Bad(f"{key} is longer than {most} characters")
     kind = field["kind"].lower()
     if kind not in DEAL_KINDS:
         raise _Bad(f"kind {field['kind']!r} is not one of {', '.join(DEAL_KINDS)}")

@@ -57,7 +57,8 @@ class ReadOnlyDatabase:
 @contextmanager
 def _postgres_fence(connection: Connection, timeout_s: float):
     connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
+    milliseconds = max(1, round(timeout_s * 1000))
+    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
     yield lambda exc: getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED
 
 

@@ -160,6 +160,9 @@ class DealTools:
 
         Returns:
             list of str, e.g. ["Baby", "Bakery & Bread", "Beverages", ...].
+
+        Example:
+            >>> [find_deals(category=name, limit=1) for name in list_categories()]
         """
         with self._guarded("list_categories") as connection:
             return queries.list_categories(connection)
@@ -170,6 +173,10 @@ class DealTools:
         Returns:
             list of dicts: {"id": int, "name": str, "city": str}, e.g.
             [{"id": 3, "name": "Mission", "city": "San Francisco"}, ...].
+
+        Example:
+            >>> {s["name"]: len(find_deals(category="Snacks", store=s["name"], limit=500))
+            ...  for s in list_stores()}
         """
         with self._guarded("list_stores") as connection:
             return queries.list_stores(connection)

@@ -1,0 +1,80 @@
+"""Tool arguments: forgiving about form, exact about what to change when wrong."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tools import ToolArgumentError, build_tools
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "message"),
+    [
+        ("find_deals", {"start": "next friday"},
+         r"^find_deals: start must be a date like \d{4}-\d\d-\d\d, got 'next friday'"),
+        ("find_deals", {"end": 20261128}, r"^find_deals: end must be a date like .*got 20261128"),
+        ("find_deals", {"start": "2026-12-05", "end": "2026-12-01"},
+         r"^find_deals: end \(2026-12-01\) is before start \(2026-12-05\)"),
+        ("find_deals", {"limit": 0}, r"^find_deals: limit must be a whole number from 1 to 500"),
+        ("find_deals", {"limit": 501}, r"limit must be a whole number from 1 to 500, got 501"),
+        ("find_deals", {"limit": "lots"}, r"limit must be a whole number .* got 'lots'"),
+        ("find_deals", {"limit": True}, r"limit must be a whole number"),
+        ("find_deals", {"kind": "clearance"}, r"kind must be one of 'sale', 'bogo'"),
+        ("find_deals", {"category": "Electronics"},
+         r"category must be one of list_categories\(\): Baby, .*got 'Electronics'"),
+        ("find_deals", {"store": "Narnia"},
+         r"store 'Narnia' is not a store; use one name from list_stores\(\): .*Mission"),
+        ("find_deals", {"store": "San Francisco"}, r"store 'San Francisco' matches several"),
+        ("find_deals", {"query": 42}, r"query must be text like 'orange soda' or None, got 42"),
+        ("find_deals", {"min_percent_off": 150}, r"min_percent_off must be a percentage"),
+        ("search_products", {"query": ""}, r"^search_products: query must name what to look"),
+        ("search_products", {"query": "the and of"}, r"query must name what to look for"),
+        ("search_products", {"query": "soda", "limit": 101}, r"from 1 to 100, got 101"),
+        ("deal_history", {"product_id": 999_999}, r"^deal_history: no product has id 999999"),
+        ("deal_history", {"product_id": "cheerios"}, r"product_id must be a whole number"),
+        ("deal_history", {"product_id": 1, "days": 0}, r"days must be a whole number from 1"),
+    ],
+)  # fmt: skip
+def test_bad_argument_says_exactly_what_to_change(tools, name, arguments, message):
+    with pytest.raises(ToolArgumentError, match=message):
+        tools[name](**arguments)
+
+
+def test_a_bad_argument_is_also_a_value_error(tools):
+    with pytest.raises(ValueError):
+        tools["find_deals"](start="soon")
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"start": "2026-11-28", "end": "2026-11-30"},
+        {"start": datetime(2026, 11, 28, 9, 30)},
+        {"limit": "10"},
+        {"limit": 10.0},
+        {"kind": "Multi-Buy"},
+        {"category": "cereal"},
+        {"category": "SNACK"},
+        {"store": "the mission store"},
+        {"store": "oakland"},
+        {"min_percent_off": "30%"},
+        {"query": "", "category": None, "store": None},
+    ],
+)
+def test_everyday_forms_of_arguments_are_accepted(tools, arguments):
+    assert isinstance(tools["find_deals"](**arguments), list)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Paris"])
+def test_today_is_the_date_in_the_shoppers_time_zone(seeded_engine, zone):
+    today = build_tools(seeded_engine, timezone=zone)["today"]()
+    assert today == datetime.now(ZoneInfo(zone)).date()
+
+
+def test_an_unknown_time_zone_is_refused(seeded_engine):
+    with pytest.raises(ValueError, match=re.escape("unknown time zone 'Mars/Olympus'")):
+        build_tools(seeded_engine, timezone="Mars/Olympus")

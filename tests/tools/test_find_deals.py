@@ -1,0 +1,147 @@
+"""find_deals and deal_history: the right deals, per-item arithmetic, plain data out."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from datetime import date, timedelta
+
+import pytest
+
+from tools.queries import deal_dict
+
+Row = namedtuple(
+    "Row",
+    "id product_id product brand category size unit store kind description price_cents"
+    " quantity regular_price_cents starts ends requires_card limit_per_customer",
+)
+PLAIN = (dict, list, str, int, float, bool, type(None), date)
+
+
+DAY = date(2026, 11, 28)
+PRODUCT = {"id": 1, "product_id": 2, "product": "P", "brand": "B", "category": "C"}
+PRODUCT |= {"size": 1.0, "unit": "oz", "store": "S", "description": "d", "starts": DAY}
+PRODUCT |= {"ends": DAY, "requires_card": False, "limit_per_customer": None}
+
+
+def _row(kind: str, price: int, quantity: int, regular: int) -> Row:
+    terms = {"price_cents": price, "quantity": quantity, "regular_price_cents": regular}
+    return Row(kind=kind, **PRODUCT, **terms)
+
+
+@pytest.mark.parametrize(
+    ("kind", "price", "quantity", "regular", "unit_price", "savings", "percent_off"),
+    [
+        ("sale", 399, 1, 549, 3.99, 1.50, 27.3),
+        ("multi_buy", 500, 2, 349, 2.50, 0.99, 28.4),
+        ("multi_buy", 400, 2, 199, 2.00, -0.01, -0.5),
+        ("bogo", 599, 2, 599, 3.00, 3.00, 50.0),
+        ("bogo", 698, 3, 349, 2.33, 1.16, 33.3),
+        ("coupon", 2699, 1, 2999, 26.99, 3.00, 10.0),
+        ("member_price", 349, 1, 429, 3.49, 0.80, 18.6),
+    ],
+)
+def test_savings_and_percent_off_are_per_item_for_every_kind(
+    kind, price, quantity, regular, unit_price, savings, percent_off
+):
+    deal = deal_dict(_row(kind, price, quantity, regular))
+    assert (deal["unit_price"], deal["savings"], deal["percent_off"]) == (
+        unit_price,
+        savings,
+        percent_off,
+    )
+
+
+def _weekend(today: date) -> tuple[date, date]:
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+    return saturday, saturday + timedelta(days=1)
+
+
+def test_orange_soda_deals_this_weekend_include_every_brand(tools):
+    saturday, sunday = _weekend(tools["today"]())
+    deals = tools["find_deals"]("orange soda", start=saturday, end=sunday, limit=200)
+    assert {"Sunkist", "Fanta", "Crush", "Bayside"} <= {deal["brand"] for deal in deals}
+
+
+@pytest.mark.parametrize(("first", "last"), [(0, 0), (-20, -10), (3, 9), (-100, 14)])
+def test_every_deal_found_is_active_on_some_day_of_the_range(tools, first, last):
+    today = tools["today"]()
+    start, end = today + timedelta(days=first), today + timedelta(days=last)
+    deals = tools["find_deals"](start=start, end=end, limit=500)
+    assert deals and all(d["starts"] <= end and d["ends"] >= start for d in deals)
+
+
+def test_the_range_defaults_to_today(tools):
+    today = tools["today"]()
+    deals = tools["find_deals"]("soda", limit=500)
+    assert deals and all(d["starts"] <= today <= d["ends"] for d in deals)
+
+
+def test_without_a_query_the_biggest_percent_off_comes_first(tools):
+    percents = [deal["percent_off"] for deal in tools["find_deals"](limit=100)]
+    assert percents == sorted(percents, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "check"),
+    [
+        ({"category": "Snacks"}, lambda d: d["category"] == "Snacks"),
+        ({"store": "Mission"}, lambda d: d["store"] == "Mission"),
+        ({"kind": "bogo"}, lambda d: d["kind"] == "bogo"),
+        ({"min_percent_off": 30}, lambda d: d["percent_off"] >= 30),
+        ({"query": "coffee", "min_percent_off": 30}, lambda d: d["percent_off"] >= 30),
+    ],
+)
+def test_filters_keep_only_matching_deals(tools, arguments, check):
+    deals = tools["find_deals"](limit=500, **arguments)
+    assert deals and all(check(deal) for deal in deals)
+
+
+def test_limit_caps_the_number_of_deals(tools):
+    assert len(tools["find_deals"](limit=7)) == 7
+
+
+def test_deal_history_lists_one_products_past_deals_newest_first(tools):
+    pods = tools["search_products"]("tide pods 42 ct", limit=1)[0]
+    history = tools["deal_history"](pods["id"])
+    today = tools["today"]()
+    assert {deal["product_id"] for deal in history} == {pods["id"]}
+    assert all(today - timedelta(days=180) <= deal["starts"] <= today for deal in history)
+    assert [d["starts"] for d in history] == sorted((d["starts"] for d in history), reverse=True)
+
+
+def test_deal_history_goes_back_the_days_asked(tools):
+    cheerios = tools["search_products"]("cheerios 18 oz", limit=1)[0]
+    recent = tools["deal_history"](cheerios["id"], days=40)
+    assert recent and len(recent) < len(tools["deal_history"](cheerios["id"], days=180))
+
+
+def _plain(value) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(item) for item in value)
+    return type(value) in PLAIN
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        ("today", {}),
+        ("search_products", {"query": "cheerios"}),
+        ("find_deals", {"query": "orange soda"}),
+        ("find_deals", {}),
+        ("list_categories", {}),
+        ("list_stores", {}),
+        ("deal_history", {"product_id": 1}),
+    ],
+)
+def test_every_tool_returns_plain_data(tools, name, arguments):
+    result = tools[name](**arguments)
+    assert _plain(result)
+    assert result or name == "deal_history"
+
+
+def test_prices_are_dollars_rounded_to_cents(tools):
+    for deal in tools["find_deals"](limit=200):
+        for key in ("price", "unit_price", "regular_price", "savings"):
+            assert round(deal[key], 2) == deal[key]

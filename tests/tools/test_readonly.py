@@ -1,0 +1,71 @@
+"""The tools read, never write, and no query runs past its time limit."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from tools import QueryTimeout, build_tools
+from tools.models import Store
+from tools.readonly import ReadOnlyDatabase
+
+SLOW = {
+    "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*)"
+    " FROM n",
+    "postgresql": "SELECT pg_sleep(5)",
+}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO stores (name, city) VALUES ('Sneaky', 'Nowhere')",
+        "UPDATE products SET regular_price_cents = 1",
+        "DELETE FROM deals",
+        "CREATE TABLE sneaky (id integer)",
+    ],
+)
+def test_a_write_through_the_tools_connection_fails(migrated_engine, statement):
+    with (
+        pytest.raises(DBAPIError),
+        ReadOnlyDatabase(migrated_engine).connect() as connection,
+    ):
+        connection.execute(text(statement))
+
+
+def test_the_application_can_still_write_after_the_tools_have_read(migrated_engine):
+    database = ReadOnlyDatabase(migrated_engine)
+    for _ in range(3):
+        with database.connect() as connection:
+            connection.execute(select(Store.id)).all()
+    with migrated_engine.begin() as connection:
+        connection.execute(text("INSERT INTO stores (name, city) VALUES ('Mission', 'SF')"))
+    with migrated_engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Store)) == 1
+
+
+def test_a_slow_query_is_stopped_at_the_time_limit(migrated_engine):
+    database = ReadOnlyDatabase(migrated_engine, timeout_s=0.2)
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout), database.connect() as connection:
+        connection.execute(text(SLOW[migrated_engine.dialect.name])).all()
+    assert time.monotonic() - started < 3
+
+
+def test_a_connection_works_normally_after_a_timeout(migrated_engine):
+    database = ReadOnlyDatabase(migrated_engine, timeout_s=0.2)
+    with pytest.raises(QueryTimeout), database.connect() as connection:
+        connection.execute(text(SLOW[migrated_engine.dialect.name])).all()
+    with database.connect() as connection:
+        assert connection.scalar(text("SELECT 1")) == 1
+
+
+def test_a_tool_that_runs_out_of_time_tells_the_model_how_to_narrow_it(seeded_engine):
+    if seeded_engine.dialect.name != "sqlite":
+        pytest.skip("a sub-millisecond limit is only exact with SQLite's progress handler")
+    tools = build_tools(seeded_engine, timezone="UTC", query_timeout_s=0)
+    with pytest.raises(QueryTimeout, match=r"^find_deals: the query took too long .* narrow"):
+        tools["find_deals"]("soda")
