@@ -112,7 +112,9 @@ def start_http(app: App, host: str, port: int) -> WSGIServer:
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )
-    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="http", daemon=True
+    ).start()
     log.info("dealbot is listening on http://%s:%d%s", host, server.server_port, EVENTS_PATH)
     return server
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -34,13 +34,18 @@ def make_web_client(settings: Settings) -> WebClient:
     return client
 
 
-def make_app(settings: Settings, service: SlackService, client: WebClient | None = None) -> App:
+def make_app(
+    settings: Settings,
+    service: SlackService,
+    client: WebClient | None = None,
+    listener_executor: Executor | None = None,
+) -> App:
+    """The Bolt app; listeners only check, record and queue, so their threads stay free."""
     app = App(
         client=client or make_web_client(settings),
         signing_secret=settings.slack_signing_secret,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
-        ),
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
     )
     events.register(app, service)
     commands.register(app, service)

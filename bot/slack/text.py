@@ -54,11 +54,11 @@ def chunks(text: str, size: int) -> list[str]:
     """Split text into pieces of at most `size` characters, preferring line breaks."""
     pieces: list[str] = []
     while len(text) > size:
-        cut = text.rfind("\n", 0, size)
+        cut = text.rfind("\n", 0, size) + 1
         if cut < size // 2:
             cut = size
         pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
+        text = text[cut:]
     if text:
         pieces.append(text)
     return pieces

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -35,19 +37,39 @@ class RunningBot:
     def form(self, body: str) -> tuple[int, str]:
         return post_to_app(self.url, body, FORM)
 
-    def drain(self) -> None:
-        """Wait for every answer in flight (the pool stays usable)."""
-        deadline_ok = _wait_idle(self.service)
-        assert deadline_ok, "answers still in flight"
+    listeners: TrackingExecutor
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until Bolt's listeners and every answer they queued have finished."""
+        deadline = time.monotonic() + timeout
+        while self.listeners.busy or self.service.pool.in_flight:
+            assert time.monotonic() < deadline, "answers still in flight"
+            time.sleep(0.005)
 
 
-def _wait_idle(service: SlackService, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if service.pool.in_flight == 0:
-            return True
-        time.sleep(0.01)
-    return False
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, counting what it runs, so tests can wait for quiet."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=16, thread_name_prefix="listener")
+        self._busy = 0
+        self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> int:
+        with self._lock:
+            return self._busy
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._lock:
+            self._busy += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future) -> None:
+        with self._lock:
+            self._busy -= 1
 
 
 def bot_settings(slack: FakeSlack, model: FakeAnthropic, **overrides: Any) -> Settings:
@@ -69,7 +91,8 @@ def running_bot(
     settings = bot_settings(slack, model, **overrides)
     agent = make_test_agent(engine, model)
     service = build_service(settings, agent, agent.history)
-    app = make_app(settings, service)
+    listeners = TrackingExecutor()
+    app = make_app(settings, service, listener_executor=listeners)
     server = start_http(app, "127.0.0.1", 0)
     try:
         yield RunningBot(
@@ -77,6 +100,7 @@ def running_bot(
             agent=agent,
             service=service,
             slack=slack,
+            listeners=listeners,
         )
     finally:
         server.shutdown()

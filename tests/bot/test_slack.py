@@ -60,6 +60,7 @@ def test_mention_is_answered_in_its_thread_replacing_a_placeholder(bot, fake_ant
     assert container["is_collapsible"] is True and container["default_collapsed"] is True
     code = container["child_blocks"][0]["elements"][0]["elements"][0]["text"]
     assert code == "final_answer('**Fanta Orange 2L** is $1.99 at Mission.')"
+    bot.drain()
     run = bot.agent.history.recent(limit=1)[0]
     assert f"run `{run.run_id}`" in json.dumps(update["blocks"])
     assert "context_actions" in _block_types(update["blocks"])
