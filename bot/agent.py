@@ -108,15 +108,15 @@ class Agent:
         engine: Engine,
         history: History,
         config: AgentConfig,
-        run_program: Callable[..., Any] = sandbox.run,
-        build_tools: Callable[..., Mapping[str, Callable[..., Any]]] = tools.build_tools,
+        run_program: Callable[..., Any] | None = None,
+        build_tools: Callable[..., Mapping[str, Callable[..., Any]]] | None = None,
     ) -> None:
         self.client = client
         self.engine = engine
         self.history = history
         self.config = config
-        self.run_program = run_program
-        self.build_tools = build_tools
+        self.run_program = run_program or sandbox.run
+        self.build_tools = build_tools or tools.build_tools
         self.system = system_blocks(tools.render_reference())
         self.tool_definitions = [run_tool_definition()]
 

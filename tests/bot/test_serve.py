@@ -1,0 +1,102 @@
+"""`dealbot serve` as a real process: HTTP mode, graceful stop on SIGTERM, clear start-up errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.error import HTTPError, URLError
+
+import pytest
+
+from tests.fakes.anthropic_api import text_reply
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
+from tests.fakes.slack_payloads import JSON, app_mention_event, post_to_app
+
+MAIN = "import sys; from bot.cli import main; sys.exit(main())"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _environment(demo_url: str, fake_slack, fake_anthropic, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DEALBOT_"))}
+    env |= {
+        "DATABASE_URL": demo_url,
+        "ANTHROPIC_API_KEY": "test-key",
+        "ANTHROPIC_BASE_URL": fake_anthropic.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+    }
+    return env | extra
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+        except HTTPError:
+            return  # a 404 means the server is up
+        except URLError:
+            time.sleep(0.1)
+    raise AssertionError("dealbot serve did not start listening")
+
+
+def test_sigterm_lets_the_answer_in_flight_finish(demo_url, fake_slack, fake_anthropic):
+    fake_anthropic.push(text_reply("Answered before stopping.", delay=1.5))
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", MAIN, "serve", "--port", str(port)],
+        env=_environment(demo_url, fake_slack, fake_anthropic),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_until_listening(port, process)
+        url = f"http://127.0.0.1:{port}/slack/events"
+        status, _ = post_to_app(url, json.dumps(app_mention_event("deals?")), JSON)
+        assert status == 200
+        fake_slack.wait_for("chat.postMessage")  # the placeholder: work has started
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    [update] = fake_slack.calls_to("chat.update")
+    assert "Answered before stopping." in update["text"]
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [("SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN"), ("SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET")],
+)
+def test_missing_slack_setting_stops_start_up_with_one_line(
+    demo_url, fake_slack, fake_anthropic, missing, named
+):
+    env = _environment(demo_url, fake_slack, fake_anthropic)
+    del env[missing]
+
+    result = subprocess.run(
+        [sys.executable, "-c", MAIN, "serve", "--port", str(_free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0]
