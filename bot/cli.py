@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.syntax import Syntax
@@ -16,6 +17,9 @@ import tools
 from bot.agent import Agent, AgentConfig
 from bot.claude import make_client
 from bot.database import make_engine, prepare, upgrade
+from bot.evals.command import MODES, evaluate
+from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
+from bot.evals.report import DEFAULT_PRICES
 from bot.history import History
 from bot.runs import RunRecord
 from bot.serve import check_slack_settings, serve
@@ -65,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     feed = db_commands.add_parser("import", help="load a deals feed (CSV or JSON)")
     feed.add_argument("file")
     feed.set_defaults(handler=cmd_import)
+
+    evaluation = commands.add_parser("eval", help="measure ephemeral code against function calling")
+    evaluation.add_argument("--mode", choices=MODES, default="both")
+    evaluation.add_argument("--model", help="the model both modes use (default DEALBOT_MODEL)")
+    evaluation.add_argument(
+        "--repeat", type=_positive_int, default=1, metavar="K", help="tries per question"
+    )
+    evaluation.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, metavar="FILE")
+    evaluation.add_argument("--prices", type=Path, default=DEFAULT_PRICES, metavar="FILE")
+    evaluation.add_argument("--out", type=Path, metavar="FILE", help="write the JSON report")
+    evaluation.set_defaults(handler=cmd_eval)
     return parser
 
 
@@ -133,6 +148,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     serve(settings, make_agent(settings, engine), port=args.port)
     return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.anthropic_api_key:
+        raise UsageError(NO_KEY)
+    if args.model:
+        settings = settings.model_copy(update={"dealbot_model": args.model})
+    agent = make_agent(settings, _engine(settings))
+    try:
+        return evaluate(
+            agent,
+            mode=args.mode,
+            repeat=args.repeat,
+            questions=args.questions,
+            prices=args.prices,
+            out=args.out,
+        )
+    except EvalFileError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run_as_json(run: RunRecord) -> dict:

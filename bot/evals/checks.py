@@ -1,0 +1,322 @@
+"""Mechanical checks: does an answer state the facts a reference found? No model grades.
+
+A fact is something the answer must contain — product or store names, dollar amounts within
+a cent, counts, percentages, dates, names in a given order — or, when the reference found
+nothing, a plain "none". Names are matched forgivingly (case, punctuation, "12pk" for
+"12 pk", most of the words before the size) so that a paraphrased name still counts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+NAME = "name"
+AMOUNT = "amount"
+COUNT = "count"
+PERCENT = "percent"
+DATE = "date"
+ORDER = "order"
+KINDS = (NAME, AMOUNT, COUNT, PERCENT, DATE, ORDER)
+
+CENT = 0.01
+PERCENT_POINT = 1.0
+EPSILON = 1e-9
+NAME_SLACK = 3
+SHOWN = 3
+
+# fmt: off
+NUMBER_WORDS = {
+    word: number
+    for number, word in enumerate((
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+        "eighteen", "nineteen", "twenty",
+    ))
+}
+# fmt: on
+MONTHS = (
+    ("jan", "january"),
+    ("feb", "february"),
+    ("mar", "march"),
+    ("apr", "april"),
+    ("may", "may"),
+    ("jun", "june"),
+    ("jul", "july"),
+    ("aug", "august"),
+    ("sep", "sept", "september"),
+    ("oct", "october"),
+    ("nov", "november"),
+    ("dec", "december"),
+)
+
+DOLLARS = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?|\.\d+)")
+CENTS = re.compile(r"(\d+(?:\.\d+)?)\s?(?:¢|cents?\b)")
+DECIMALS = re.compile(r"(?<![\d$.,])(\d+\.\d+)(?![\d%]|\s?%|\s?percent)")
+PERCENTS = re.compile(r"(\d+(?:\.\d+)?)\s?(?:%|percent\b)")
+INTEGERS = re.compile(r"(?<![\d.,$])(\d+)(?!\d|\.\d)")
+NOTHING_FOUND = re.compile(
+    r"\b(?:none|nothing|not any|aren't any|isn't any|are no|is no|there's no|zero"
+    r"|couldn't find|could not find|didn't find|did not find|don't see|do not see"
+    r"|not on sale|isn't on sale|aren't on sale|no luck"
+    r"|no\s+(?:[\w'-]+\s+){0,5}?(?:deals?|sales?|coupons?|match(?:es)?|results?|discounts?"
+    r"|offers?|promotions?|specials?|bogos?|multi-buys?))\b"
+)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something the answer must state: at least `need` of `values`, all of one kind.
+
+    For ORDER, every value must be named and in this order.
+    """
+
+    kind: str
+    values: tuple[Any, ...]
+    need: int = 1
+    about: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fact kind {self.kind!r}")
+
+    def as_json(self) -> dict:
+        values = [_plain(value) for value in self.values]
+        return {"kind": self.kind, "values": values, "need": self.need, "about": self.about}
+
+
+# A label (what a question's check names, e.g. "products") -> facts that must all hold.
+# An empty mapping means the reference found nothing: the answer must say so.
+Facts = Mapping[str, tuple[Fact, ...]]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    why: str = ""
+
+
+def names(values: Sequence[str], *, need: int | None = None, about: str = "") -> Fact:
+    """At least `need` of these names (default all), duplicates dropped, order kept."""
+    unique = tuple(dict.fromkeys(values))
+    wanted = len(unique) if need is None else min(need, len(unique))
+    return Fact(NAME, unique, wanted, about)
+
+
+def one_of(kind: str, values: Sequence[Any], about: str = "") -> Fact:
+    """Any one of these accepted values (alternatives, ties, interpretations)."""
+    return Fact(kind, tuple(dict.fromkeys(values)), 1, about)
+
+
+def in_order(values: Sequence[str], about: str = "") -> Fact:
+    unique = tuple(dict.fromkeys(values))
+    return Fact(ORDER, unique, len(unique), about)
+
+
+def judge(answer: str | None, interpretations: Sequence[Facts], check: Sequence[str]) -> Verdict:
+    """Pass when the answer states every checked fact of at least one interpretation."""
+    if not answer or not answer.strip():
+        return Verdict(False, "no answer")
+    reading = Reading(answer)
+    reasons = []
+    for facts in interpretations:
+        misses = _misses(reading, facts, check)
+        if not misses:
+            return Verdict(True)
+        reasons.append(misses)
+    closest = min(reasons, key=len)
+    return Verdict(False, "; ".join(closest))
+
+
+def _misses(reading: Reading, facts: Facts, check: Sequence[str]) -> list[str]:
+    if not facts:
+        return [] if reading.says_nothing_found else ["expected a plain 'none', nothing matches"]
+    misses = []
+    for label in check:
+        for fact in facts.get(label, ()):
+            miss = _miss(reading, fact)
+            if miss:
+                about = f" ({fact.about})" if fact.about else ""
+                misses.append(f"{label}{about}: {miss}")
+    return misses
+
+
+def _miss(reading: Reading, fact: Fact) -> str | None:
+    if fact.kind == ORDER:
+        return _order_miss(reading, fact)
+    found = _found(reading, fact)
+    if found >= fact.need:
+        return None
+    wanted = ", ".join(_shown(value, fact.kind) for value in fact.values[:SHOWN])
+    more = f", … ({len(fact.values)} in all)" if len(fact.values) > SHOWN else ""
+    if fact.need == 1 and len(fact.values) > 1:
+        return f"expected one of {wanted}{more}{reading.what_it_has(fact.kind)}"
+    if fact.need == 1:
+        return f"expected {wanted}{reading.what_it_has(fact.kind)}"
+    return f"named {found} of the {fact.need} needed from {wanted}{more}"
+
+
+def _found(reading: Reading, fact: Fact) -> int:
+    """How many of the values the answer states; names count once per place they are named
+    (so "Cheerios" does not name both "Cheerios 12 oz" and "Cheerios 18 oz")."""
+    if fact.kind != NAME:
+        return sum(reading.states(fact.kind, value) for value in fact.values)
+    places = {reading.name_position(value) for value in fact.values}
+    return len(places - {None})
+
+
+def _order_miss(reading: Reading, fact: Fact) -> str | None:
+    positions = [reading.name_position(value) for value in fact.values]
+    missing = [value for value, at in zip(fact.values, positions, strict=True) if at is None]
+    if missing:
+        return f"missing {', '.join(repr(v) for v in missing)}"
+    if positions != sorted(positions):
+        return f"expected in this order: {', '.join(repr(v) for v in fact.values)}"
+    return None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One answer, read once: its words, amounts, numbers, percentages."""
+
+    text: str
+
+    @cached_property
+    def lowered(self) -> str:
+        return self.text.replace("’", "'").replace("‘", "'").lower()
+
+    @cached_property
+    def words(self) -> list[str]:
+        return name_words(self.text)
+
+    @cached_property
+    def amounts(self) -> list[float]:
+        text = self.lowered
+        found = [float(m.group(1).replace(",", "")) for m in DOLLARS.finditer(text)]
+        found += [float(m.group(1)) / 100 for m in CENTS.finditer(text)]
+        found += [float(m.group(1)) for m in DECIMALS.finditer(text)]
+        return found
+
+    @cached_property
+    def integers(self) -> set[int]:
+        found = {int(m.group(1)) for m in INTEGERS.finditer(self.lowered)}
+        words = set(re.findall(r"[a-z]+", self.lowered))
+        return found | {number for word, number in NUMBER_WORDS.items() if word in words}
+
+    @cached_property
+    def percents(self) -> list[float]:
+        return [float(m.group(1)) for m in PERCENTS.finditer(self.lowered)]
+
+    @property
+    def says_nothing_found(self) -> bool:
+        return NOTHING_FOUND.search(self.lowered) is not None
+
+    def states(self, kind: str, value: Any) -> bool:
+        if kind == NAME:
+            return self.name_position(value) is not None
+        if kind == AMOUNT:
+            return any(abs(found - value) <= CENT + EPSILON for found in self.amounts)
+        if kind == PERCENT:
+            return any(abs(found - value) <= PERCENT_POINT + EPSILON for found in self.percents)
+        if kind == COUNT:
+            return value in self.integers
+        if kind == DATE:
+            return date_pattern(value).search(self.lowered) is not None
+        raise ValueError(f"cannot check a {kind!r} value alone")
+
+    def name_position(self, name: str) -> int | None:
+        """Where the answer names `name` (a word index), or None."""
+        return mention(self.words, name)
+
+    def what_it_has(self, kind: str) -> str:
+        seen = {AMOUNT: self.amounts, PERCENT: self.percents}.get(kind)
+        if seen is None:
+            return ""
+        if not seen:
+            return ", the answer has none"
+        shown = ", ".join(_shown(value, kind) for value in seen[:8])
+        return f", the answer has {shown}"
+
+
+def name_words(text: str) -> list[str]:
+    """Lower-case ASCII words; "&" is "and", "Jerry's" is "jerrys", "12pk" is "12 pk"."""
+    flat = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    flat = flat.lower().replace("&", " and ").replace("'", "").replace("’", "")
+    flat = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", flat)
+    return re.findall(r"[a-z]+|\d+(?:\.\d+)?", flat)
+
+
+def mention(words: Sequence[str], name: str) -> int | None:
+    """The word index where `name` is named in full, or by most of the words before its
+    size ("Lay's potato chips" names "Lay's Classic Potato Chips 8 oz"); None if not."""
+    wanted = name_words(name)
+    if not wanted:
+        return None
+    exact = _find_run(words, wanted)
+    if exact is not None:
+        return exact
+    core = [_stem(word) for word in _core(wanted)]
+    need = math.ceil(len(core) * 2 / 3)
+    width = len(core) + NAME_SLACK
+    stems = [_stem(word) for word in words]
+    for start in range(len(stems)):
+        window = set(stems[start : start + width])
+        if stems[start] in core and len(window & set(core)) >= need:
+            return start
+    return None
+
+
+def _find_run(words: Sequence[str], run: Sequence[str]) -> int | None:
+    size = len(run)
+    for start in range(len(words) - size + 1):
+        if list(words[start : start + size]) == list(run):
+            return start
+    return None
+
+
+def _core(words: list[str]) -> list[str]:
+    """The words before the first number (the size), or all of them."""
+    for index, word in enumerate(words):
+        if word[0].isdigit():
+            return words[:index] or words
+    return words
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+def date_pattern(day: date) -> re.Pattern[str]:
+    """ "Nov 29", "November 29th", "29 Nov", "2025-11-29", "11/29" (in lower case)."""
+    months = "|".join(MONTHS[day.month - 1])
+    number = rf"0?{day.day}"
+    return re.compile(
+        rf"\b(?:(?:{months})\.?\s+{number}(?:st|nd|rd|th)?\b"
+        rf"|{number}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{months})\b"
+        rf"|{day.isoformat()}"
+        rf"|0?{day.month}/{number}\b)"
+    )
+
+
+def _shown(value: Any, kind: str) -> str:
+    if kind == AMOUNT:
+        return f"${value:,.2f}" if value >= 0.1 else f"${value:.4f}".rstrip("0")
+    if kind == PERCENT:
+        return f"{value:g}%"
+    if kind == DATE:
+        return f"{value:%a %b %d}"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value

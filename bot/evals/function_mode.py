@@ -1,0 +1,223 @@
+"""The function-calling baseline, built as a careful team would ship it: the same deals tools
+as Anthropic tool definitions generated from the registry (`tools.tool_schemas()`), the same
+model and the same facts in a cached system prompt, parallel tool use, every result fed
+back, incremental prompt caching, and a loop that runs until the model answers in text
+(bounded)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import anthropic
+from sqlalchemy import Engine
+
+import tools
+from bot.claude import describe_failure
+from bot.evals.modes import Answered, Usage
+from bot.prompt import ALLOWED_MODULES, ROLE, RULES, conversation_messages
+
+log = logging.getLogger(__name__)
+
+CACHED = {"type": "ephemeral"}
+NO_TEXT = "The model ended without an answer."
+GAVE_UP = "No text answer after {calls} model calls."
+
+HOW = """\
+You answer by calling the deals tools, then replying in text with the message for the \
+shopper. Call several tools in one turn when they do not depend on each other. Tool results \
+are JSON; dates are "YYYY-MM-DD" strings, and you pass dates the same way. Work out per-unit \
+prices, totals and date ranges carefully from the results. find_deals returns at most \
+`limit` deals (default 50): raise it when you need every match."""
+
+# Sentences (or clauses between semicolons) of the code-mode prompt that only concern
+# programs; everything else in it holds for both modes.
+CODE_ONLY = re.compile(
+    r"program|run_python|final_answer|datetime|\bimport\b|\bmodules?\b|\bsys\b|\bruns?\b|\bloops?\b",
+    re.IGNORECASE,
+)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
+
+
+def shared_facts(text: str) -> str:
+    """The code-mode prompt's `text` without what only concerns programs, line by line."""
+    lines = []
+    for line in text.splitlines():
+        bullet = "- " if line.startswith("- ") else ""
+        sentences = [_shared(sentence) for sentence in SENTENCE_END.split(line.removeprefix("- "))]
+        kept = " ".join(sentence for sentence in sentences if sentence)
+        if kept:
+            lines.append(bullet + kept)
+    return "\n".join(lines)
+
+
+def _shared(sentence: str) -> str:
+    clauses = [clause for clause in sentence.split("; ") if not CODE_ONLY.search(clause)]
+    kept = "; ".join(clauses).strip()
+    return kept if not kept or kept[-1] in ".!?):" else kept + "."
+
+
+def system_blocks() -> list[dict]:
+    """The baseline's stable prefix: the product's role and rules, this mode's how-to."""
+    rules = RULES.format(modules=", ".join(ALLOWED_MODULES))
+    text = "\n\n".join([shared_facts(ROLE), HOW, shared_facts(rules)])
+    return [{"type": "text", "text": text, "cache_control": CACHED}]
+
+
+@dataclass(frozen=True)
+class FunctionsConfig:
+    model: str
+    timezone: str
+    max_tokens: int = 4096
+    max_model_calls: int = 12
+    max_result_chars: int = 40_000
+
+
+@dataclass
+class _Tally:
+    """Running totals of one question's model and tool use."""
+
+    started: float = field(default_factory=time.perf_counter)
+    usage: Usage = field(default_factory=Usage)
+    tool_calls: int = 0
+    tool_errors: int = 0
+    turns: list[dict] = field(default_factory=list)
+
+    def answered(self, answer: str | None, error: str | None = None) -> Answered:
+        return Answered(
+            answer=answer,
+            error=error,
+            usage=self.usage,
+            tool_calls=self.tool_calls,
+            tool_errors=self.tool_errors,
+            duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
+            transcript=tuple(self.turns),
+        )
+
+
+class FunctionsMode:
+    """Answers a question by function calling over the deals tools."""
+
+    name = "functions"
+
+    def __init__(
+        self,
+        *,
+        client: anthropic.Anthropic,
+        engine: Engine,
+        config: FunctionsConfig,
+        build_tools: Callable[..., Mapping[str, Callable[..., Any]]] = tools.build_tools,
+    ) -> None:
+        self.client = client
+        self.engine = engine
+        self.config = config
+        self.build_tools = build_tools
+        self.system = system_blocks()
+        self.tool_definitions = tools.tool_schemas()
+
+    def answer(self, question: str) -> Answered:
+        tally = _Tally()
+        deal_tools = self.build_tools(self.engine, timezone=self.config.timezone)
+        today = deal_tools["today"]()
+        messages = conversation_messages([], question, today=today, timezone=self.config.timezone)
+        try:
+            text = self._converse(messages, deal_tools, tally)
+        except anthropic.APIError as exc:
+            log.warning("functions mode: model failed: %s", exc)
+            return tally.answered(None, describe_failure(exc))
+        if text is None:
+            return tally.answered(None, GAVE_UP.format(calls=tally.usage.llm_calls))
+        return tally.answered(text) if text else tally.answered(None, NO_TEXT)
+
+    def _converse(
+        self, messages: list[dict], deal_tools: Mapping[str, Callable[..., Any]], tally: _Tally
+    ) -> str | None:
+        """Call the model, run the tools it asks for, feed results back; its text, or None."""
+        while tally.usage.llm_calls < self.config.max_model_calls:
+            response = self.client.messages.create(
+                model=self.config.model,
+                max_tokens=self.config.max_tokens,
+                system=self.system,
+                tools=self.tool_definitions,
+                messages=cache_marked(messages),
+            )
+            tally.usage += Usage.of_response(response.usage)
+            uses = [block for block in response.content if block.type == "tool_use"]
+            if not uses:
+                text = "".join(b.text for b in response.content if b.type == "text").strip()
+                tally.turns.append({"text": text})
+                return text
+            results = [self._call(use, deal_tools, tally) for use in uses]
+            content = [b.model_dump(mode="json", exclude_none=True) for b in response.content]
+            messages.append({"role": "assistant", "content": content})
+            messages.append({"role": "user", "content": results})
+        return None
+
+    def _call(self, use: Any, deal_tools: Mapping[str, Callable[..., Any]], tally: _Tally) -> dict:
+        text, ok = run_tool(deal_tools, use.name, use.input, self.config.max_result_chars)
+        tally.tool_calls += 1
+        tally.tool_errors += not ok
+        tally.turns.append({"tool": use.name, "input": use.input, "ok": ok, "chars": len(text)})
+        result = {"type": "tool_result", "tool_use_id": use.id, "content": text}
+        return result if ok else {**result, "is_error": True}
+
+
+def run_tool(
+    deal_tools: Mapping[str, Callable[..., Any]], name: str, arguments: Any, max_chars: int
+) -> tuple[str, bool]:
+    """Call one tool as the model asked: (JSON of the result, True) or (the error, False)."""
+    function = deal_tools.get(name)
+    if function is None:
+        return f"There is no tool named {name!r}; the tools are {', '.join(deal_tools)}.", False
+    if not isinstance(arguments, dict):
+        return f"{name}: the arguments must be a JSON object, got {arguments!r}", False
+    try:
+        value = function(**arguments)
+    except Exception as exc:  # the model reads every tool failure, as in the sandbox
+        return f"{type(exc).__name__}: {exc}", False
+    return as_json(value, max_chars), True
+
+
+def as_json(value: Any, max_chars: int) -> str:
+    """The result as JSON; a list too long for `max_chars` keeps the items that fit, and says so."""
+    text = _dumps(value)
+    if len(text) <= max_chars:
+        return text
+    if not isinstance(value, list):
+        return text[:max_chars]
+    kept, size = [], 2
+    for item in value:
+        size += len(_dumps(item)) + 1
+        if size > max_chars:
+            break
+        kept.append(item)
+    return (
+        f"{_dumps(kept)}\n(Only the first {len(kept)} of {len(value)} results fit; narrow the "
+        "query or lower `limit`.)"
+    )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=_plain, ensure_ascii=False, separators=(",", ":"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot send a {type(value).__name__} to the model")
+
+
+def cache_marked(messages: list[dict]) -> list[dict]:
+    """A copy whose last block is a cache breakpoint, so each turn of the loop reads the
+    turns before it from the prompt cache instead of paying for them again."""
+    *earlier, last = messages
+    content = last["content"]
+    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+    blocks[-1] = {**blocks[-1], "cache_control": CACHED}
+    return [*earlier, {**last, "content": blocks}]

@@ -1,0 +1,468 @@
+"""What a right answer states, computed now through the same deals tools the model uses.
+
+A reference is a small function of the tools mapping (`tools.build_tools`), a window of
+days (for the dated ones) and a question's arguments. It returns the facts a right answer
+names, by label (see checks.py), or no facts when nothing matches. References run at eval
+time, so expected facts follow the database as the demo dates move.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from bot.evals.checks import (
+    AMOUNT,
+    COUNT,
+    DATE,
+    NAME,
+    PERCENT,
+    Facts,
+    in_order,
+    name_words,
+    names,
+    one_of,
+)
+from bot.evals.windows import Window
+
+Tools = Mapping[str, Callable[..., Any]]
+
+MAX_DEALS = 500
+LISTED = 3
+TIE = 1e-6
+NOTHING: Facts = MappingProxyType({})
+CONVERSIONS = {("lb", "oz"): 16.0}
+
+
+class ReferenceProblem(Exception):
+    """A reference could not work out its facts (too many deals to see, a bad argument)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which deals a question is about; `find_deals` arguments plus a few exact conditions."""
+
+    query: str | None = None
+    product: str | None = None  # an exact product name
+    category: str | None = None
+    store: str | None = None
+    kind: str | None = None
+    min_percent_off: float | None = None
+    card: bool | None = None  # True: only deals that need a card; False: only those that don't
+    ending: bool = False  # ends inside the window
+    starting: bool = False  # starts inside the window
+    lasting: bool = False  # still on on the window's last day
+    exclude: Sequence[str] = ()  # leave out products whose name has these words
+
+    def keeps(self, deal: dict, window: Window) -> bool:
+        start, end = window
+        return (
+            (self.product is None or deal["product"] == self.product)
+            and (self.card is None or deal["requires_card"] == self.card)
+            and (not self.ending or start <= deal["ends"] <= end)
+            and (not self.starting or start <= deal["starts"] <= end)
+            and (not self.lasting or deal["ends"] >= end)
+            and not _excluded(deal["product"], self.exclude)
+        )
+
+
+def _excluded(product: str, exclude: Sequence[str]) -> bool:
+    words = set(name_words(product))
+    return any(set(name_words(phrase)) <= words for phrase in exclude)
+
+
+def matching(tools: Tools, window: Window, filters: Filters) -> list[dict]:
+    """Every deal the filters describe in the window; category by category when nothing
+    narrows the search, so that no tool limit hides a deal."""
+    if filters.query or filters.product or filters.category:
+        found = _find(tools, window, filters, filters.category)
+    else:
+        categories = tools["list_categories"]()
+        found = [deal for name in categories for deal in _find(tools, window, filters, name)]
+    return [deal for deal in found if filters.keeps(deal, window)]
+
+
+def _find(tools: Tools, window: Window, filters: Filters, category: str | None) -> list[dict]:
+    start, end = window
+    found = tools["find_deals"](
+        filters.product or filters.query,
+        category=category,
+        store=filters.store,
+        start=start,
+        end=end,
+        limit=MAX_DEALS,
+        kind=filters.kind,
+        min_percent_off=filters.min_percent_off,
+    )
+    if len(found) >= MAX_DEALS:
+        raise ReferenceProblem(f"{MAX_DEALS} or more deals match {filters}; narrow the question")
+    return found
+
+
+def per_item(deal: dict) -> float:
+    """What one item costs with the deal, unrounded (3 for $10 is 3.333…)."""
+    return deal["price"] / deal["quantity"]
+
+
+def size_in(deal: dict, unit: str) -> float | None:
+    """The product's size in `unit` ("item" counts items), or None when it has no such size."""
+    if unit == "item":
+        return 1.0
+    factor = 1.0 if deal["unit"] == unit else CONVERSIONS.get((deal["unit"], unit))
+    return deal["size"] * factor if deal["size"] and factor else None
+
+
+def per_unit(deal: dict, unit: str) -> float | None:
+    size = size_in(deal, unit)
+    return per_item(deal) / size if size else None
+
+
+def strict_cost(deal: dict, count: int) -> float:
+    """`count` items when the deal only applies to whole sets of its quantity."""
+    sets, rest = divmod(count, deal["quantity"])
+    return sets * deal["price"] + rest * deal["regular_price"]
+
+
+def ties(deals: Iterable[dict], key: Callable[[dict], float]) -> list[dict]:
+    """The deals with the lowest `key`, all of them when several share it."""
+    scored = [(key(deal), deal) for deal in deals]
+    lowest = min(score for score, _deal in scored)
+    return [deal for score, deal in scored if score <= lowest + TIE]
+
+
+def _products(deals: Iterable[dict]) -> list[str]:
+    return list(dict.fromkeys(deal["product"] for deal in deals))
+
+
+def _prices(deals: Iterable[dict]) -> list[float]:
+    return [value for deal in deals for value in (deal["unit_price"], deal["price"])]
+
+
+# The references. Each returns NOTHING or every one of its labels.
+
+
+def deals(tools: Tools, window: Window, **filters: Any) -> Facts:
+    """A list of deals: some of its products, its stores, how many, the best percent off."""
+    found = matching(tools, window, Filters(**filters))
+    if not found:
+        return NOTHING
+    products = _products(found)
+    offers = {(deal["product"], deal["description"]) for deal in found}
+    best = ties(found, lambda deal: -deal["percent_off"])
+    return {
+        "products": (names(products, need=LISTED),),
+        "stores": (names([deal["store"] for deal in found]),),
+        "count": (one_of(COUNT, [len(found), len(products), len(offers)]),),
+        "best": (one_of(NAME, _products(best)),),
+    }
+
+
+SCORES: dict[str, Callable[[dict, str], float | None]] = {
+    "unit_price": lambda deal, unit: per_item(deal),
+    "per_unit": per_unit,
+    "percent_off": lambda deal, unit: -deal["percent_off"],
+    "savings": lambda deal, unit: -deal["savings"],
+    "most_expensive": lambda deal, unit: -per_item(deal),
+}
+
+
+def best_deal(
+    tools: Tools, window: Window, by: str = "unit_price", unit: str = "item", **filters: Any
+) -> Facts:
+    """The one best deal by `by` (lowest price or per-unit price, most off or saved)."""
+    if by not in SCORES:
+        raise ReferenceProblem(f"by must be one of {', '.join(SCORES)}, not {by!r}")
+    score = SCORES[by]
+    found = [d for d in matching(tools, window, Filters(**filters)) if score(d, unit) is not None]
+    if not found:
+        return NOTHING
+    winners = ties(found, lambda deal: score(deal, unit))
+    return {
+        "product": (one_of(NAME, _products(winners)),),
+        "store": (one_of(NAME, [deal["store"] for deal in winners]),),
+        "price": (one_of(AMOUNT, _prices(winners)),),
+        "per_unit": (one_of(AMOUNT, [per_unit(deal, unit) for deal in winners]),),
+        "percent": (one_of(PERCENT, [deal["percent_off"] for deal in winners]),),
+        "savings": (one_of(AMOUNT, [deal["savings"] for deal in winners]),),
+    }
+
+
+def sorted_by_unit(tools: Tools, window: Window, unit: str, **filters: Any) -> Facts:
+    """Products by their lowest price per `unit`: the first ones in order, and the cheapest."""
+    lowest: dict[str, float] = {}
+    for deal in matching(tools, window, Filters(**filters)):
+        value = per_unit(deal, unit)
+        if value is not None:
+            lowest[deal["product"]] = min(value, lowest.get(deal["product"], math.inf))
+    if not lowest:
+        return NOTHING
+    ranked = sorted(lowest.items(), key=lambda item: item[1])
+    leading = [ranked[0]]
+    for item in ranked[1:LISTED]:
+        if item[1] <= leading[-1][1] + TIE:
+            break
+        leading.append(item)
+    return {
+        "order": (in_order([product for product, _value in leading]),),
+        "products": (names([product for product, _value in ranked], need=LISTED),),
+        "per_unit": (one_of(AMOUNT, [ranked[0][1]]),),
+    }
+
+
+def store_with_most(tools: Tools, window: Window, **filters: Any) -> Facts:
+    """The store with the most deals, counting deals or different products."""
+    found = matching(tools, window, Filters(**filters))
+    if not found:
+        return NOTHING
+    by_deals = Counter(deal["store"] for deal in found)
+    by_products = Counter(store for store, _product in {(d["store"], d["product"]) for d in found})
+    winners = _most(by_deals) + _most(by_products)
+    return {
+        "store": (one_of(NAME, winners),),
+        "count": (one_of(COUNT, [max(by_deals.values()), max(by_products.values())]),),
+    }
+
+
+def _most(counts: Counter) -> list[str]:
+    top = max(counts.values())
+    return [name for name, count in counts.items() if count == top]
+
+
+READINGS: dict[str, Callable[[dict, int], float]] = {
+    "item": lambda deal, count: count * per_item(deal),
+    "sets": strict_cost,
+}
+
+
+def basket(tools: Tools, window: Window, items: Mapping[str, int], **filters: Any) -> Facts:
+    """A shopping list {query: how many} at the deals that save the most: the total and the
+    savings, reading multi-buys per item (the tools' way) or only in whole sets."""
+    costs = dict.fromkeys(READINGS, 0.0)
+    saved = dict.fromkeys(READINGS, 0.0)
+    products = []
+    for query, count in items.items():
+        found = matching(tools, window, Filters(query=query, **filters))
+        if not found:
+            for reading in costs:
+                costs[reading] += count * _regular_price(tools, query)
+            continue
+        chosen = []
+        for reading, cost in READINGS.items():
+            best = ties(found, _overspend(cost, count))
+            costs[reading] += cost(best[0], count)
+            saved[reading] -= _overspend(cost, count)(best[0])
+            chosen += best
+        products.append(one_of(NAME, _products(chosen), about=query))
+    if not products:
+        return NOTHING
+    return {
+        "total": (one_of(AMOUNT, list(costs.values())),),
+        "savings": (one_of(AMOUNT, list(saved.values())),),
+        "products": tuple(products),
+    }
+
+
+def _overspend(cost: Callable[[dict, int], float], count: int) -> Callable[[dict], float]:
+    """What a deal costs above the regular price for `count` items (lower saves more)."""
+    return lambda deal: cost(deal, count) - count * deal["regular_price"]
+
+
+def _regular_price(tools: Tools, query: str) -> float:
+    found = tools["search_products"](query, limit=1)
+    if not found:
+        raise ReferenceProblem(f"no product matches {query!r}")
+    return found[0]["regular_price"]
+
+
+def items_on_sale(tools: Tools, window: Window, items: Sequence[str], **filters: Any) -> Facts:
+    """For each item on a list that has deals, one of its deal products."""
+    facts = []
+    for item in items:
+        found = matching(tools, window, Filters(query=item, **filters))
+        if found:
+            facts.append(names(_products(found), need=1, about=item))
+    return {"products": tuple(facts)} if facts else NOTHING
+
+
+def compare(
+    tools: Tools, window: Window, options: Mapping[str, Mapping[str, Any]], unit: str = "item"
+) -> Facts:
+    """Options side by side ({label: filters}): each one's best price per `unit`."""
+    per_units, prices = [], []
+    for label, option in options.items():
+        found = [d for d in matching(tools, window, Filters(**option)) if per_unit(d, unit)]
+        if not found:
+            continue
+        best = ties(found, lambda deal: per_unit(deal, unit))
+        per_units.append(one_of(AMOUNT, [per_unit(deal, unit) for deal in best], about=label))
+        prices.append(one_of(AMOUNT, _prices(best), about=label))
+    if not per_units:
+        return NOTHING
+    return {"per_unit": tuple(per_units), "prices": tuple(prices)}
+
+
+def _history(tools: Tools, name: str, days: int, kind: str | None, exact: bool) -> list[dict]:
+    products = tools["search_products"](name, limit=20)
+    if exact:
+        products = [product for product in products if product["name"] == name]
+    found = [deal for p in products for deal in tools["deal_history"](p["id"], days=days)]
+    return [deal for deal in found if kind is None or deal["kind"] == kind]
+
+
+def history_low(tools: Tools, product: str, days: int = 180, kind: str | None = None) -> Facts:
+    """One product's lowest price per item over the last `days`: how much, where, when."""
+    found = _history(tools, product, days, kind, exact=True)
+    if not found:
+        return NOTHING
+    lows = ties(found, per_item)
+    return {
+        "lowest": (one_of(AMOUNT, _prices(lows)),),
+        "store": (one_of(NAME, [deal["store"] for deal in lows]),),
+        "date": (one_of(DATE, [day for deal in lows for day in (deal["starts"], deal["ends"])]),),
+    }
+
+
+def last_deal(tools: Tools, query: str, days: int = 180, kind: str | None = None) -> Facts:
+    """The most recent deal on the products matching `query`: when, how much, where."""
+    found = _history(tools, query, days, kind, exact=False)
+    if not found:
+        return NOTHING
+    latest = ties(found, lambda deal: -deal["starts"].toordinal())
+    return {
+        "date": (one_of(DATE, [deal["starts"] for deal in latest]),),
+        "price": (one_of(AMOUNT, _prices(latest)),),
+        "store": (one_of(NAME, [deal["store"] for deal in latest]),),
+    }
+
+
+def history_count(tools: Tools, product: str, days: int = 90, kind: str | None = None) -> Facts:
+    """How often one product was on a deal: deals at each store, or promotions."""
+    found = _history(tools, product, days, kind, exact=True)
+    if not found:
+        return NOTHING
+    promotions = {(deal["starts"], deal["kind"], deal["description"]) for deal in found}
+    starts = {deal["starts"] for deal in found}
+    return {"count": (one_of(COUNT, [len(found), len(promotions), len(starts)]),)}
+
+
+def days_left(tools: Tools, window: Window, product: str, store: str | None = None) -> Facts:
+    """How many days a deal on one product still runs, counted from the window's first day."""
+    found = matching(tools, window, Filters(product=product, store=store))
+    if not found:
+        return NOTHING
+    last = max(deal["ends"] for deal in found)
+    days = (last - window[0]).days
+    return {"days": (one_of(COUNT, [days, days + 1]),), "date": (one_of(DATE, [last]),)}
+
+
+def multi_buys(tools: Tools, window: Window, **filters: Any) -> Facts:
+    """Multi-buy deals split into those cheaper per item than the regular price and not."""
+    found = matching(tools, window, Filters(kind="multi_buy", **filters))
+    if not found:
+        return NOTHING
+    worse = [deal for deal in found if per_item(deal) >= deal["regular_price"] - TIE]
+    better = [deal for deal in found if per_item(deal) < deal["regular_price"] - TIE]
+    return {
+        "not_cheaper": (names(_products(worse), need=LISTED),) if worse else (),
+        "cheaper": (names(_products(better), need=LISTED),) if better else (),
+    }
+
+
+def cheapest_for(
+    tools: Tools, window: Window, count: int, unit: str = "item", **filters: Any
+) -> Facts:
+    """The cheapest single deal to buy at least `count` units (whole packs)."""
+    found = [d for d in matching(tools, window, Filters(**filters)) if size_in(d, unit)]
+    if not found:
+        return NOTHING
+
+    def packs(deal: dict) -> int:
+        return math.ceil(count / size_in(deal, unit) - TIE)
+
+    readings = (lambda d: packs(d) * per_item(d), lambda d: strict_cost(d, packs(d)))
+    winners = [(cost, ties(found, cost)) for cost in readings]
+    return {
+        "product": (one_of(NAME, [p for _c, best in winners for p in _products(best)]),),
+        "total": (one_of(AMOUNT, [cost(best[0]) for cost, best in winners]),),
+    }
+
+
+def top_discounts(
+    tools: Tools, window: Window, n: int = 3, by: str = "percent_off", **filters: Any
+) -> Facts:
+    """The `n` products with the biggest discounts (percent off or dollars saved)."""
+    if by not in ("percent_off", "savings"):
+        raise ReferenceProblem(f"by must be percent_off or savings, not {by!r}")
+    best: dict[str, float] = {}
+    for deal in matching(tools, window, Filters(**filters)):
+        best[deal["product"]] = max(deal[by], best.get(deal["product"], -math.inf))
+    if not best:
+        return NOTHING
+    ranked = sorted(best.values(), reverse=True)
+    threshold = ranked[min(n, len(ranked)) - 1]
+    leaders = [product for product, value in best.items() if value >= threshold - TIE]
+    return {"products": (names(leaders, need=n),)}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference function and the labels of the facts it returns."""
+
+    function: Callable[..., Facts]
+    labels: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+    @property
+    def dated(self) -> bool:
+        return "window" in inspect.signature(self.function).parameters
+
+    def argument_problem(self, args: Mapping[str, Any]) -> str | None:
+        """Why `args` do not fit this reference, or None."""
+        placeholders = (None, None) if self.dated else (None,)
+        try:
+            bound = inspect.signature(self.function).bind(*placeholders, **args)
+            Filters(**bound.arguments.get("filters", {}))
+        except TypeError as exc:
+            return str(exc)
+        return None
+
+    def run(self, tools: Tools, window: Window | None, args: Mapping[str, Any]) -> Facts:
+        facts = self.function(tools, window, **args) if self.dated else self.function(tools, **args)
+        missing = set(self.labels) - set(facts) if facts else set()
+        if missing:
+            raise ReferenceProblem(f"{self.name} returned no {', '.join(sorted(missing))}")
+        return facts
+
+
+REFERENCES: dict[str, Reference] = {
+    reference.name: reference
+    for reference in (
+        Reference(deals, ("products", "stores", "count", "best")),
+        Reference(best_deal, ("product", "store", "price", "per_unit", "percent", "savings")),
+        Reference(sorted_by_unit, ("order", "products", "per_unit")),
+        Reference(store_with_most, ("store", "count")),
+        Reference(basket, ("total", "savings", "products")),
+        Reference(items_on_sale, ("products",)),
+        Reference(compare, ("per_unit", "prices")),
+        Reference(history_low, ("lowest", "store", "date")),
+        Reference(last_deal, ("date", "price", "store")),
+        Reference(history_count, ("count",)),
+        Reference(days_left, ("days", "date")),
+        Reference(multi_buys, ("not_cheaper", "cheaper")),
+        Reference(cheapest_for, ("product", "total")),
+        Reference(top_discounts, ("products",)),
+    )
+}
+
+
+def fact_list(facts: Facts) -> dict[str, list[dict]]:
+    """Facts as plain data for the JSON report."""
+    return {label: [fact.as_json() for fact in group] for label, group in facts.items()}
