@@ -1,1 +1,61 @@
-"""Runs untrusted, model-written Python in a restricted, isolated worker process."""
+"""Runs untrusted, model-written Python in a restricted, isolated worker process.
+
+    from sandbox import run
+    result = run(code, {"today": today, "find_deals": find_deals}, timeout_s=5.0)
+    result.ok, result.answer, result.error, result.error_kind
+
+The first `run` starts a worker server in the background; `shutdown()` stops it, as does
+interpreter exit. `Sandbox` gives a separately configured instance (caps, prefork).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sandbox.result import ERROR_KINDS, ErrorKind, RunResult, SandboxError
+from sandbox.supervisor import Sandbox
+
+__all__ = [
+    "ERROR_KINDS",
+    "ErrorKind",
+    "RunResult",
+    "Sandbox",
+    "SandboxError",
+    "default_sandbox",
+    "run",
+    "shutdown",
+]
+
+_default: Sandbox | None = None
+_default_lock = threading.Lock()
+
+
+def default_sandbox() -> Sandbox:
+    """The shared Sandbox behind `run`, created on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Sandbox()
+        return _default
+
+
+def run(
+    code: str,
+    tools: Mapping[str, Callable[..., Any]],
+    *,
+    timeout_s: float = 5.0,
+    memory_mb: int = 256,
+) -> RunResult:
+    """Run one program in a fresh worker; see RunResult for what comes back."""
+    return default_sandbox().run(code, tools, timeout_s=timeout_s, memory_mb=memory_mb)
+
+
+def shutdown() -> None:
+    """Stop the shared Sandbox's worker server; a later `run` starts a new one."""
+    global _default
+    with _default_lock:
+        sandbox, _default = _default, None
+    if sandbox is not None:
+        sandbox.close()

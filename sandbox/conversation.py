@@ -1,0 +1,155 @@
+"""The bot's side of one run: send the job, answer tool calls, hold the deadline and the caps.
+
+Everything the worker sends is treated as hostile: frames are size-capped JSON, decoded into
+plain data only, the tool name must be one the caller passed, and every field of the final
+report is type- and length-checked. Tool exceptions go back as a type name and a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sandbox import wire
+from sandbox.program_errors import TOOL_EXCEPTION_TYPES
+from sandbox.result import ERROR_KINDS
+
+logger = logging.getLogger(__name__)
+
+MAX_TOOL_MESSAGE_CHARS: Final = 1000
+MAX_ERROR_CHARS: Final = 2000
+
+
+class ProtocolViolation(Exception):
+    """The worker sent something no well-behaved worker sends."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How the conversation ended: `report` is the worker's checked "done" frame, if any."""
+
+    reason: str  # "done", "timeout", "closed", "protocol" or "tool_limit"
+    tool_calls: int
+    report: dict[str, Any] | None = None
+
+
+class Conversation:
+    """Drives one worker from job to report."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        tools: Mapping[str, Callable[..., Any]],
+        *,
+        deadline: float,
+        max_tool_calls: int,
+        max_output_chars: int,
+    ) -> None:
+        self._sock = sock
+        self._tools = tools
+        self._deadline = deadline
+        self._max_tool_calls = max_tool_calls
+        self._max_output_chars = max_output_chars
+        self._tool_calls = 0
+
+    def run(self, job: dict[str, Any]) -> Outcome:
+        try:
+            wire.send_frame(self._sock, job, limit=wire.JOB_LIMIT, deadline=self._deadline)
+            return self._serve()
+        except TimeoutError:
+            return self._end("timeout")
+        except (wire.PeerClosed, ConnectionError):
+            return self._end("closed")
+        except (wire.WireError, ProtocolViolation) as exc:
+            logger.warning("worker broke the protocol: %s", exc)
+            return self._end("protocol")
+        except OSError:
+            return self._end("closed")
+
+    def _end(self, reason: str, report: dict[str, Any] | None = None) -> Outcome:
+        return Outcome(reason=reason, tool_calls=self._tool_calls, report=report)
+
+    def _serve(self) -> Outcome:
+        while True:
+            message = wire.recv_frame(
+                self._sock, limit=wire.WORKER_FRAME_LIMIT, deadline=self._deadline
+            )
+            kind = message.get("type")
+            if kind == "done":
+                return self._end("done", self._checked_report(message))
+            if kind != "call":
+                raise ProtocolViolation(f"unexpected frame type {kind!r}")
+            if self._tool_calls >= self._max_tool_calls:
+                return self._end("tool_limit")
+            self._tool_calls += 1
+            self._reply(self._call(message))
+            if time.monotonic() >= self._deadline:
+                raise TimeoutError("deadline passed during a tool call")
+
+    def _call(self, message: dict[str, Any]) -> dict[str, Any]:
+        name, args, kwargs = _checked_call(message)
+        tool = self._tools.get(name)
+        if tool is None:
+            return _raise_reply("ToolError", f"there is no tool named {name!r}")
+        try:
+            value = tool(*args, **kwargs)
+        except Exception as exc:
+            logger.info("tool %s raised %s: %s", name, type(exc).__name__, exc)
+            return _raise_reply(_program_type_name(exc), _message(exc))
+        try:
+            return {"type": "return", "value": wire.encode(value)}
+        except wire.NotPlainData as exc:
+            logger.error("tool %s returned data that is not plain: %s", name, exc)
+            return _raise_reply("ToolError", f"{name}() returned data the program cannot use")
+
+    def _reply(self, reply: dict[str, Any]) -> None:
+        try:
+            wire.send_frame(self._sock, reply, limit=wire.REPLY_LIMIT, deadline=self._deadline)
+        except wire.NotPlainData as exc:
+            fallback = _raise_reply("ToolError", f"the tool's result is too large ({exc})")
+            wire.send_frame(self._sock, fallback, limit=wire.REPLY_LIMIT, deadline=self._deadline)
+
+    def _checked_report(self, message: dict[str, Any]) -> dict[str, Any]:
+        ok, answer, stdout = message.get("ok"), message.get("answer"), message.get("stdout")
+        error, kind = message.get("error"), message.get("error_kind")
+        limit = self._max_output_chars
+        if not isinstance(ok, bool) or not _text_or_none(answer, limit):
+            raise ProtocolViolation("bad ok/answer in report")
+        if not isinstance(stdout, str) or len(stdout) > limit:
+            raise ProtocolViolation("bad stdout in report")
+        if not _text_or_none(error, MAX_ERROR_CHARS) or not (kind is None or kind in ERROR_KINDS):
+            raise ProtocolViolation("bad error in report")
+        if ok == (kind is not None):
+            raise ProtocolViolation("ok and error_kind disagree")
+        return {"ok": ok, "answer": answer, "stdout": stdout, "error": error, "error_kind": kind}
+
+
+def _checked_call(message: dict[str, Any]) -> tuple[str, list[Any], dict[str, Any]]:
+    name, args, kwargs = message.get("tool"), message.get("args"), message.get("kwargs")
+    if not isinstance(name, str) or not isinstance(args, list) or not isinstance(kwargs, dict):
+        raise ProtocolViolation("malformed tool call")
+    return name, wire.decode(args), {key: wire.decode(value) for key, value in kwargs.items()}
+
+
+def _text_or_none(value: Any, limit: int) -> bool:
+    return value is None or (isinstance(value, str) and len(value) <= limit)
+
+
+def _program_type_name(exc: Exception) -> str:
+    for cls in type(exc).__mro__:
+        if TOOL_EXCEPTION_TYPES.get(cls.__name__) is cls:
+            return cls.__name__
+    return "ToolError"
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    return text[:MAX_TOOL_MESSAGE_CHARS]
+
+
+def _raise_reply(type_name: str, message: str) -> dict[str, Any]:
+    return {"type": "raise", "error": type_name, "message": message}

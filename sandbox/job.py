@@ -1,0 +1,46 @@
+"""What the bot and a worker agree on: the job message, the worker's exit codes, tool names."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+EXIT_OK: Final = 0
+EXIT_NO_JOB: Final = 2
+EXIT_OUT_OF_MEMORY: Final = 3
+EXIT_INTERNAL: Final = 4
+
+# Names a tool may not take: the program's own built-ins for finishing and printing.
+RESERVED_NAMES: Final = frozenset({"print", "final_answer"})
+
+
+@dataclass(frozen=True)
+class Job:
+    """One program to run, with the names of the tools it may call and its limits."""
+
+    code: str
+    tools: tuple[str, ...]
+    timeout_s: float
+    memory_mb: int
+    max_output_chars: int
+    max_source_chars: int
+
+    def as_message(self) -> dict[str, Any]:
+        return {"type": "job", **asdict(self), "tools": list(self.tools)}
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> Job:
+        """The job in a frame; ValueError, KeyError or TypeError if it is not one."""
+        if message.get("type") != "job":
+            raise ValueError("not a job")
+        job = cls(
+            code=message["code"],
+            tools=tuple(message["tools"]),
+            timeout_s=float(message["timeout_s"]),
+            memory_mb=int(message["memory_mb"]),
+            max_output_chars=int(message["max_output_chars"]),
+            max_source_chars=int(message["max_source_chars"]),
+        )
+        if not isinstance(job.code, str) or not all(isinstance(t, str) for t in job.tools):
+            raise ValueError("malformed job")
+        return job

@@ -1,0 +1,157 @@
+"""Compiling a program under the sandbox's language policy (RestrictedPython, adjusted).
+
+RestrictedPython's transformer refuses names and attributes starting with "_", frame and
+code attributes, `exec`/`eval`, async code, `match`, `except*`, and routes attribute, item,
+iteration and write operations through guards (`guards.py`). Its stock policy also refuses or
+changes everyday Python, which this subclass puts back as CPython has it:
+
+- augmented assignment to items and attributes (`totals[k] += x`, `self.n += 1`) compiles
+  to CPython's own in-place operation on the write-guarded container (`_write_(totals)[k] += x`),
+  evaluating each part once; on plain names (`n += 1`) it is left as it is;
+- `print` is an ordinary name bound to the sandbox's capped print, and `printed` an ordinary
+  variable (RestrictedPython rewrites both);
+- `nonlocal` is allowed, and classes may define the common data-model methods.
+
+It adds: imports only of the allowed modules and names, checked here so the refusal is
+immediate, and `.format` / `.format_map` routed through the checking getattr.
+"""
+
+from __future__ import annotations
+
+import ast
+import types
+from typing import Any, Final
+
+from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
+
+from sandbox.guards import FORMAT_METHODS, attribute_allowed
+from sandbox.modules import FUTURE, FUTURE_NAMES, PUBLIC_NAMES, import_refusal
+
+PROGRAM_FILENAME: Final = "<program>"
+CHECKED_GETATTR: Final = "_getattr_checked_"
+WRITE_GUARD: Final = "_write_"
+
+# Data-model methods a small class may define; each body is restricted code like any other.
+MAGIC_METHODS: Final = frozenset(
+    {
+        *("__init__", "__repr__", "__str__", "__eq__", "__ne__", "__lt__", "__le__"),
+        *("__gt__", "__ge__", "__hash__", "__len__", "__bool__", "__contains__"),
+        *("__iter__", "__next__", "__getitem__", "__setitem__", "__delitem__"),
+        *("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__"),
+        *("__truediv__", "__floordiv__", "__mod__", "__neg__", "__abs__"),
+        *("__enter__", "__exit__", "__call__"),
+    }
+)
+
+
+class CompileFailure(Exception):
+    """The program was not compiled: `kind` is "syntax" or "policy", `message` says why."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class ProgramTransformer(RestrictingNodeTransformer):
+    """RestrictedPython's transformer with everyday Python restored (see the module doc)."""
+
+    def error(self, node: ast.AST, info: str) -> None:
+        self.errors.append(f"line {getattr(node, 'lineno', '?')}: {info}")
+
+    def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
+        if name is None or not name.startswith("_") or name == "_":
+            return
+        if allow_magic_methods and name in MAGIC_METHODS and node.col_offset != 0:
+            return
+        self.error(node, f'"{name}" is not allowed: names starting with "_" are off limits')
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        self.check_name(node, node.id)
+        return node
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> ast.AST:
+        for name in node.names:
+            self.check_name(node, name)
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> Any:
+        new_node = super().visit_Attribute(node)
+        if isinstance(node.ctx, ast.Load) and node.attr in FORMAT_METHODS:
+            new_node.func = ast.Name(CHECKED_GETATTR, ast.Load())
+            copy_locations(new_node.func, node)
+        return new_node
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> Any:
+        target = node.target
+        if isinstance(target, ast.Name):
+            self.check_name(target, target.id)
+        elif isinstance(target, ast.Attribute | ast.Subscript):
+            self._guard_augmented_target(target)
+        node.value = self.visit(node.value)
+        return node
+
+    def _guard_augmented_target(self, target: ast.Attribute | ast.Subscript) -> None:
+        if isinstance(target, ast.Attribute) and not attribute_allowed(target.attr):
+            self.error(target, f'attribute "{target.attr}" is not allowed')
+        if isinstance(target, ast.Subscript):
+            target.slice = self.visit(target.slice)
+        guarded = ast.Call(
+            func=ast.Name(WRITE_GUARD, ast.Load()),
+            args=[self.visit(target.value)],
+            keywords=[],
+        )
+        copy_locations(guarded, target.value)
+        target.value = guarded
+
+    def visit_Import(self, node: ast.Import) -> Any:
+        for alias in node.names:
+            if alias.name not in PUBLIC_NAMES:
+                self.error(node, import_refusal(alias.name))
+        return super().visit_Import(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
+        module = node.module or ""
+        allowed = FUTURE_NAMES if module == FUTURE else PUBLIC_NAMES.get(module)
+        if node.level or allowed is None:
+            self.error(node, import_refusal("." * node.level + module))
+            return node
+        for alias in node.names:
+            if alias.name != "*" and alias.name not in allowed:
+                self.error(node, f"{module}.{alias.name} is not available in the sandbox")
+        return super().visit_ImportFrom(node)
+
+
+def compile_program(source: str, *, max_chars: int) -> types.CodeType:
+    """Parse, check and compile a program; CompileFailure says why it was refused."""
+    if len(source) > max_chars:
+        raise CompileFailure(
+            "policy", f"the program is {len(source)} characters; the limit is {max_chars}"
+        )
+    try:
+        tree = ast.parse(source, PROGRAM_FILENAME, "exec")
+        errors = _restrict(tree)
+        if errors:
+            raise CompileFailure("policy", "\n".join(errors[:5]))
+        return compile(tree, PROGRAM_FILENAME, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise CompileFailure("syntax", _describe_syntax_error(exc)) from None
+    except (RecursionError, MemoryError):
+        raise CompileFailure(
+            "syntax", "the program is nested too deeply to compile; flatten it"
+        ) from None
+    except ValueError as exc:
+        raise CompileFailure("syntax", f"SyntaxError: {exc}") from None
+
+
+def _restrict(tree: ast.Module) -> list[str]:
+    errors: list[str] = []
+    ProgramTransformer(errors=errors).visit(tree)
+    return errors
+
+
+def _describe_syntax_error(exc: SyntaxError) -> str:
+    text = f"line {exc.lineno}: {type(exc).__name__}: {exc.msg}"
+    if exc.text and exc.text.strip():
+        text += f"\n    {exc.text.strip()}"
+    return text
