@@ -102,15 +102,15 @@ def _progress(total: int) -> Iterator[Callable[[Trial], None]]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    passed = 0
+    counts = {"done": 0, "passed": 0}
     with Progress(*columns, console=Console(stderr=True)) as progress:
         task = progress.add_task("starting", total=total)
 
         def advance(trial: Trial) -> None:
-            nonlocal passed
-            passed += trial.passed
-            done = progress.tasks[0].completed + 1
-            description = f"{passed}/{done:g} passed · {trial.mode} · {trial.question_id}"
+            counts["done"] += 1
+            counts["passed"] += trial.passed
+            passed, done = counts["passed"], counts["done"]
+            description = f"{passed}/{done} passed · {trial.mode} · {trial.question_id}"
             progress.update(task, advance=1, description=description)
 
         yield advance

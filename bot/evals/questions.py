@@ -13,14 +13,15 @@ finds the facts a right answer states and the check that says which of them it m
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.evals.checks import Facts
-from bot.evals.references import REFERENCES, Reference, Tools
+from bot.evals.references import REFERENCES, Reference
+from bot.evals.selection import Tools
 from bot.evals.windows import NAMED, windows
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2] / "evals" / "deals.yaml"
@@ -38,7 +39,7 @@ class Question:
     reference: str
     check: tuple[str, ...]
     when: str | None = None
-    args: tuple[Mapping[str, Any], ...] = ({},)
+    args: tuple[Mapping[str, Any], ...] = field(default_factory=lambda: ({},))
     tags: tuple[str, ...] = ()
 
     def expected(self, tools: Tools) -> tuple[Facts, ...]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.evals.checks import Facts, Verdict, judge
 from bot.evals.modes import Answered, Mode
 from bot.evals.questions import Question
-from bot.evals.references import Tools
+from bot.evals.selection import Tools
 
 log = logging.getLogger(__name__)
 

@@ -105,6 +105,88 @@ def test_incomplete_program_in_code_mode_fails_and_says_why(agent, fake_anthropi
     assert f"named 1 of the {len(fanta_stores(deal_tools))} needed" in trial.why
 
 
+# Programs a competent model might write; each states its question's facts its own way.
+RIGHT_PROGRAMS = {
+    "cheapest-cereal-per-ounce": """\
+deals = [d for d in find_deals("cereal", limit=500) if d["unit"] == "oz" and d["size"]]
+best = min(deals, key=lambda d: d["unit_price"] / d["size"])
+per_oz = best["unit_price"] / best["size"]
+final_answer(f"*{best['product']}* at {best['store']}: ${per_oz:.3f}/oz ({best['description']})")
+""",
+    "pepsi-or-coke-per-can": """\
+from datetime import timedelta
+start = today()
+end = start + timedelta(days=6 - start.weekday())
+def cheapest(query):
+    cans = [d for d in find_deals(query, start=start, end=end, limit=500) if d["unit"] == "can"]
+    best = min(cans, key=lambda d: d["unit_price"] / d["size"])
+    return best, best["unit_price"] / best["size"]
+pepsi, pepsi_can = cheapest("pepsi")
+coke, coke_can = cheapest("coke")
+winner = "Pepsi" if pepsi_can < coke_can else "Coke"
+final_answer(
+    f"{winner} wins per can.\\n- Pepsi: ${pepsi_can:.2f}/can ({pepsi['product']}, {pepsi['store']})"
+    f"\\n- Coke: ${coke_can:.2f}/can ({coke['product']}, {coke['store']})"
+)
+""",
+    "tide-pods-last-sale": """\
+history = [d for p in search_products("tide pods") for d in deal_history(p["id"])]
+last = max(history, key=lambda d: d["starts"])
+final_answer(
+    f"Last on a deal {last['starts']:%a %b %d}: {last['product']} at {last['store']}, "
+    f"${last['unit_price']:.2f} ({last['description']})."
+)
+""",
+    "mission-coke-and-lays-total": """\
+from datetime import timedelta
+start = today()
+end = start + timedelta(days=6 - start.weekday())
+total = 0
+for name, count in {"Coca-Cola Classic 24 pk": 2, "Lay's Classic Potato Chips 8 oz": 3}.items():
+    deals = [
+        d for d in find_deals(name, store="Mission", start=start, end=end)
+        if d["product"].startswith(name)
+    ]
+    best = min(deals, key=lambda d: d["unit_price"])
+    total += count * best["price"] / best["quantity"]
+final_answer(f"About ${total:.2f} at Mission with this week's deals.")
+""",
+    "caviar-this-week": """\
+from datetime import timedelta
+deals = find_deals("caviar", start=today(), end=today() + timedelta(days=6))
+final_answer("No caviar deals this week." if not deals else f"{len(deals)} caviar deals")
+""",
+    "ending-tomorrow": """\
+from datetime import timedelta
+tomorrow = today() + timedelta(days=1)
+ending = [d for d in find_deals(start=tomorrow, end=tomorrow, limit=500) if d["ends"] == tomorrow]
+lines = [f"- {d['product']} at {d['store']}: {d['description']}" for d in ending[:10]]
+final_answer(f"{len(ending)} deals end tomorrow:\\n" + "\\n".join(lines))
+""",
+    "frozen-pizza-per-ounce": """\
+lowest = {}
+for d in find_deals("frozen pizza", limit=500):
+    if d["unit"] == "oz":
+        lowest[d["product"]] = min(d["unit_price"] / d["size"], lowest.get(d["product"], 99))
+ranked = sorted(lowest.items(), key=lambda item: item[1])
+lines = [f"{i}. {product} ${value:.3f}/oz" for i, (product, value) in enumerate(ranked, 1)]
+final_answer("Cheapest per ounce first:\\n" + "\\n".join(lines))
+""",
+}
+
+
+@pytest.mark.parametrize("question_id", RIGHT_PROGRAMS)
+def test_a_right_program_passes_its_check(agent, fake_anthropic, deal_tools, question_id):
+    fake_anthropic.reply_code(RIGHT_PROGRAMS[question_id])
+    [code] = build_modes("code", agent)
+
+    [result] = run_questions([BY_ID[question_id]], [code], deal_tools)
+
+    [trial] = result.trials
+    assert trial.answered.sandbox_errors == 0, trial.answered.transcript
+    assert trial.passed, f"{trial.why}\n{trial.answered.answer}"
+
+
 @pytest.mark.parametrize(
     ("answer", "passes"),
     [
