@@ -29,6 +29,12 @@ CENT = 0.01
 PERCENT_POINT = 1.0
 EPSILON = 1e-9
 NAME_SLACK = 3
+# fmt: off
+SIZE_WORDS = frozenset((
+    "oz", "fl", "lb", "lbs", "ct", "pk", "pack", "packs", "l", "ml", "g", "kg", "mg", "gal",
+    "pint", "qt", "can", "cans", "bottle", "bottles", "each", "per", "count", "size",
+))
+# fmt: on
 SHOWN = 3
 
 # fmt: off
@@ -253,8 +259,9 @@ def name_words(text: str) -> list[str]:
 
 
 def mention(words: Sequence[str], name: str) -> int | None:
-    """The word index where `name` is named in full, or by most of the words before its
-    size ("Lay's potato chips" names "Lay's Classic Potato Chips 8 oz"); None if not."""
+    """The word index where `name` is named: in full, or by most of the words of its name
+    without the size, starting with the first ("Lay's potato chips" names "Lay's Classic
+    Potato Chips 8 oz", "orange soda" does not name "Bayside Orange Soda 2 L"); or None."""
     wanted = name_words(name)
     if not wanted:
         return None
@@ -265,9 +272,8 @@ def mention(words: Sequence[str], name: str) -> int | None:
     need = math.ceil(len(core) * 2 / 3)
     width = len(core) + NAME_SLACK
     stems = [_stem(word) for word in words]
-    for start in range(len(stems)):
-        window = set(stems[start : start + width])
-        if stems[start] in core and len(window & set(core)) >= need:
+    for start, stem in enumerate(stems):
+        if stem == core[0] and len(set(stems[start : start + width]) & set(core)) >= need:
             return start
     return None
 
@@ -281,11 +287,8 @@ def _find_run(words: Sequence[str], run: Sequence[str]) -> int | None:
 
 
 def _core(words: list[str]) -> list[str]:
-    """The words before the first number (the size), or all of them."""
-    for index, word in enumerate(words):
-        if word[0].isdigit():
-            return words[:index] or words
-    return words
+    """The words of a name without numbers and units (its size), or all of them."""
+    return [w for w in words if not w[0].isdigit() and w not in SIZE_WORDS] or words
 
 
 def _stem(word: str) -> str:
