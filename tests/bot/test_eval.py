@@ -12,6 +12,7 @@ from rich.console import Console
 
 import tools
 from bot.cli import main
+from bot.database import make_engine, upgrade
 from bot.evals.checks import AMOUNT, COUNT, DATE, NAME, PERCENT, Fact, in_order, judge, names
 from bot.evals.command import build_modes
 from bot.evals.function_mode import GAVE_UP, FunctionsConfig, FunctionsMode
@@ -20,7 +21,7 @@ from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError, Question, load
 from bot.evals.report import Prices, pass_hat, percentile, print_report, summarize
 from bot.evals.runner import EvalRun, run_questions
 from bot.prompt import RUN_TOOL_NAME
-from tests.bot.conftest import TEST_MODEL, make_test_agent
+from tests.bot.conftest import DEMO_DEALS, DEMO_PRODUCTS, TEST_MODEL, make_test_agent
 from tests.fakes.anthropic_api import Reply, error_reply, text_reply, tool_use_reply
 
 QUESTIONS = load_questions(DEFAULT_QUESTIONS)
@@ -488,8 +489,6 @@ def test_functions_mode_offers_the_registry_tools_with_the_products_facts(agent,
 
 @pytest.fixture(scope="module")
 def template_tools(demo_template):
-    from bot.database import make_engine
-
     engine = make_engine(f"sqlite:///{demo_template}")
     yield tools.build_tools(engine, timezone=TIMEZONE)
     engine.dispose()
@@ -515,6 +514,20 @@ def test_every_reference_runs_on_the_demo_data(question, template_tools):
         assert any(readings), "the demo data should make this question answerable"
     for facts in filter(None, readings):
         assert all(facts[label] for label in question.check if label != "not_cheaper")
+
+
+@pytest.mark.postgres
+def test_every_reference_runs_on_postgresql(postgres_url):
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    tools.seed_demo(engine, products=DEMO_PRODUCTS, deals=DEMO_DEALS)
+    deal_tools = tools.build_tools(engine, timezone=TIMEZONE)
+    try:
+        found = {question.id: any(question.expected(deal_tools)) for question in QUESTIONS}
+    finally:
+        engine.dispose()
+
+    assert found == {question.id: "empty" not in question.tags for question in QUESTIONS}
 
 
 @pytest.mark.parametrize(
