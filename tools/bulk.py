@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from itertools import islice
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 SQLITE_BATCH = 20_000
 SEARCH_TABLES = ("product_search",)
@@ -53,14 +53,23 @@ def clear_deals_tables(connection: Connection) -> None:
 
 
 def after_load(connection: Connection) -> None:
-    """Bring ids, planner statistics and the text index up to date after a bulk load."""
+    """Bring ids, the text index and SQLite's planner statistics up to date after a bulk
+    load, within its transaction (see vacuum() for PostgreSQL's statistics)."""
     if connection.dialect.name == "postgresql":
         for table in ("stores", "products", "deals"):
             connection.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                 f" (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
             )
-        connection.exec_driver_sql("ANALYZE stores, products, deals, product_search")
         return
     connection.exec_driver_sql("INSERT INTO product_search (product_search) VALUES ('optimize')")
     connection.exec_driver_sql("ANALYZE")
+
+
+def vacuum(engine: Engine) -> None:
+    """PostgreSQL, after a bulk load has committed: planner statistics, and the visibility
+    map that lets the covering indexes answer without reading the table."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE stores, products, deals, product_search")

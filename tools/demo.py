@@ -17,7 +17,7 @@ from itertools import product as combinations
 
 from sqlalchemy import Engine, select
 
-from tools.bulk import after_load, clear_deals_tables, insert_rows
+from tools.bulk import after_load, clear_deals_tables, insert_rows, vacuum
 from tools.catalog import SHELVES, STAPLES, STORE_BRAND, STORES, Shelf, Size
 from tools.demo_deals import DEAL_COLUMNS, demo_deals
 from tools.describe import shelf_price
@@ -80,6 +80,7 @@ def seed_demo(
         rows = demo_deals(rng, catalog, names, deals, today, staples=staple_count())
         loaded = insert_rows(connection, "deals", DEAL_COLUMNS, rows)
         after_load(connection)
+    vacuum(engine)
     report = SeedReport(len(stores), len(catalog), loaded, today, time.perf_counter() - started)
     log.info("seeded demo data: %s", report)
     return report

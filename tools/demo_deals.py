@@ -30,6 +30,8 @@ DEAL_COLUMNS = (
 HISTORY_DAYS = 182
 AHEAD_DAYS = 14
 WEDNESDAY = 2
+STAPLE_SHARE = 0.15
+STAPLE_DEALS = 60  # at most, per staple over the half year: about one a fortnight a store
 EVERY = "*"
 
 # (product, stores, kind, terms, window, requires card). Terms: sale and member_price, the
@@ -175,7 +177,7 @@ def demo_deals(
     for row in _placed(products, stores, today):
         made += 1
         yield (f"demo-{made:07d}", *row)
-    draw = _RandomDeals(rng, products, staples, len(stores), today)
+    draw = _RandomDeals(rng, products, staples, count, len(stores), today)
     while made < count:
         made += 1
         yield (f"demo-{made:07d}", *draw.one())
@@ -245,11 +247,12 @@ class _RandomDeals:
     """Weekly-ad deals (Wednesday to Tuesday) and coupons of two to four weeks, on random
     products at random stores; staples, the products people buy most, get a fair share."""
 
-    def __init__(self, rng, products, staples: int, store_count: int, today: date) -> None:
+    def __init__(self, rng, products, staples: int, count: int, stores: int, today: date):
         self.rng = rng
         self.products = products
         self.staples = products[:staples]
-        self.store_count = store_count
+        self.staple_share = min(STAPLE_SHARE, STAPLE_DEALS * staples / max(count, 1))
+        self.store_count = stores
         self.first_day = today.toordinal() - HISTORY_DAYS
         self.days = HISTORY_DAYS + AHEAD_DAYS
         self.kinds = [kind for kind, _weight, _card in KINDS]
@@ -258,7 +261,7 @@ class _RandomDeals:
 
     def one(self) -> tuple:
         rng = self.rng
-        pool = self.staples if rng.random() < 0.15 else self.products
+        pool = self.staples if rng.random() < self.staple_share else self.products
         item = pool[int(rng.random() * len(pool))]
         kind = rng.choices(self.kinds, self.weights)[0]
         price, quantity = getattr(self, f"_{kind}")(item.regular_price_cents)

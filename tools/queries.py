@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Connection, Float, Row, Select, cast, func, select
 
 from tools.models import Deal, Product, Store
 from tools.text_search import SearchTerms, matches
-
-CENT = Decimal("0.01")
 
 PRODUCT_COLUMNS = (
     Product.id,
@@ -59,22 +57,27 @@ class DealFilter:
 
 
 def dollars(cents: float) -> float:
-    """Cents (possibly fractional, as in a per-item price of 3 for $5) as dollars to the cent."""
-    return float(Decimal(cents).scaleb(-2).quantize(CENT, rounding=ROUND_HALF_UP))
+    """Cents (possibly fractional, as in a per-item price of 3 for $5) as dollars, rounded
+    half up to the cent: 249.5 -> 2.5."""
+    return math.floor(cents + 0.5) / 100
 
 
 def search_products(
     connection: Connection, terms: SearchTerms, category: str | None, limit: int
 ) -> list[dict]:
+    """Best matches first: rank in the text index alone, then read the products returned."""
     found = matches(connection, terms)
+    chosen = select(found.c.product_id, found.c.rank)
+    if category is not None:
+        chosen = chosen.join(Product, Product.id == found.c.product_id).where(
+            Product.category == category
+        )
+    chosen = chosen.order_by(found.c.rank, found.c.product_id).limit(limit).subquery("chosen")
     statement = (
         select(*PRODUCT_COLUMNS)
-        .join(found, found.c.product_id == Product.id)
-        .order_by(found.c.rank, Product.id)
-        .limit(limit)
+        .join(chosen, chosen.c.product_id == Product.id)
+        .order_by(chosen.c.rank, Product.id)
     )
-    if category is not None:
-        statement = statement.where(Product.category == category)
     return [product_dict(row) for row in connection.execute(statement)]
 
 
@@ -91,20 +94,36 @@ def product_dict(row: Row) -> dict:
 
 
 def find_deals(connection: Connection, wanted: DealFilter) -> list[dict]:
-    statement = _deals().where(Deal.starts <= wanted.end, Deal.ends >= wanted.start)
-    statement = _narrowed(statement, wanted)
+    """The deals `wanted` asks for, in two steps: rank candidates from the covering indexes
+    (ids, match rank and price share only), then read whole rows for those returned."""
+    chosen = _chosen(connection, wanted).subquery("chosen")
+    order = [chosen.c.rank] if wanted.terms else []
+    statement = (
+        _deals().join(chosen, chosen.c.id == Deal.id).order_by(*order, chosen.c.share, chosen.c.id)
+    )
+    return [deal_dict(row) for row in connection.execute(statement)]
+
+
+def _chosen(connection: Connection, wanted: DealFilter) -> Select:
+    share = _paid_share()
+    statement = select(Deal.id, share.label("share")).where(
+        Deal.starts <= wanted.end, Deal.ends >= wanted.start
+    )
+    order = [share, Deal.id]
     if wanted.terms:
         found = matches(connection, wanted.terms)
-        statement = statement.join(found, found.c.product_id == Deal.product_id)
-        statement = statement.order_by(found.c.rank, _paid_share(), Deal.id)
-    else:
-        statement = statement.order_by(_paid_share(), Deal.id)
-    return [deal_dict(row) for row in connection.execute(statement.limit(wanted.limit))]
+        statement = statement.add_columns(found.c.rank).join(
+            found, found.c.product_id == Deal.product_id
+        )
+        order.insert(0, found.c.rank)
+    return _narrowed(statement, wanted).order_by(*order).limit(wanted.limit)
 
 
 def _narrowed(statement: Select, wanted: DealFilter) -> Select:
     if wanted.category is not None:
-        statement = statement.where(Product.category == wanted.category)
+        statement = statement.join(Product, Product.id == Deal.product_id).where(
+            Product.category == wanted.category
+        )
     if wanted.store_id is not None:
         statement = statement.where(Deal.store_id == wanted.store_id)
     if wanted.kind is not None:
@@ -129,7 +148,7 @@ def deal_history(
 
 def _paid_share():
     """What one item costs with the deal, as a share of its regular price (0.75 = 25% off)."""
-    return cast(Deal.price_cents, Float) / (Deal.quantity * Deal.regular_price_cents)
+    return cast(Deal.price_cents, Float) / cast(Deal.quantity * Deal.regular_price_cents, Float)
 
 
 def _deals() -> Select:

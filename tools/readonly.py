@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from tools.errors import QueryTimeout
@@ -57,8 +57,15 @@ class ReadOnlyDatabase:
 @contextmanager
 def _postgres_fence(connection: Connection, timeout_s: float):
     connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-    milliseconds = max(1, round(timeout_s * 1000))
-    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+    # Parallel workers cost more to start than these small queries take, and make the
+    # planner undervalue the GIN text index.
+    connection.execute(
+        text(
+            "SELECT set_config('statement_timeout', :timeout, true),"
+            " set_config('max_parallel_workers_per_gather', '0', true)"
+        ),
+        {"timeout": str(max(1, round(timeout_s * 1000)))},
+    )
     yield lambda exc: getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED
 
 

@@ -104,7 +104,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", "brand", name="uq_products_name_brand"),
         sa.CheckConstraint("regular_price_cents > 0", name="ck_products_regular_price_positive"),
     )
-    op.create_index("ix_products_category", "products", ["category"])
+    op.create_index("ix_products_by_category", "products", ["category", "id"])
     _create_deals()
     for statement in _search_statements(create=True):
         op.execute(statement)
@@ -145,9 +145,10 @@ def _create_deals() -> None:
         sa.CheckConstraint("quantity >= 1", name="ck_deals_quantity_positive"),
         sa.CheckConstraint("ends >= starts", name="ck_deals_ends_after_starts"),
     )
-    op.create_index("ix_deals_product_id_ends", "deals", ["product_id", "ends"])
-    op.create_index("ix_deals_store_id_ends", "deals", ["store_id", "ends"])
-    op.create_index("ix_deals_ends_starts", "deals", ["ends", "starts"])
+    ranked = ["price_cents", "quantity", "regular_price_cents", "store_id", "kind"]
+    by_product = ["product_id", "ends", "starts", *ranked, "id"]
+    op.create_index("ix_deals_by_product", "deals", by_product)
+    op.create_index("ix_deals_by_date", "deals", ["ends", "starts", *ranked, "product_id", "id"])
 
 
 def _search_statements(*, create: bool) -> list[str]:
@@ -160,6 +161,6 @@ def downgrade() -> None:
     for statement in _search_statements(create=False):
         op.execute(statement)
     op.drop_table("deals")
-    op.drop_index("ix_products_category", table_name="products")
+    op.drop_index("ix_products_by_category", table_name="products")
     op.drop_table("products")
     op.drop_table("stores")

@@ -3,16 +3,16 @@ that only read it, and the tools bound to it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from bot.database import make_engine, upgrade
 from tests.conftest import _postgres_server_url
+from tests.tools.databases import fresh_postgres
 from tools import build_tools, seed_demo
 
 TIMEZONE = "America/Los_Angeles"
@@ -33,16 +33,8 @@ def _session_postgres_url() -> Iterator[str]:
     server = _postgres_server_url()
     if server is None:
         pytest.skip("needs a PostgreSQL DATABASE_URL")
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"dealbot_tools_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres(server) as url:
+        yield url
 
 
 @pytest.fixture(
