@@ -1,8 +1,9 @@
 """Compiling a program under the sandbox's language policy (RestrictedPython, adjusted).
 
-RestrictedPython's transformer refuses names and attributes starting with "_", frame and
-code attributes, `exec`/`eval`, async code, `match`, `except*`, and routes attribute, item,
-iteration and write operations through guards (`guards.py`). Its stock policy also refuses or
+RestrictedPython's transformer refuses names starting with "_", `exec`/`eval`, async code,
+`match`, `except*`, and routes item, iteration, unpacking, call and class operations through
+guards (`guards.py`); attribute access is checked and routed here (no attribute starting
+with "_" and no frame or code attribute, in any context). Its stock policy also refuses or
 changes everyday Python, which this subclass puts back as CPython has it:
 
 - augmented assignment to items and attributes (`totals[k] += x`, `self.n += 1`) compiles
@@ -28,8 +29,10 @@ from sandbox.guards import FORMAT_METHODS, attribute_allowed
 from sandbox.modules import FUTURE, FUTURE_NAMES, PUBLIC_NAMES, import_refusal
 
 PROGRAM_FILENAME: Final = "<program>"
+GETATTR: Final = "_getattr_"
 CHECKED_GETATTR: Final = "_getattr_checked_"
 WRITE_GUARD: Final = "_write_"
+INIT_HINT: Final = "; set the attributes in the subclass's own __init__ instead of calling super()"
 
 # Data-model methods a small class may define; each body is restricted code like any other.
 MAGIC_METHODS: Final = frozenset(
@@ -76,11 +79,29 @@ class ProgramTransformer(RestrictingNodeTransformer):
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> Any:
-        new_node = super().visit_Attribute(node)
-        if isinstance(node.ctx, ast.Load) and node.attr in FORMAT_METHODS:
-            new_node.func = ast.Name(CHECKED_GETATTR, ast.Load())
-            copy_locations(new_node.func, node)
-        return new_node
+        """`a.b` to `_getattr_(a, "b")`, `a.b = c` to `_write_(a).b = c`, names checked."""
+        self._check_attribute(node, node.attr)
+        node = self.node_contents_visit(node)
+        if not isinstance(node.ctx, ast.Load):
+            node.value = self._call(WRITE_GUARD, node.value, node.value)
+            return node
+        guard = CHECKED_GETATTR if node.attr in FORMAT_METHODS else GETATTR
+        return self._call(guard, node, node.value, ast.Constant(node.attr))
+
+    def _check_attribute(self, node: ast.AST, attr: str) -> None:
+        if attr.startswith("_"):
+            hint = INIT_HINT if attr == "__init__" else ""
+            self.error(
+                node, f'".{attr}" is not allowed: attributes starting with "_" are off limits{hint}'
+            )
+        elif not attribute_allowed(attr):
+            self.error(node, f'".{attr}" is not allowed: frame and code objects are off limits')
+
+    @staticmethod
+    def _call(name: str, location: ast.AST, *args: ast.expr) -> ast.Call:
+        call = ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
+        copy_locations(call, location)
+        return call
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         target = node.target
@@ -92,17 +113,11 @@ class ProgramTransformer(RestrictingNodeTransformer):
         return node
 
     def _guard_augmented_target(self, target: ast.Attribute | ast.Subscript) -> None:
-        if isinstance(target, ast.Attribute) and not attribute_allowed(target.attr):
-            self.error(target, f'attribute "{target.attr}" is not allowed')
-        if isinstance(target, ast.Subscript):
+        if isinstance(target, ast.Attribute):
+            self._check_attribute(target, target.attr)
+        else:
             target.slice = self.visit(target.slice)
-        guarded = ast.Call(
-            func=ast.Name(WRITE_GUARD, ast.Load()),
-            args=[self.visit(target.value)],
-            keywords=[],
-        )
-        copy_locations(guarded, target.value)
-        target.value = guarded
+        target.value = self._call(WRITE_GUARD, target.value, self.visit(target.value))
 
     def visit_Import(self, node: ast.Import) -> Any:
         for alias in node.names:

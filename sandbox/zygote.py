@@ -18,6 +18,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
+import importlib
 import json
 import os
 import signal
@@ -33,6 +34,13 @@ from sandbox.modules import module_proxies
 from sandbox.policy import compile_program
 
 MAX_CONTROL_MESSAGE: Final = 4096
+# Modules the allowed modules import lazily, inside functions (Counter.most_common imports
+# heapq, datetime.strptime _strptime, re's parser unicodedata), and codecs a program may ask
+# for: once a worker is chroot'ed into an empty directory it can load nothing from disk.
+PRELOADED: Final = (
+    *("_strptime", "copy", "heapq", "unicodedata", "warnings"),
+    *("encodings.cp1252", "encodings.latin_1", "encodings.utf_16", "encodings.utf_32"),
+)
 WARM_UP_PROGRAM: Final = """
 import datetime, json, re, statistics
 rows = [{"price": p, "when": datetime.date(2024, 5, 1)} for p in (1.5, 2.25)]
@@ -44,8 +52,8 @@ final_answer(json.dumps({"t": text, "m": statistics.mean([1, 2])}) + re.sub("a",
 
 def warm_up() -> None:
     """Import and exercise, once, what every worker will need, before any fork."""
-    for name in ("_strptime", "encodings.latin_1", "encodings.utf_16", "encodings.utf_32"):
-        __import__(name)
+    for name in PRELOADED:
+        importlib.import_module(name)
     module_proxies()
     compile_program(WARM_UP_PROGRAM, max_chars=10_000)
     time.localtime()
