@@ -55,6 +55,13 @@ def evaluate(
     modes = build_modes(mode, agent)
     deal_tools = tools.build_tools(agent.engine, timezone=agent.config.timezone)
     started = datetime.now(UTC)
+    log.info(
+        "eval: %d questions x %d tries, modes %s, model %s",
+        len(question_set),
+        repeat,
+        ", ".join(m.name for m in modes),
+        agent.config.model,
+    )
     with _progress(len(question_set) * len(modes) * repeat) as advance:
         results = run_questions(question_set, modes, deal_tools, repeat=repeat, on_trial=advance)
     run = EvalRun(
