@@ -9,6 +9,7 @@ The index itself is made by migration 0001: FTS5 on SQLite, tsvector + GIN on Po
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Float, Integer, Subquery, select, text
@@ -44,8 +45,10 @@ Phrase = tuple[str, ...]
 
 
 def words(value: str) -> list[str]:
-    """Lower-case words without apostrophes ("Jerry's" -> "jerrys"), stop words left out."""
-    found = WORD.findall(value.lower().replace("'", "").replace("’", ""))
+    """Lower-case words without accents or apostrophes ("Jerry's" -> "jerrys", "jalapeño"
+    -> "jalapeno"), stop words left out. Both indexes fold accents the same way."""
+    folded = unicodedata.normalize("NFKD", value.lower().replace("'", "").replace("’", ""))
+    found = WORD.findall("".join(c for c in folded if not unicodedata.combining(c)))
     return [word for word in found if word not in STOP_WORDS]
 
 

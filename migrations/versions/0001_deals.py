@@ -50,21 +50,31 @@ SQLITE_SEARCH_DROP = [
     "DROP TABLE IF EXISTS product_search",
 ]
 
+# PostgreSQL's own stand-in for the unaccent extension (which needs a superuser): fold the
+# accents shoppers leave out ("Häagen-Dazs", "jalapeño") as tools/text_search.py does.
+ACCENTED = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖòóôõöÙÚÛÜùúûüÝýÿ"
+PLAIN = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOoooooUUUUuuuuYyy"
+
+
+def _folded(column: str) -> str:
+    return f"to_tsvector('english', translate(NEW.{column}, '{ACCENTED}', '{PLAIN}'))"
+
+
 POSTGRES_SEARCH = [
     """CREATE TABLE product_search (
         product_id integer PRIMARY KEY REFERENCES products (id) ON DELETE CASCADE,
         document tsvector NOT NULL
     )""",
     "CREATE INDEX product_search_document ON product_search USING gin (document)",
-    """CREATE FUNCTION product_search_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE FUNCTION product_search_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         INSERT INTO product_search (product_id, document)
         VALUES (
             NEW.id,
-            setweight(to_tsvector('english', NEW.name), 'A')
-            || setweight(to_tsvector('english', NEW.brand), 'B')
-            || setweight(to_tsvector('english', NEW.tags), 'B')
-            || setweight(to_tsvector('english', NEW.category), 'C')
+            setweight({_folded("name")}, 'A')
+            || setweight({_folded("brand")}, 'B')
+            || setweight({_folded("tags")}, 'B')
+            || setweight({_folded("category")}, 'C')
         )
         ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document;
         RETURN NULL;

@@ -30,6 +30,8 @@ FANTA = "Fanta Orange 2 L"
         ("gluten free bread", {"Udi's Gluten Free Whole Grain Bread 12 oz"}),
         ("jerrys half baked", {"Ben & Jerry's Half Baked Ice Cream 1 pint"}),
         ("mac and cheese", {"Kraft Macaroni & Cheese Original 7.25 oz"}),
+        ("haagen dazs", {"Häagen-Dazs Vanilla Ice Cream 14 fl oz"}),
+        ("Häagen-Dazs coffee", {"Häagen-Dazs Coffee Ice Cream 14 fl oz"}),
     ],
 )
 def test_search_finds_products_whatever_the_wording(tools, query, expected):
