@@ -361,7 +361,7 @@ SHELVES = (
     Shelf("Cereal & Breakfast",
           ("Post", "Nature's Path", "Cascadian Farm", "Barbara's", "Bear Naked", "Three Wishes",
            "Magic Spoon", "Kodiak", "Bob's Red Mill", "Malt-O-Meal", "Bayside", "Love Crunch",
-           "Purely Elizabeth", "Peace Cereal"),
+           "Purely Elizabeth", "Arrowhead Mills"),
           ("", "Organic", "Gluten-Free", "High Protein", "Family Size"),
           (Kind("Granola", "cereal, granola", sizes("12 oz/12/oz/549"),
                 "Honey Almond|Vanilla|Maple Pecan|Dark Chocolate|Coconut|Cinnamon|Blueberry|"
