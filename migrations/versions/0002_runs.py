@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.Column("feedback_user", sa.String(32), nullable=True),
     )
     op.create_index("ix_runs_user_created", "runs", ["user_id", "created_at"])
-    op.create_index(
-        "ix_runs_thread", "runs", ["team_id", "channel_id", "thread_ts", "created_at"]
-    )
+    op.create_index("ix_runs_thread", "runs", ["team_id", "channel_id", "thread_ts", "created_at"])
     op.create_index("ix_runs_status_created", "runs", ["status", "created_at"])
     op.create_table(
         "run_attempts",
