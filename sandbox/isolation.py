@@ -113,9 +113,10 @@ def harden_worker(isolation: Isolation, pipe_fd: int, devnull_fd: int, server_pi
 
 
 def _keep_only_pipe(pipe_fd: int, devnull_fd: int) -> None:
-    os.dup2(pipe_fd, WORKER_FD, inheritable=False)
+    # /dev/null first: it may itself sit on WORKER_FD, which the pipe then takes over.
     os.dup2(devnull_fd, 1)
     os.dup2(devnull_fd, 2)
+    os.dup2(pipe_fd, WORKER_FD, inheritable=False)
     os.close(0)
     os.closerange(WORKER_FD + 1, MAX_FD)
 

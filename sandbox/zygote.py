@@ -74,6 +74,7 @@ class WorkerServer:
         self.unreaped: set[int] = set()
 
     def serve(self) -> None:
+        self._fill()
         self._send({"pid": os.getpid(), "isolation": self.setup.as_message()})
         try:
             while True:

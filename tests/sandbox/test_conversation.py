@@ -1,0 +1,180 @@
+"""The bot's side of the pipe against a misbehaving worker: it checks everything and survives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sandbox import wire
+from sandbox.conversation import Conversation, Outcome
+
+JOB = {"type": "job", "code": "pass"}
+DONE = {
+    "type": "done",
+    "ok": True,
+    "answer": "fine",
+    "stdout": "",
+    "error": None,
+    "error_kind": None,
+}
+
+
+@contextmanager
+def fake_worker(script: Callable[[socket.socket], None]) -> Iterator[socket.socket]:
+    """The bot's end of a pipe whose other end runs `script` in a thread."""
+    bot, worker = socket.socketpair()
+
+    def play() -> None:
+        try:
+            wire.recv_frame(worker, limit=wire.JOB_LIMIT)
+            script(worker)
+        except (OSError, wire.WireError):
+            pass
+
+    thread = threading.Thread(target=play, daemon=True)
+    thread.start()
+    try:
+        yield bot
+    finally:
+        bot.close()
+        thread.join(2)
+        worker.close()
+
+
+def converse(
+    script: Callable[[socket.socket], None],
+    tools: dict[str, Any] | None = None,
+    *,
+    timeout_s: float = 2.0,
+    max_tool_calls: int = 5,
+) -> Outcome:
+    with fake_worker(script) as bot:
+        conversation = Conversation(
+            bot,
+            tools or {},
+            deadline=time.monotonic() + timeout_s,
+            max_tool_calls=max_tool_calls,
+            max_output_chars=100,
+        )
+        return conversation.run(JOB)
+
+
+def send(sock: socket.socket, message: dict[str, Any]) -> None:
+    wire.send_frame(sock, message, limit=wire.REPLY_LIMIT)
+
+
+def call(sock: socket.socket, tool: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    send(
+        sock,
+        {
+            "type": "call",
+            "tool": tool,
+            "args": wire.encode(list(args)),
+            "kwargs": {k: wire.encode(v) for k, v in kwargs.items()},
+        },
+    )
+    return wire.recv_frame(sock, limit=wire.REPLY_LIMIT)
+
+
+def test_well_behaved_worker_gets_tool_results_and_reports():
+    replies = []
+
+    def script(sock):
+        replies.append(call(sock, "add_days", dt.date(2024, 5, 3), days=2))
+        send(sock, DONE)
+
+    outcome = converse(script, {"add_days": lambda d, days: d + dt.timedelta(days=days)})
+
+    assert replies == [{"type": "return", "value": {"$date": "2024-05-05"}}]
+    assert (outcome.reason, outcome.tool_calls, outcome.report["answer"]) == ("done", 1, "fine")
+
+
+def test_unknown_tool_is_answered_with_an_error_and_nothing_runs():
+    replies, ran = [], []
+
+    def script(sock):
+        replies.append(call(sock, "os_system", "rm -rf /"))
+        send(sock, DONE)
+
+    outcome = converse(script, {"today": lambda: ran.append(1)})
+
+    assert replies == [
+        {"type": "raise", "error": "ToolError", "message": "there is no tool named 'os_system'"}
+    ]
+    assert (outcome.reason, ran) == ("done", [])
+
+
+def test_tool_calls_past_the_cap_end_the_conversation():
+    def script(sock):
+        while True:
+            call(sock, "today")
+
+    outcome = converse(script, {"today": lambda: 1}, max_tool_calls=3)
+
+    assert (outcome.reason, outcome.tool_calls) == ("tool_limit", 3)
+
+
+def test_garbage_frame_is_a_protocol_violation():
+    def script(sock):
+        sock.sendall(wire.HEADER.pack(8) + b"\x80\x04garbag")
+
+    assert converse(script).reason == "protocol"
+
+
+def test_oversized_frame_is_a_protocol_violation():
+    def script(sock):
+        sock.sendall(wire.HEADER.pack(wire.WORKER_FRAME_LIMIT + 1))
+
+    assert converse(script).reason == "protocol"
+
+
+def test_malformed_tool_call_is_a_protocol_violation():
+    def script(sock):
+        send(sock, {"type": "call", "tool": ["list"], "args": {}, "kwargs": []})
+
+    assert converse(script).reason == "protocol"
+
+
+def test_badly_tagged_argument_is_a_protocol_violation():
+    def script(sock):
+        send(sock, {"type": "call", "tool": "today", "args": [{"$date": 20240503}], "kwargs": {}})
+
+    assert converse(script, {"today": lambda *a: 1}).reason == "protocol"
+
+
+def test_unknown_frame_type_is_a_protocol_violation():
+    def script(sock):
+        send(sock, {"type": "exec", "code": "import os"})
+
+    assert converse(script).reason == "protocol"
+
+
+def test_report_with_wrong_types_or_sizes_is_a_protocol_violation():
+    bad_reports = [
+        {**DONE, "ok": "yes"},
+        {**DONE, "answer": 42},
+        {**DONE, "stdout": "x" * 101},
+        {**DONE, "answer": "x" * 101},
+        {**DONE, "ok": False, "error_kind": "escaped"},
+        {**DONE, "ok": True, "error_kind": "runtime", "error": "inconsistent"},
+    ]
+    for report in bad_reports:
+        assert converse(lambda sock, r=report: send(sock, r)).reason == "protocol", report
+
+
+def test_worker_that_closes_the_pipe_ends_the_conversation():
+    assert converse(lambda sock: sock.close()).reason == "closed"
+
+
+def test_silent_worker_runs_into_the_deadline():
+    started = time.monotonic()
+
+    outcome = converse(lambda sock: time.sleep(1), timeout_s=0.2)
+
+    assert outcome.reason == "timeout"
+    assert time.monotonic() - started < 1.5
