@@ -161,29 +161,31 @@ def _deals() -> Select:
 
 def deal_dict(row: Row) -> dict:
     """One deal as plain data; savings and percent off are per item, whatever the kind."""
-    unit_cents = row.price_cents / row.quantity
-    saved_cents = row.regular_price_cents - unit_cents
+    (id_, product_id, product, brand, category, size, unit, store, kind, description,
+     price, quantity, regular, starts, ends, requires_card, limit) = row  # fmt: skip
+    unit_cents = price / quantity
+    saved_cents = regular - unit_cents
     return {
-        "id": row.id,
-        "product_id": row.product_id,
-        "product": row.product,
-        "brand": row.brand,
-        "category": row.category,
-        "size": row.size,
-        "unit": row.unit,
-        "store": row.store,
-        "kind": row.kind,
-        "description": row.description,
-        "price": dollars(row.price_cents),
-        "quantity": row.quantity,
+        "id": id_,
+        "product_id": product_id,
+        "product": product,
+        "brand": brand,
+        "category": category,
+        "size": size,
+        "unit": unit,
+        "store": store,
+        "kind": kind,
+        "description": description,
+        "price": dollars(price),
+        "quantity": quantity,
         "unit_price": dollars(unit_cents),
-        "regular_price": dollars(row.regular_price_cents),
+        "regular_price": dollars(regular),
         "savings": dollars(saved_cents),
-        "percent_off": round(100 * saved_cents / row.regular_price_cents, 1),
-        "starts": row.starts,
-        "ends": row.ends,
-        "requires_card": bool(row.requires_card),
-        "limit_per_customer": row.limit_per_customer,
+        "percent_off": round(100 * saved_cents / regular, 1),
+        "starts": starts,
+        "ends": ends,
+        "requires_card": bool(requires_card),
+        "limit_per_customer": limit,
     }
 
 

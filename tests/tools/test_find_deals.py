@@ -7,13 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tools.queries import deal_dict
+from tools.queries import DEAL_COLUMNS, deal_dict
 
-Row = namedtuple(
-    "Row",
-    "id product_id product brand category size unit store kind description price_cents"
-    " quantity regular_price_cents starts ends requires_card limit_per_customer",
-)
+Row = namedtuple("Row", [column.key for column in DEAL_COLUMNS])
 PLAIN = (dict, list, str, int, float, bool, type(None), date)
 
 
