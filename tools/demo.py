@@ -65,7 +65,7 @@ def seed_demo(
     """Replace every store, product and deal with demo data dated around `today`.
 
     At least the catalog's staples (about 160 products) and the deals that make the
-    shopper questions answerable (about 150) are always loaded.
+    shopper questions answerable (about 250) are always loaded.
     """
     started = time.perf_counter()
     today = today or date.today()

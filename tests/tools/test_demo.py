@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.database import make_engine
 from tools import has_deals, seed_demo
 from tools.demo_deals import _window
 from tools.models import Deal, Product, Store
@@ -58,6 +59,12 @@ def test_deals_span_six_months_back_and_two_weeks_ahead(migrated_engine):
     assert today - 190 * DAY <= first <= today - 170 * DAY
     assert today + 7 * DAY <= last <= today + 14 * DAY
     assert kinds == {"sale", "bogo", "multi_buy", "coupon", "member_price"}
+
+
+def test_has_deals_is_false_before_the_database_is_migrated(sqlite_url):
+    engine = make_engine(sqlite_url)
+    assert not has_deals(engine)
+    engine.dispose()
 
 
 def test_has_deals_tells_an_empty_database_from_a_seeded_one(migrated_engine):
