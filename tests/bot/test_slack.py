@@ -206,6 +206,7 @@ def test_feedback_click_is_stored_with_the_run(bot, fake_anthropic):
     run = bot.agent.history.recent(limit=1)[0]
 
     status, _ = bot.form(block_actions_body("feedback", f"down:{run.run_id}"))
+    bot.drain()
 
     assert status == 200
     assert bot.agent.history.get(run.run_id).feedback == "down"
