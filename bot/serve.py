@@ -30,6 +30,7 @@ EVENTS_PATH = "/slack/events"
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128  # socketserver's 5 resets connections when Slack sends a burst
 
 
 class _QuietHandler(WSGIRequestHandler):
