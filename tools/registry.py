@@ -218,8 +218,9 @@ class DealTools:
         first = as_date("find_deals", "start", start, example=today) or today
         last = as_date("find_deals", "end", end, example=today) or first
         if last < first:
+            hint = " (start defaults to today(); pass an earlier start)" if start is None else ""
             raise ToolArgumentError(
-                f"find_deals: end ({last.isoformat()}) is before start ({first.isoformat()})"
+                f"find_deals: end ({last.isoformat()}) is before start ({first.isoformat()})" + hint
             )
         return queries.DealFilter(
             start=first,

@@ -19,6 +19,8 @@ from tools import ToolArgumentError, build_tools
         ("find_deals", {"end": 20261128}, r"^find_deals: end must be a date like .*got 20261128"),
         ("find_deals", {"start": "2026-12-05", "end": "2026-12-01"},
          r"^find_deals: end \(2026-12-01\) is before start \(2026-12-05\)"),
+        ("find_deals", {"end": "2020-01-01"},
+         r"end \(2020-01-01\) is before start \(.*\) \(start defaults to today\(\)"),
         ("find_deals", {"limit": 0}, r"^find_deals: limit must be a whole number from 1 to 500"),
         ("find_deals", {"limit": 501}, r"limit must be a whole number from 1 to 500, got 501"),
         ("find_deals", {"limit": "lots"}, r"limit must be a whole number .* got 'lots'"),
