@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import Connection, Float, Row, Select, cast, func, select
 
 from tools.models import Deal, Product, Store
-from tools.text_search import SearchTerms, matches
+from tools.text_search import SearchTerms, loosened, matches
 
 PRODUCT_COLUMNS = (
     Product.id,
@@ -65,7 +65,17 @@ def dollars(cents: float) -> float:
 def search_products(
     connection: Connection, terms: SearchTerms, category: str | None, limit: int
 ) -> list[dict]:
-    """Best matches first: rank in the text index alone, then read the products returned."""
+    """Best matches first; products with some of the words when none has them all."""
+    found = _search_products(connection, terms, category, limit)
+    if not found and (loose := loosened(connection, terms)):
+        found = _search_products(connection, loose, category, limit)
+    return found
+
+
+def _search_products(
+    connection: Connection, terms: SearchTerms, category: str | None, limit: int
+) -> list[dict]:
+    """Rank in the text index alone, then read only the products returned."""
     found = matches(connection, terms)
     chosen = select(found.c.product_id, found.c.rank)
     if category is not None:
@@ -94,8 +104,16 @@ def product_dict(row: Row) -> dict:
 
 
 def find_deals(connection: Connection, wanted: DealFilter) -> list[dict]:
-    """The deals `wanted` asks for, in two steps: rank candidates from the covering indexes
-    (ids, match rank and price share only), then read whole rows for those returned."""
+    """The deals `wanted` asks for; with some of the words when no product has them all."""
+    found = _find_deals(connection, wanted)
+    if not found and wanted.terms and (loose := loosened(connection, wanted.terms)):
+        found = _find_deals(connection, replace(wanted, terms=loose))
+    return found
+
+
+def _find_deals(connection: Connection, wanted: DealFilter) -> list[dict]:
+    """Two steps: rank candidates from the covering indexes (ids, match rank and price
+    share only), then read whole rows for those returned."""
     chosen = _chosen(connection, wanted).subquery("chosen")
     order = [chosen.c.rank] if wanted.terms else []
     statement = (

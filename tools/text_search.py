@@ -2,7 +2,8 @@
 
 Words are matched whatever their case, order or number (the index stems "sodas" to
 "soda"); common synonyms widen a word to its alternatives ("pop" also finds "soda"). When
-no product has all the words, products with some of them are ranked instead.
+no product has all the words, callers search again with loosened() terms: products with
+some of them, ranked.
 The index itself is made by migration 0001: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
 """
 
@@ -148,24 +149,20 @@ POSTGRES_MATCHES = """
 
 
 def matches(connection: Connection, terms: SearchTerms) -> Subquery:
-    """Products matching `terms` as (product_id, rank), lower rank = better match.
-
-    Uses all the words when some product has them all, otherwise any of them.
-    """
-    chosen = terms if _has_match(connection, terms) else terms.any_group()
-    return _matches_statement(connection, chosen).subquery("matches")
-
-
-def _matches_statement(connection: Connection, terms: SearchTerms):
+    """Products matching all of `terms` as (product_id, rank), lower rank = better match."""
     if connection.dialect.name == "postgresql":
         statement = text(POSTGRES_MATCHES).bindparams(match=tsquery_expression(terms))
     else:
         statement = text(SQLITE_MATCHES).bindparams(match=fts5_expression(terms))
-    return statement.columns(product_id=Integer, rank=Float)
+    return statement.columns(product_id=Integer, rank=Float).subquery("matches")
 
 
-def _has_match(connection: Connection, terms: SearchTerms) -> bool:
+def loosened(connection: Connection, terms: SearchTerms) -> SearchTerms | None:
+    """The any-word form of `terms` when no product has all of them (None otherwise, or
+    when loosening would change nothing). Asked only after a search came back empty."""
     if len(terms.groups) < 2:
-        return True
-    found = _matches_statement(connection, terms).subquery()
-    return connection.execute(select(found.c.product_id).limit(1)).first() is not None
+        return None
+    found = matches(connection, terms)
+    if connection.execute(select(found.c.product_id).limit(1)).first() is not None:
+        return None
+    return terms.any_group()

@@ -141,3 +141,14 @@ def test_prices_are_dollars_rounded_to_cents(tools):
     for deal in tools["find_deals"](limit=200):
         for key in ("price", "unit_price", "regular_price", "savings"):
             assert round(deal[key], 2) == deal[key]
+
+
+def test_deals_on_products_with_some_of_the_words_come_back_when_none_has_all(tools):
+    saturday, sunday = _weekend(tools["today"]())
+    deals = tools["find_deals"]("orange soda unicornberry", start=saturday, end=sunday)
+    assert any("Orange Soda" in deal["product"] for deal in deals)
+
+
+def test_no_deals_on_products_that_have_every_word_stays_no_deals(tools):
+    long_ago = tools["today"]() - timedelta(days=400)
+    assert tools["find_deals"]("tide pods", start=long_ago, end=long_ago) == []
