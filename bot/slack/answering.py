@@ -25,6 +25,8 @@ RATE_LIMITED = (
 )
 SEND_OPTIONS = {"unfurl_links": False, "unfurl_media": False, "link_names": False}
 TZ_CACHE_SECONDS = 3600
+# Slack refused the call, or could not be reached even after the client's own retries.
+SLACK_FAILURES = (SlackApiError, OSError)
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class Responder:
             return cached[1]
         try:
             tz = client.users_info(user=user_id)["user"].get("tz") or self.default_timezone
-        except (SlackApiError, KeyError, TypeError) as exc:
+        except (*SLACK_FAILURES, KeyError, TypeError) as exc:
             log.info("no time zone for %s (%s): using the default", user_id, exc)
             return self.default_timezone
         with self._tz_lock:
@@ -149,8 +151,8 @@ class Responder:
                 **SEND_OPTIONS,
             )
             return response["ts"]
-        except SlackApiError as exc:
-            log.warning("could not post to %s: %s", question.channel, exc.response.get("error"))
+        except SLACK_FAILURES as exc:
+            log.warning("could not post to %s: %s", question.channel, _reason(exc))
             return None
 
     def _replace(
@@ -166,9 +168,13 @@ class Responder:
                     link_names=False,
                 )
                 return placeholder
-            except SlackApiError as exc:
-                log.warning("could not update placeholder: %s", exc.response.get("error"))
+            except SLACK_FAILURES as exc:
+                log.warning("could not update placeholder: %s", _reason(exc))
         return self.post(client, question, message)
+
+
+def _reason(exc: Exception) -> str:
+    return exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
 
 
 def _with_asked_line(message: Message, asked_line: str) -> Message:

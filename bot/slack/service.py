@@ -5,16 +5,21 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.history import History
 from bot.runs import RunRecord
-from bot.slack.answering import Question, Responder
+from bot.slack.answering import SLACK_FAILURES, Question, Responder
+from bot.slack.render import render_notice
 from bot.slack.work import ShuttingDown, WorkPool
 
 log = logging.getLogger(__name__)
 
 STOPPING = "I'm restarting right now — please ask again in a minute."
+NO_DATABASE = (
+    "Something went wrong on my side and I couldn't take your question — "
+    "please try again in a minute."
+)
 
 
 class SlackService:
@@ -30,7 +35,12 @@ class SlackService:
         if self.pool.closed:
             self._say(client, question, STOPPING)
             return False
-        run = self.responder.record(question)
+        try:
+            run = self.responder.record(question)
+        except SQLAlchemyError:
+            log.exception("could not record a question from %s", question.origin.user_id)
+            self._say(client, question, NO_DATABASE)
+            return False
         if run is None:
             return False
         try:
@@ -55,14 +65,9 @@ class SlackService:
             for page in client.conversations_members(channel=channel, limit=1000):
                 if user_id in page.get("members", []):
                     return True
-        except SlackApiError as exc:
-            log.info("membership of %s unknown (%s): refusing", channel, exc.response.get("error"))
+        except SLACK_FAILURES as exc:
+            log.info("membership of %s unknown (%r): refusing", channel, exc)
         return False
 
     def _say(self, client: WebClient, question: Question, text: str) -> None:
-        try:
-            client.chat_postMessage(
-                channel=question.channel, thread_ts=question.thread_ts, text=text
-            )
-        except SlackApiError as exc:
-            log.warning("could not reply in %s: %s", question.channel, exc.response.get("error"))
+        self.responder.post(client, question, render_notice(text))

@@ -377,3 +377,16 @@ def test_two_processes_sharing_postgres_answer_an_event_once(
     assert len(History(engines[0]).recent(limit=10)) == 1
     for engine in engines:
         engine.dispose()
+
+
+def test_database_failure_is_told_to_the_asker(bot, fake_anthropic, tmp_path):
+    from bot.database import make_engine
+
+    broken = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'dealbot.db'}")
+    bot.agent.history = History(broken)
+
+    bot.event(app_mention_event("Any deals on orange soda?"))
+
+    [reply] = bot.slack.wait_for("chat.postMessage")
+    assert "couldn't take your question" in reply["text"]
+    assert fake_anthropic.requests == []
