@@ -16,7 +16,7 @@ from rich.table import Table
 import tools
 from bot.agent import Agent, AgentConfig
 from bot.claude import make_client
-from bot.database import make_engine, prepare, upgrade
+from bot.database import make_engine, prepare, today_in, upgrade
 from bot.evals.command import MODES, evaluate
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
 from bot.evals.report import DEFAULT_PRICES
@@ -112,7 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _engine(settings: Settings):
     """The configured database, migrated; the embedded default is also seeded on first use."""
     return prepare(
-        settings.database_url, seed_if_empty=settings.database_url == DEFAULT_DATABASE_URL
+        settings.database_url,
+        seed_if_empty=settings.database_url == DEFAULT_DATABASE_URL,
+        timezone=settings.timezone,
     )
 
 
@@ -243,7 +245,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     options = {k: v for k in ("products", "deals", "seed") if (v := getattr(args, k)) is not None}
-    report = tools.seed_demo(engine, **options)
+    report = tools.seed_demo(engine, today=today_in(settings.timezone), **options)
     print(f"seeded: {report}")
     return 0
 
@@ -254,10 +256,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     try:
         report = tools.import_feed(engine, args.file)
     except tools.FeedError as exc:
-        print(f"dealbot: {args.file}: nothing imported:\n{exc}", file=sys.stderr)
+        print(f"dealbot: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     print(f"imported {args.file}: {report}")
     return 0
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
@@ -61,11 +63,16 @@ def is_migrated(engine: Engine) -> bool:
     return inspect(engine).has_table("alembic_version")
 
 
-def prepare(url: str, *, seed_if_empty: bool) -> Engine:
-    """An engine on a migrated database; the embedded default also gets demo data on first use."""
+def prepare(url: str, *, seed_if_empty: bool, timezone: str) -> Engine:
+    """An engine on a migrated database; the embedded default also gets demo data on first use,
+    dated around today in `timezone` (the shoppers' today, not the server's)."""
     engine = make_engine(url)
     upgrade(engine)
     if seed_if_empty and not tools.has_deals(engine):
         log.info("empty database: seeding demo data")
-        tools.seed_demo(engine)
+        tools.seed_demo(engine, today=today_in(timezone))
     return engine
+
+
+def today_in(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()

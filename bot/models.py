@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -45,9 +45,9 @@ class Run(BotBase):
     output_tokens: Mapped[int] = mapped_column(default=0)
     cache_read_tokens: Mapped[int] = mapped_column(default=0)
     cache_write_tokens: Mapped[int] = mapped_column(default=0)
-    model_ms: Mapped[float] = mapped_column(default=0.0)
-    sandbox_ms: Mapped[float] = mapped_column(default=0.0)
-    duration_ms: Mapped[float] = mapped_column(default=0.0)
+    model_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    sandbox_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
     feedback: Mapped[str | None] = mapped_column(String(8))
     feedback_user: Mapped[str | None] = mapped_column(String(32))
 
@@ -67,7 +67,7 @@ class Attempt(BotBase):
     error: Mapped[str | None] = mapped_column(Text)
     error_kind: Mapped[str | None] = mapped_column(String(16))
     stdout: Mapped[str] = mapped_column(Text, default="")
-    duration_ms: Mapped[float] = mapped_column(default=0.0)
+    duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
     tool_calls: Mapped[int] = mapped_column(default=0)
 
     run: Mapped[Run] = relationship(back_populates="attempts")

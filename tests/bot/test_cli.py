@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+import tools
 from bot.cli import main
+from bot.database import make_engine
 
 
 @pytest.fixture
@@ -97,3 +100,37 @@ def test_fresh_checkout_creates_migrates_and_seeds_the_default_database(
 
     assert (tmp_path / "dealbot.db").exists()
     assert int(json.loads(capsys.readouterr().out)["answer"]) > 0
+
+
+def test_db_upgrade_seed_and_import_on_a_fresh_database(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+
+    assert main(["db", "upgrade"]) == 0
+    assert main(["db", "seed", "--demo", "--products", "300", "--deals", "2000"]) == 0
+    assert main(["db", "import", "docs/example-feed.csv"]) == 0
+    assert main(["db", "import", "docs/example-feed.csv"]) == 0
+
+    out = capsys.readouterr().out
+    assert "seeded" in out and "imported docs/example-feed.csv" in out
+
+
+def test_db_import_of_a_bad_feed_names_the_line_and_imports_nothing(monkeypatch, tmp_path, capsys):
+    database = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("DATABASE_URL", database)
+    header, first, second, *_ = Path("docs/example-feed.csv").read_text().splitlines()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([header, first, second.replace("2026-11-25", "next friday")]))
+
+    assert main(["db", "import", str(bad)]) == 1
+
+    err = capsys.readouterr().err
+    assert "nothing imported" in err and "line 3" in err and "line 2" not in err
+    assert not tools.has_deals(make_engine(database))
+
+
+def test_db_import_of_a_missing_file_says_so(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+
+    assert main(["db", "import", str(tmp_path / "nope.csv")]) == 1
+
+    assert "cannot read the file" in capsys.readouterr().err

@@ -1,30 +1,13 @@
-"""The migration chain and the models describe the same tables, on SQLite and PostgreSQL."""
+"""The deals migration: its text index, and a clean downgrade, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from bot.database import alembic_config, upgrade
-from tools.models import Base
 
 SEARCH_INDEX = "product_search"
-
-
-def _deals_tables_only(name, type_, _parent_names) -> bool:
-    """Compare every deals table; the bot's tables are its own room's concern and the text
-    index (product_search and its FTS5 shadow tables) is made by the migration alone."""
-    return type_ != "table" or name in Base.metadata.tables
-
-
-def test_autogenerate_finds_no_difference_between_migrations_and_models(migrated_engine):
-    with migrated_engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "include_name": _deals_tables_only}
-        )
-        assert compare_metadata(context, Base.metadata) == []
 
 
 def test_migration_creates_the_search_index_beside_the_tables(migrated_engine):
