@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,45 +56,36 @@ def question_problem(question: str, max_chars: int) -> str | None:
 
 @dataclass
 class _Meter:
-    """Running totals of one question's model and sandbox use."""
+    """Running totals of one question's model and sandbox use, named as Outcome names them."""
 
     started: float = field(default_factory=time.perf_counter)
-    llm_calls: int = 0
-    tool_calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    model_ms: float = 0.0
-    sandbox_ms: float = 0.0
+    totals: Counter[str] = field(default_factory=Counter)
     attempts: list[Attempt] = field(default_factory=list)
 
+    @property
+    def llm_calls(self) -> int:
+        return self.totals["llm_calls"]
+
     def add_usage(self, usage: Any, elapsed_ms: float) -> None:
-        self.llm_calls += 1
-        self.model_ms += elapsed_ms
-        self.input_tokens += usage.input_tokens or 0
-        self.output_tokens += usage.output_tokens or 0
-        self.cache_read_tokens += getattr(usage, "cache_read_input_tokens", None) or 0
-        self.cache_write_tokens += getattr(usage, "cache_creation_input_tokens", None) or 0
+        self.totals.update(
+            llm_calls=1,
+            model_ms=elapsed_ms,
+            input_tokens=usage.input_tokens or 0,
+            output_tokens=usage.output_tokens or 0,
+            cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
+            cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
+        )
 
     def add_attempt(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
-        self.tool_calls += attempt.tool_calls
-        self.sandbox_ms += attempt.duration_ms
+        self.totals.update(tool_calls=attempt.tool_calls, sandbox_ms=attempt.duration_ms)
 
     def outcome(self, status: str, **fields: Any) -> Outcome:
         return Outcome(
             status=status,
             attempts=tuple(self.attempts),
-            llm_calls=self.llm_calls,
-            tool_calls=self.tool_calls,
-            input_tokens=self.input_tokens,
-            output_tokens=self.output_tokens,
-            cache_read_tokens=self.cache_read_tokens,
-            cache_write_tokens=self.cache_write_tokens,
-            model_ms=round(self.model_ms, 2),
-            sandbox_ms=round(self.sandbox_ms, 2),
             duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
+            **{name: round(value, 2) for name, value in self.totals.items()},
             **fields,
         )
 
