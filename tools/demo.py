@@ -19,9 +19,9 @@ from sqlalchemy import Engine, select
 
 from tools.bulk import after_load, clear_deals_tables, insert_rows, vacuum
 from tools.catalog import SHELVES, STAPLES, STORE_BRAND, STORES, Shelf, Size
-from tools.demo_deals import DEAL_COLUMNS, demo_deals
+from tools.demo_deals import demo_deals
 from tools.describe import shelf_price
-from tools.models import Deal
+from tools.models import DEAL_COLUMNS, Deal
 
 log = logging.getLogger(__name__)
 

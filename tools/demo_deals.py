@@ -13,20 +13,6 @@ from tools.describe import describe, shelf_price
 if TYPE_CHECKING:
     from tools.demo import DemoProduct
 
-DEAL_COLUMNS = (
-    "feed_id",
-    "product_id",
-    "store_id",
-    "kind",
-    "description",
-    "price_cents",
-    "quantity",
-    "regular_price_cents",
-    "starts",
-    "ends",
-    "requires_card",
-    "limit_per_customer",
-)
 HISTORY_DAYS = 182
 AHEAD_DAYS = 14
 WEDNESDAY = 2

@@ -15,24 +15,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from tools.feed_rows import FeedError, FeedRow, read_feed
-from tools.models import Deal, Product, Store
+from tools.models import DEAL_COLUMNS, Deal, Product, Store
 
 log = logging.getLogger(__name__)
 
 CHUNK = 500
-DEAL_FIELDS = (
-    "product_id",
-    "store_id",
-    "kind",
-    "description",
-    "price_cents",
-    "quantity",
-    "regular_price_cents",
-    "starts",
-    "ends",
-    "requires_card",
-    "limit_per_customer",
-)
 PRODUCT_FIELDS = ("category", "size", "unit", "regular_price_cents", "tags")
 
 __all__ = ["FeedError", "ImportReport", "import_feed"]
@@ -111,7 +98,7 @@ def _deals(session, rows, stores, products) -> tuple[int, int, int]:
 
 
 def _deal_values(row: FeedRow, stores: dict, products: dict) -> dict:
-    values = {name: getattr(row, name) for name in DEAL_FIELDS[2:]}
+    values = {name: getattr(row, name) for name in DEAL_COLUMNS[3:]}  # kind onwards
     values["product_id"] = products[(row.product, row.brand)].id
     values["store_id"] = stores[row.store.lower()].id
     return values

@@ -105,3 +105,7 @@ class Deal(Base):
 
     product: Mapped[Product] = relationship()
     store: Mapped[Store] = relationship()
+
+
+# A deal's own columns (all but the key) in table order: what bulk loads and imports write.
+DEAL_COLUMNS = tuple(column.name for column in Deal.__table__.columns if column.name != "id")
