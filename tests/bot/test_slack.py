@@ -390,3 +390,14 @@ def test_database_failure_is_told_to_the_asker(bot, fake_anthropic, tmp_path):
     [reply] = bot.slack.wait_for("chat.postMessage")
     assert "couldn't take your question" in reply["text"]
     assert fake_anthropic.requests == []
+
+
+def test_slack_rate_limit_is_retried_by_the_sdk(bot, fake_anthropic):
+    fake_anthropic.reply_text("Answer after a 429.")
+    bot.slack.rate_limit_next("chat.update", retry_after=0)
+
+    bot.event(app_mention_event("deals?"))
+
+    updates = bot.slack.wait_for("chat.update", 2)
+    assert "Answer after a 429." in updates[-1]["text"]
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1  # retried, not re-posted
