@@ -21,6 +21,13 @@ from sandbox.policy import CompileFailure, compile_program
 from sandbox.program_errors import TOOL_EXCEPTION_TYPES, PolicyError, ToolError
 
 MAX_ERROR_CHARS: Final = 2000
+REHEARSAL: Final = """
+import datetime, json, re, statistics
+rows = [{"price": p, "when": datetime.date(2024, 5, 1)} for p in (1.5, 2.25)]
+best = min(rows, key=lambda row: row["price"])
+text = f"{best['price']:.2f} {best['when'].strftime('%a %d %b')}" + "{:>4}".format(1)
+final_answer(json.dumps({"t": text, "m": statistics.mean([1, 2])}) + re.sub("a", "b", "a"))
+"""
 
 
 class Tool:
@@ -182,8 +189,20 @@ def _error_kind(exc: BaseException, tool: str | None) -> str:
     return "runtime"
 
 
+def rehearse() -> None:
+    """Compile a sample program and build a namespace once, then drop both.
+
+    The worker server does this before forking, so caches are filled once; each worker does
+    it again while it waits for its job, so the memory pages a run touches are already its
+    own (copied on write) and the run itself does not pay for the copying.
+    """
+    compile_program(REHEARSAL, max_chars=len(REHEARSAL))
+    program_globals(print_function=print, final_answer=print, tools={})
+
+
 def serve(sock: socket.socket) -> NoReturn:
     """Wait for one job on `sock`, run it, report, exit."""
+    rehearse()
     try:
         job = Job.from_message(wire.recv_frame(sock, limit=wire.JOB_LIMIT))
     except (wire.WireError, OSError, KeyError, TypeError, ValueError):

@@ -31,7 +31,6 @@ from typing import Any, Final, NoReturn
 from sandbox import isolation, worker
 from sandbox.job import EXIT_INTERNAL
 from sandbox.modules import module_proxies
-from sandbox.policy import compile_program
 
 MAX_CONTROL_MESSAGE: Final = 4096
 # Modules the allowed modules import lazily, inside functions (Counter.most_common imports
@@ -41,13 +40,6 @@ PRELOADED: Final = (
     *("_strptime", "copy", "heapq", "unicodedata", "warnings"),
     *("encodings.cp1252", "encodings.latin_1", "encodings.utf_16", "encodings.utf_32"),
 )
-WARM_UP_PROGRAM: Final = """
-import datetime, json, re, statistics
-rows = [{"price": p, "when": datetime.date(2024, 5, 1)} for p in (1.5, 2.25)]
-best = min(rows, key=lambda row: row["price"])
-text = f"{best['price']:.2f} {best['when'].strftime('%a %d %b')}" + "{:>4}".format(1)
-final_answer(json.dumps({"t": text, "m": statistics.mean([1, 2])}) + re.sub("a", "b", "a"))
-"""
 
 
 def warm_up() -> None:
@@ -55,7 +47,7 @@ def warm_up() -> None:
     for name in PRELOADED:
         importlib.import_module(name)
     module_proxies()
-    compile_program(WARM_UP_PROGRAM, max_chars=10_000)
+    worker.rehearse()
     time.localtime()
     warnings.simplefilter("ignore")
     gc.collect()
