@@ -7,31 +7,15 @@ import time
 
 from sandbox import Sandbox
 from tests.sandbox.fakes import deals_tools
+from tests.sandbox.hostile import HOSTILE_PROGRAMS, hostile_program
 from tests.sandbox.processes import children, open_fds, rss_kb, zombies
 
-HOSTILE = [
-    ("().__class__.__bases__[0].__subclasses__()", "policy"),
-    ("getattr(print, '__globals__')", "policy"),
-    ("'{0.__class__}'.format(1)", "policy"),
-    ("import os", "policy"),
-    ("open('/etc/passwd')", "policy"),
-    ("x = [0] * 10 ** 9", "memory"),
-    ("x = []\nwhile True:\n    x.append('y' * 100000)", "memory"),
-    ("while True:\n    print('flood' * 100)", "output_limit"),
-    ("final_answer('x' * 100000)", "output_limit"),
-    ("def f():\n    return f()\nf()", "runtime"),
-    ("find_deals(query={1})", "tool"),
-    ("while True:\n    today()", "tool"),
-    ("find_deals(store='Nowhere')", "tool"),
-    ("x = " + "(" * 300 + ")" * 300, "syntax"),
-    ("while True:\n    pass", "timeout"),
-]
 RUNS = 200
 
 
 def run_hostile(box: Sandbox, index: int) -> str | None:
-    code, kind = HOSTILE[index % len(HOSTILE)]
-    return box.run(code, deals_tools(), timeout_s=0.2 if kind == "timeout" else 2.0).error_kind
+    code, _, timeout_s = hostile_program(index)
+    return box.run(code, deals_tools(), timeout_s=timeout_s).error_kind
 
 
 def settle(server_pid: int, prefork: int) -> list[int]:
@@ -47,7 +31,7 @@ def settle(server_pid: int, prefork: int) -> list[int]:
 
 def test_hostile_runs_leave_nothing_behind():
     with Sandbox(max_tool_calls=20) as box:
-        for index in range(len(HOSTILE)):
+        for index in range(len(HOSTILE_PROGRAMS)):
             run_hostile(box, index)
         server_pid = box.server_pid
         own_children = set(children(os.getpid()))
@@ -55,7 +39,7 @@ def test_hostile_runs_leave_nothing_behind():
 
         kinds = [run_hostile(box, index) for index in range(RUNS)]
 
-        assert kinds == [HOSTILE[index % len(HOSTILE)][1] for index in range(RUNS)]
+        assert kinds == [hostile_program(index)[1] for index in range(RUNS)]
         assert box.server_pid == server_pid, "the worker server survived every run"
         assert len(settle(server_pid, box.prefork)) == box.prefork
         assert set(children(os.getpid())) == own_children
