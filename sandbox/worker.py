@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from typing import Any, Final, NoReturn
 
 from sandbox import wire
@@ -21,6 +22,8 @@ from sandbox.policy import CompileFailure, compile_program
 from sandbox.program_errors import TOOL_EXCEPTION_TYPES, PolicyError, ToolError
 
 MAX_ERROR_CHARS: Final = 2000
+RECURSION_LIMIT: Final = sys.getrecursionlimit()
+REPORTING_DEPTH: Final = 200
 REHEARSAL: Final = """
 import datetime, json, re, statistics
 rows = [{"price": p, "when": datetime.date(2024, 5, 1)} for p in (1.5, 2.25)]
@@ -141,6 +144,7 @@ class Session:
         return exc
 
     def _fail(self, exc: BaseException, namespace: dict[str, Any]) -> NoReturn:
+        _allow_reporting_depth()
         tool = next((name for failure, name in self._tool_failures if failure is exc), None)
         kind = _error_kind(exc, tool)
         try:
@@ -149,7 +153,11 @@ class Session:
             )
         except MemoryError:
             error = f"MemoryError: the program needs more than {self._job.memory_mb} MB"
+        except Exception:
+            error = type(exc).__name__
+        # Drop what the program built (frames hold it too) before reporting needs memory.
         del exc
+        self._tool_failures.clear()
         namespace.clear()
         self.finish(error=error, error_kind=kind)
 
@@ -161,6 +169,7 @@ class Session:
         error: str | None = None,
         error_kind: str | None = None,
     ) -> NoReturn:
+        _allow_reporting_depth()
         try:
             stdout = "".join(self._output)[: self._job.max_output_chars]
             message = {
@@ -177,6 +186,11 @@ class Session:
         except BaseException:
             os._exit(EXIT_INTERNAL)
         os._exit(EXIT_OK)
+
+
+def _allow_reporting_depth() -> None:
+    """Room to report from a program that ended at the edge of the recursion limit."""
+    sys.setrecursionlimit(RECURSION_LIMIT + REPORTING_DEPTH)
 
 
 def _error_kind(exc: BaseException, tool: str | None) -> str:

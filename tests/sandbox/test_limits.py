@@ -145,3 +145,30 @@ def test_worker_death_without_report_is_explained_by_its_wait_status(status, kin
 
     assert error_kind == kind
     assert fragment in error
+
+
+def test_program_at_the_recursion_limit_can_still_answer(run):
+    result = run(
+        """
+        def down(n):
+            if n == 0:
+                final_answer("from the bottom")
+            down(n - 1)
+        down(985)
+        """
+    )
+
+    assert (result.ok, result.answer) == (True, "from the bottom")
+
+
+def test_exception_whose_message_itself_fails_is_still_reported(run):
+    result = run(
+        """
+        class Broken(Exception):
+            def __str__(self):
+                return 1 / 0
+        raise Broken()
+        """
+    )
+
+    assert (result.error_kind, result.error) == ("runtime", "line 4: Broken\n    raise Broken()")
