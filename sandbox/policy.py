@@ -11,7 +11,8 @@ changes everyday Python, which this subclass puts back as CPython has it:
   evaluating each part once; on plain names (`n += 1`) it is left as it is;
 - `print` is an ordinary name bound to the sandbox's capped print, and `printed` an ordinary
   variable (RestrictedPython rewrites both);
-- `nonlocal` is allowed, and classes may define the common data-model methods.
+- annotated assignments (`total: float = 0.0`) and `nonlocal` are allowed, and classes may
+  define the common data-model methods.
 
 It adds: imports only of the allowed modules and names, checked here so the refusal is
 immediate, and `.format` / `.format_map` routed through the checking getattr.
@@ -72,6 +73,10 @@ class ProgramTransformer(RestrictingNodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.AST:
         self.check_name(node, node.id)
         return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
+        """`total: float = 0.0`; target, annotation and value are checked like any other."""
+        return self.node_contents_visit(node)
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> ast.AST:
         for name in node.names:

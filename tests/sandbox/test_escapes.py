@@ -28,6 +28,13 @@ REFUSED_AT_COMPILE_TIME = {
     ),
     "frame_attribute_on_anything": ("x = 1\nx.f_globals", '".f_globals" is not allowed'),
     "underscore_variable": ("_secret = 1", '"_secret" is not allowed'),
+    "underscore_annotation": ("x: __builtins__ = 1", '"__builtins__" is not allowed'),
+    "traceback_frame_in_exit": (
+        "class C:\n    def __enter__(self):\n        return self\n"
+        "    def __exit__(self, kind, value, tb):\n        tb.tb_frame\n"
+        "with C():\n    1 / 0",
+        '".tb_frame" is not allowed',
+    ),
     "underscore_argument": ("def f(_x):\n    return _x", '"_x" is not allowed'),
     "underscore_attribute_write": ("class A: pass\nA._x = 1", '"._x" is not allowed'),
     "underscore_augmented_attribute": (
@@ -76,6 +83,12 @@ REFUSED_AT_RUN_TIME = {
         "'__traceback__' is not allowed",
     ),
     "getattr_function_globals": ("getattr(print, '__globals__')", "'__globals__' is not"),
+    "traceback_given_to_exit": (
+        "class C:\n    def __enter__(self):\n        return self\n"
+        "    def __exit__(self, kind, value, tb):\n        getattr(tb, 'tb_' + 'frame')\n"
+        "with C():\n    1 / 0",
+        "'tb_frame' is not allowed",
+    ),
     "format_field_attribute": ("'{0.__class__}'.format(1)", "'__class__' is not allowed"),
     "format_field_chain": (
         "'{0.__class__.__mro__[1].__subclasses__}'.format(1)",

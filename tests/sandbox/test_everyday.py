@@ -236,11 +236,21 @@ PROGRAMS = {
         print(" padded ".strip().upper(), "a,b".split(","), "x".center(5, "*"))
     """,
     "helper_functions_and_closures": """
-        def per_unit(deal):
-            return deal["price"] / deal["quantity"]
+        def per_unit(deal: dict) -> float:
+            unit_price: float = deal["price"] / deal["quantity"]
+            return unit_price
 
-        def cheapest(deals, n=3, key=per_unit):
+        def cheapest(deals: list[dict], n: int = 3, key=per_unit) -> list[dict]:
             return sorted(deals, key=key)[:n]
+
+        class Basket:
+            total: float = 0.0
+            items: list
+
+        basket = Basket()
+        basket.items: list[str] = []
+        seen: dict[str, int] = {}
+        seen["x"]: int = 1
 
         def counter():
             count = 0
@@ -253,7 +263,7 @@ PROGRAMS = {
         bump = counter()
         bump()
         top = cheapest(find_deals(category="beverages"), n=2)
-        print([d["product"] for d in top], bump())
+        print([d["product"] for d in top], bump(), Basket.total, basket.items, seen)
         final_answer(", ".join(f"{d['product']} (${per_unit(d):.2f})" for d in top))
     """,
     "history_and_stores": """
