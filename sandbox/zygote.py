@@ -38,7 +38,8 @@ MAX_CONTROL_MESSAGE: Final = 4096
 # for: once a worker is chroot'ed into an empty directory it can load nothing from disk.
 PRELOADED: Final = (
     *("_strptime", "copy", "heapq", "unicodedata", "warnings"),
-    *("encodings.cp1252", "encodings.latin_1", "encodings.utf_16", "encodings.utf_32"),
+    *("encodings.cp1252", "encodings.idna", "encodings.latin_1", "encodings.utf_16"),
+    "encodings.utf_32",
 )
 
 

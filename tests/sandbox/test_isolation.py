@@ -6,8 +6,12 @@ exactly as the one that runs a program), so they check the deployment, not a moc
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from sandbox import Sandbox, isolation
 from tests.sandbox.processes import children, environment, limits, open_fds, state, status
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="privilege drop needs root")
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +129,73 @@ def test_without_root_the_server_degrades_to_what_it_can_do(monkeypatch):
         None,
         None,
     )
+
+
+ESCAPED_WORKER = """
+import errno, json, os, socket, sys
+from sandbox import isolation
+
+setup = isolation.prepare()
+devnull = os.open(os.devnull, os.O_RDWR)
+fd = isolation.harden_worker(setup, int(sys.argv[1]), devnull, os.getppid())
+report = socket.socket(fileno=fd)
+facts = {"root": setup.root}
+
+def attempt(name, action):
+    try:
+        action()
+        facts[name] = "allowed"
+    except OSError as error:
+        facts[name] = errno.errorcode.get(error.errno, str(error.errno))
+
+def fork():
+    if os.fork() == 0:
+        os._exit(0)
+
+def connect():
+    socket.socket().connect(("127.0.0.1", int(sys.argv[2])))
+
+attempt("read /etc/passwd", lambda: open("/etc/passwd").read())
+attempt("write a file", lambda: open("/notes.txt", "w").write("x"))
+attempt("make a directory", lambda: os.mkdir("/tmp"))
+attempt("fork", fork)
+attempt("become root", lambda: os.setuid(0))
+attempt("signal init", lambda: os.kill(1, 0))
+attempt("reach the bot's loopback", connect)
+report.sendall(json.dumps(facts).encode())
+"""
+
+
+@needs_root
+def test_a_worker_that_escaped_the_language_layer_finds_nothing(tmp_path):
+    """Run the hardening as a worker gets it, then try what an escaped program would."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    ours, theirs = socket.socketpair()
+    with listener, ours, theirs:
+        process = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                ESCAPED_WORKER,
+                str(theirs.fileno()),
+                str(listener.getsockname()[1]),
+            ],
+            pass_fds=[theirs.fileno()],
+            cwd=REPO,
+            timeout=30,
+            check=True,
+        )
+        theirs.close()
+        facts = json.loads(ours.recv(65536))
+    os.rmdir(facts.pop("root"))
+
+    assert process.returncode == 0
+    assert facts == {
+        "read /etc/passwd": "ENOENT",
+        "write a file": "EACCES",
+        "make a directory": "EACCES",
+        "fork": "EAGAIN",
+        "become root": "EPERM",
+        "signal init": "EPERM",
+        "reach the bot's loopback": "ENETUNREACH",
+    }
