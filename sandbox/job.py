@@ -9,6 +9,7 @@ EXIT_OK: Final = 0
 EXIT_NO_JOB: Final = 2
 EXIT_OUT_OF_MEMORY: Final = 3
 EXIT_INTERNAL: Final = 4
+EXIT_UNISOLATED: Final = 5
 
 # Names a tool may not take: the program's own built-ins for finishing and printing.
 RESERVED_NAMES: Final = frozenset({"print", "final_answer"})

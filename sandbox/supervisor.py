@@ -20,7 +20,7 @@ from typing import Any, Final
 from sandbox.conversation import Conversation, Outcome
 from sandbox.forkserver import ForkServer, Worker, WorkerServerGone
 from sandbox.isolation import Isolation
-from sandbox.job import EXIT_OUT_OF_MEMORY, RESERVED_NAMES, Job
+from sandbox.job import EXIT_OUT_OF_MEMORY, EXIT_UNISOLATED, RESERVED_NAMES, Job
 from sandbox.result import RunResult, SandboxError
 
 logger = logging.getLogger(__name__)
@@ -209,6 +209,10 @@ def _death(status: int | None, job: Job) -> tuple[str, str]:
     exit_code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None
     if exit_code == EXIT_OUT_OF_MEMORY:
         return f"the program ran out of memory (limit {job.memory_mb} MB)", "memory"
+    if exit_code == EXIT_UNISOLATED:
+        logger.error("a worker could not isolate itself; does the container allow chroot/setuid?")
+        return "the sandbox could not isolate a worker for this program", "runtime"
+    logger.warning("worker stopped without a report (wait status %s)", status)
     return f"the program's worker stopped unexpectedly (wait status {status})", "runtime"
 
 

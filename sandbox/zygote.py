@@ -29,7 +29,7 @@ import warnings
 from typing import Any, Final, NoReturn
 
 from sandbox import isolation, worker
-from sandbox.job import EXIT_INTERNAL
+from sandbox.job import EXIT_INTERNAL, EXIT_UNISOLATED
 from sandbox.modules import module_proxies
 
 MAX_CONTROL_MESSAGE: Final = 4096
@@ -101,6 +101,9 @@ class WorkerServer:
             for sock in (bot_end, self.control, *(s for _, s in self.ready)):
                 sock.detach()
             fd = isolation.harden_worker(self.setup, pipe_fd, self.devnull, server_pid)
+        except BaseException:
+            os._exit(EXIT_UNISOLATED)
+        try:
             worker.serve(socket.socket(fileno=fd))
         finally:
             os._exit(EXIT_INTERNAL)
