@@ -1,15 +1,15 @@
 """The guards RestrictedPython's compiled code calls, each with the least power ordinary code needs.
 
-RestrictedPython rewrites `a.b` into `_getattr_(a, "b")`, `a[k]` into `_getitem_(a, k)`,
-`a.b = c` and `a[k] = c` into `_write_(a).b = c` / `_write_(a)[k] = c`, loops into
-`_getiter_(...)`, unpacking into `_unpack_sequence_(...)`, `f(*a, **k)` into `_apply_(f, ...)`
-and every class statement into `class C(metaclass=__metaclass__)`. `guard_globals()` supplies
-all of them; `policy.py` says which names the compiler lets reach which guard.
+The compiler (`policy.py`, RestrictedPython underneath) rewrites `a.b` into
+`_getattr_(a, "b")`, `a[k]` into `_getitem_(a, k)`, `a.b = c` and `a[k] = c` into
+`_write_(a).b = c` / `_write_(a)[k] = c`, loops into `_getiter_(...)`, unpacking into
+`_unpack_sequence_(...)`, `f(*a, **k)` into `_apply_(f, ...)` and every class statement into
+`class C(metaclass=__metaclass__)`. `guard_globals()` supplies all of them.
 
 The one rule that matters for escapes: nothing whose name starts with "_" and none of the
 frame/code/traceback attributes (`gi_frame`, `f_globals`, `tb_frame`, ...) is reachable —
 not through syntax (refused at compile time), not through getattr/hasattr/setattr, and not
-through `str.format` / `str.format_map` field names (served by a checking formatter).
+through `str.format` / `str.format_map` fields (the template is checked before formatting).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def safe_getattr(obj: Any, name: Any, *default: Any) -> Any:
     """The program's getattr(): checked names, and str.format served safely."""
     if len(default) > 1:
         raise TypeError(f"getattr expected at most 3 arguments, got {2 + len(default)}")
-    if default and (type(name) is not str or not attribute_allowed(name)):
+    if default and type(name) is str and not attribute_allowed(name):
         return default[0]
     check_attribute(name)
     try:
@@ -152,18 +152,18 @@ def _checked_function(function: Callable[..., str]) -> Callable[..., str]:
     return checked
 
 
-_CHECKED_FUNCTIONS: Final = {
-    id(str.format): _checked_function(str.format),
-    id(str.format_map): _checked_function(str.format_map),
-}
+CHECKED_FORMAT: Final = _checked_function(str.format)
+CHECKED_FORMAT_MAP: Final = _checked_function(str.format_map)
 
 
 def guard_format(name: str, value: Any) -> Any:
     """Put the template check in front of str.format / str.format_map, bound or not."""
     if name not in FORMAT_METHODS:
         return value
-    if value is str.format or value is str.format_map:
-        return _CHECKED_FUNCTIONS[id(value)]
+    if value is str.format:
+        return CHECKED_FORMAT
+    if value is str.format_map:
+        return CHECKED_FORMAT_MAP
     if type(value) is types.BuiltinMethodType and isinstance(value.__self__, str):
         return _checked_method(value)
     return value
