@@ -21,6 +21,9 @@ from sandbox import Sandbox, isolation
 from tests.sandbox.processes import children, environment, limits, open_fds, state, status
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="privilege drop needs root")
+reads_worker_proc = pytest.mark.skipif(
+    os.geteuid() != 0, reason="only root may read a non-dumpable worker's /proc entries"
+)
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -48,12 +51,14 @@ def worker_pid(canary_box):
     raise AssertionError("no ready worker")
 
 
+@reads_worker_proc
 def test_no_secret_of_the_bot_reaches_the_server_or_a_worker(canary_box, worker_pid):
     for pid in (canary_box.server_pid, worker_pid):
         assert set(environment(pid)) <= {"PATH", "TZ", "LC_CTYPE"}
         assert "xoxb-canary" not in Path(f"/proc/{pid}/environ").read_text()
 
 
+@reads_worker_proc
 def test_worker_holds_no_file_but_its_pipe(worker_pid):
     fds = open_fds(worker_pid)
 
@@ -72,6 +77,7 @@ def test_worker_resource_limits_are_set_before_any_job(worker_pid):
     assert status(worker_pid)["NoNewPrivs"] == "1"
 
 
+@reads_worker_proc
 def test_worker_sits_in_an_empty_directory(canary_box, worker_pid):
     root = canary_box.isolation.root
 
