@@ -86,6 +86,14 @@ class ForkServer:
         self.pid: int = hello["pid"]
         self.isolation = Isolation.from_message(hello["isolation"])
         logger.info("worker server %d started: %s", self.pid, self.isolation)
+        if not (self.isolation.chroot and self.isolation.user and self.isolation.network_isolated):
+            logger.warning(
+                "sandbox workers are only partly isolated (chroot=%s, user=%s, own network=%s); "
+                "run the bot as root in its container for every layer",
+                self.isolation.chroot,
+                self.isolation.user,
+                self.isolation.network_isolated,
+            )
 
     def alive(self) -> bool:
         return not self._closed and self._process.poll() is None

@@ -19,6 +19,7 @@ import pwd
 import resource
 import signal
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
@@ -62,7 +63,11 @@ def _libc() -> ctypes.CDLL:
 
 
 def prepare() -> Isolation:
-    """Set up, in the worker server, what every worker will share."""
+    """Set up, in the worker server, what every worker will share.
+
+    Each privileged step is tried, not assumed: a container may run us as root yet forbid
+    unshare, chroot or setuid, and workers then do without that step.
+    """
     root = tempfile.mkdtemp(prefix="dealbot-sandbox-")
     os.chmod(root, 0o555)
     if os.geteuid() != 0:
@@ -70,18 +75,46 @@ def prepare() -> Isolation:
         return Isolation(root=root, chroot=False, network_isolated=False)
     network_isolated = _unshare_network()
     try:
-        account = pwd.getpwnam(UNPRIVILEGED_USER)
+        account: pwd.struct_passwd | None = pwd.getpwnam(UNPRIVILEGED_USER)
     except KeyError:
         logger.warning("no %r user: workers stay root", UNPRIVILEGED_USER)
-        return Isolation(root=root, chroot=True, network_isolated=network_isolated)
+        account = None
+    chroot, drop = _probe(root, account)
+    if account is None or not drop:
+        return Isolation(root=root, chroot=chroot, network_isolated=network_isolated)
     return Isolation(
         root=root,
-        chroot=True,
+        chroot=chroot,
         network_isolated=network_isolated,
         user=account.pw_name,
         uid=account.pw_uid,
         gid=account.pw_gid,
     )
+
+
+def _probe(root: str, account: pwd.struct_passwd | None) -> tuple[bool, bool]:
+    """Whether a child may chroot into `root` and drop to `account`, tried in a throwaway child."""
+    pid = os.fork()
+    if pid == 0:
+        chrooted = _attempt(lambda: os.chroot(root))
+        dropped = account is not None and _attempt(lambda: _drop_to(account.pw_uid, account.pw_gid))
+        os._exit(int(chrooted) | int(dropped) << 1)
+    _, status = os.waitpid(pid, 0)
+    result = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 0
+    chroot, drop = bool(result & 1), bool(result & 2)
+    if not chroot:
+        logger.warning("cannot chroot: workers keep the server's file system view")
+    if account is not None and not drop:
+        logger.warning("cannot drop to %r: workers stay root", account.pw_name)
+    return chroot, drop
+
+
+def _attempt(action: Callable[[], object]) -> bool:
+    try:
+        action()
+    except OSError:
+        return False
+    return True
 
 
 def _unshare_network() -> bool:
@@ -141,11 +174,15 @@ def _limit_resources() -> None:
 def _drop_privileges(isolation: Isolation) -> None:
     if isolation.uid is None or isolation.gid is None:
         return
-    os.setgroups([])
-    os.setresgid(isolation.gid, isolation.gid, isolation.gid)
-    os.setresuid(isolation.uid, isolation.uid, isolation.uid)
+    _drop_to(isolation.uid, isolation.gid)
     if os.getresuid() != (isolation.uid,) * 3:
         raise IsolationError("the privilege drop did not take")
+
+
+def _drop_to(uid: int, gid: int) -> None:
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
 
 
 def apply_run_limits(timeout_s: float, memory_mb: int) -> None:

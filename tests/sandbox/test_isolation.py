@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -207,3 +209,29 @@ def test_a_worker_that_escaped_the_language_layer_finds_nothing(tmp_path):
         "signal init": "EPERM",
         "reach the bot's loopback": "ENETUNREACH",
     }
+
+
+@needs_root
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux)")
+def test_root_without_capabilities_degrades_and_still_runs_programs():
+    """A container may run the bot as root yet forbid unshare, chroot and setuid."""
+    script = textwrap.dedent(
+        """
+        import sandbox
+        with sandbox.Sandbox() as box:
+            setup = box.isolation
+            result = box.run("import math\\nfinal_answer(str(math.isqrt(17)))", {})
+        print(setup.chroot, setup.user, setup.network_isolated, result.answer)
+        """
+    )
+    completed = subprocess.run(
+        ["setpriv", "--bounding-set=-all", "--inh-caps=-all", sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert completed.stdout.split() == ["False", "None", "False", "4"]
+    assert "only partly isolated" in completed.stderr
