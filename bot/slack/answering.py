@@ -15,7 +15,13 @@ from slack_sdk.errors import SlackApiError
 from bot.agent import Agent
 from bot.history import DuplicateEvent, History, Outcome, utcnow
 from bot.runs import Origin, RunRecord
-from bot.slack.render import Message, render_answer, render_failure, render_working
+from bot.slack.render import (
+    Message,
+    render_answer,
+    render_failure,
+    render_notice,
+    render_working,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +114,7 @@ class Responder:
         question = Question(
             text=run.question, origin=origin, channel=origin.channel_id, thread_ts=origin.thread_ts
         )
-        self.post(client, question, Message(text=text, blocks=[]))
+        self.post(client, question, render_notice(text))
 
     def timezone_of(self, client: WebClient, user_id: str | None) -> str:
         """The user's Slack time zone (cached for an hour), else the configured default."""
@@ -139,7 +145,7 @@ class Responder:
             limit=self.rate_limit.limit, window=self.rate_limit.describe_window()
         )
         self.history.finish(run.run_id, Outcome(status="failed", error="rate limited"))
-        self.post(client, question, Message(text=text, blocks=[]))
+        self.post(client, question, render_notice(text))
 
     def post(self, client: WebClient, question: Question, message: Message) -> str | None:
         try:

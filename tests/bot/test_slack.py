@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from bot.history import History
 from bot.runs import Origin
@@ -401,3 +402,21 @@ def test_slack_rate_limit_is_retried_by_the_sdk(bot, fake_anthropic):
     updates = bot.slack.wait_for("chat.update", 2)
     assert "Answer after a 429." in updates[-1]["text"]
     assert len(bot.slack.calls_to("chat.postMessage")) == 1  # retried, not re-posted
+
+
+def test_a_question_too_old_to_answer_gets_an_escaped_apology(bot, fake_anthropic):
+    origin = Origin(source="slack", team_id="T0DEALS", channel_id=CHANNEL_ID, user_id=USER_ID)
+    run = bot.agent.record("<!channel> old question", origin=origin)
+
+    with bot.agent.history.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE runs SET created_at = :old WHERE run_id = :id"),
+            {"old": run.created_at - timedelta(days=1), "id": run.run_id},
+        )
+    recover(bot.service, bot.slack.client(), stale_after=timedelta(0))
+
+    [reply] = bot.slack.wait_for("chat.postMessage")
+    assert "restarted before I could answer" in reply["text"]
+    assert "<!channel>" not in reply["text"] and "&lt;!channel&gt;" in reply["text"]
+    assert bot.agent.history.get(run.run_id).status == "failed"
+    assert fake_anthropic.requests == []
