@@ -4,8 +4,9 @@
 root, as the bot usually does in a container — a network namespace of its own with nothing
 in it and the unprivileged user to drop to. `harden_worker()` runs in every forked worker
 before it sees a program: no files but its pipe, no core dumps, no file writes, no children,
-an empty working directory (chroot'ed into it when root), then the drop to `nobody`.
-`apply_run_limits()` adds the per-run CPU and address-space limits.
+an empty working directory (chroot'ed into it when root), the drop to `nobody`, then the
+system-call filter (`syscall_filter.py`). `apply_run_limits()` adds the per-run CPU and
+address-space limits.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Final
+
+from sandbox import syscall_filter
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,7 @@ class Isolation:
     user: str | None = None
     uid: int | None = None
     gid: int | None = None
+    syscalls_filtered: bool = False
 
     def as_message(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,48 +69,57 @@ def _libc() -> ctypes.CDLL:
 def prepare() -> Isolation:
     """Set up, in the worker server, what every worker will share.
 
-    Each privileged step is tried, not assumed: a container may run us as root yet forbid
-    unshare, chroot or setuid, and workers then do without that step.
+    Each step is tried, not assumed: a container may run us as root yet forbid unshare,
+    chroot or setuid, and workers then do without that step.
     """
     root = tempfile.mkdtemp(prefix="dealbot-sandbox-")
     os.chmod(root, 0o555)
-    if os.geteuid() != 0:
-        logger.info("not root: workers keep this user and the host network")
-        return Isolation(root=root, chroot=False, network_isolated=False)
-    network_isolated = _unshare_network()
-    try:
-        account: pwd.struct_passwd | None = pwd.getpwnam(UNPRIVILEGED_USER)
-    except KeyError:
-        logger.warning("no %r user: workers stay root", UNPRIVILEGED_USER)
-        account = None
-    chroot, drop = _probe(root, account)
-    if account is None or not drop:
-        return Isolation(root=root, chroot=chroot, network_isolated=network_isolated)
+    privileged = os.geteuid() == 0
+    if not privileged:
+        logger.info("not root: workers keep this user and the host network namespace")
+    network_isolated = privileged and _unshare_network()
+    account = _unprivileged_account() if privileged else None
+    chroot, drop, filtered = _probe(root, account, privileged)
+    dropped_to = account if drop else None
     return Isolation(
         root=root,
         chroot=chroot,
         network_isolated=network_isolated,
-        user=account.pw_name,
-        uid=account.pw_uid,
-        gid=account.pw_gid,
+        user=dropped_to.pw_name if dropped_to else None,
+        uid=dropped_to.pw_uid if dropped_to else None,
+        gid=dropped_to.pw_gid if dropped_to else None,
+        syscalls_filtered=filtered,
     )
 
 
-def _probe(root: str, account: pwd.struct_passwd | None) -> tuple[bool, bool]:
-    """Whether a child may chroot into `root` and drop to `account`, tried in a throwaway child."""
+def _unprivileged_account() -> pwd.struct_passwd | None:
+    try:
+        return pwd.getpwnam(UNPRIVILEGED_USER)
+    except KeyError:
+        logger.warning("no %r user: workers stay root", UNPRIVILEGED_USER)
+        return None
+
+
+def _probe(
+    root: str, account: pwd.struct_passwd | None, privileged: bool
+) -> tuple[bool, bool, bool]:
+    """Which of chroot, the drop to `account` and the syscall filter work, in a throwaway child."""
     pid = os.fork()
     if pid == 0:
-        chrooted = _attempt(lambda: os.chroot(root))
+        chrooted = privileged and _attempt(lambda: os.chroot(root))
         dropped = account is not None and _attempt(lambda: _drop_to(account.pw_uid, account.pw_gid))
-        os._exit(int(chrooted) | int(dropped) << 1)
+        filtered = syscall_filter.supported() and _attempt(syscall_filter.install)
+        os._exit(int(chrooted) | int(dropped) << 1 | int(filtered) << 2)
     _, status = os.waitpid(pid, 0)
     result = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 0
-    chroot, drop = bool(result & 1), bool(result & 2)
-    if not chroot:
+    chroot, drop, filtered = bool(result & 1), bool(result & 2), bool(result & 4)
+    if privileged and not chroot:
         logger.warning("cannot chroot: workers keep the server's file system view")
     if account is not None and not drop:
         logger.warning("cannot drop to %r: workers stay root", account.pw_name)
-    return chroot, drop
+    if not filtered:
+        logger.warning("no system-call filter for workers on this machine")
+    return chroot, drop, filtered
 
 
 def _attempt(action: Callable[[], object]) -> bool:
@@ -142,6 +155,8 @@ def harden_worker(isolation: Isolation, pipe_fd: int, devnull_fd: int, server_pi
     _drop_privileges(isolation)
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     _prctl(PR_SET_DUMPABLE, 0)
+    if isolation.syscalls_filtered:
+        syscall_filter.install()
     return WORKER_FD
 
 

@@ -171,6 +171,8 @@ attempt("make a directory", lambda: os.mkdir("/tmp"))
 attempt("fork", fork)
 attempt("become root", lambda: os.setuid(0))
 attempt("signal init", lambda: os.kill(1, 0))
+attempt("signal the bot", lambda: os.kill(os.getppid(), 0))
+attempt("open a socket", lambda: socket.socket(socket.AF_UNIX))
 attempt("reach the bot's loopback", connect)
 report.sendall(json.dumps(facts).encode())
 """
@@ -207,7 +209,9 @@ def test_a_worker_that_escaped_the_language_layer_finds_nothing(tmp_path):
         "fork": "EAGAIN",
         "become root": "EPERM",
         "signal init": "EPERM",
-        "reach the bot's loopback": "ENETUNREACH",
+        "signal the bot": "EPERM",
+        "open a socket": "EPERM",
+        "reach the bot's loopback": "EPERM",
     }
 
 
@@ -221,7 +225,8 @@ def test_root_without_capabilities_degrades_and_still_runs_programs():
         with sandbox.Sandbox() as box:
             setup = box.isolation
             result = box.run("import math\\nfinal_answer(str(math.isqrt(17)))", {})
-        print(setup.chroot, setup.user, setup.network_isolated, result.answer)
+        print(setup.chroot, setup.user, setup.network_isolated, setup.syscalls_filtered)
+        print(result.answer)
         """
     )
     completed = subprocess.run(
@@ -233,5 +238,5 @@ def test_root_without_capabilities_degrades_and_still_runs_programs():
         check=True,
     )
 
-    assert completed.stdout.split() == ["False", "None", "False", "4"]
+    assert completed.stdout.split() == ["False", "None", "False", "True", "4"]
     assert "only partly isolated" in completed.stderr
