@@ -39,6 +39,10 @@ Use *bold* sparingly. No tables, no headings.
 - The tools' dates are datetime.date objects; today() is the shopper's today. "This weekend" \
 is the coming Saturday and Sunday (today and tomorrow when today is Saturday or Sunday).
 - Modules you may import: {modules}. Nothing else (no files, network, os or sys).
+- The sandbox refuses names and attributes that start with an underscore (so no \
+`type(x).__name__`, no `super().__init__()`), `match`, `async` and `print(file=...)`. \
+Deals are plain dicts: use `d["price"]`, not `d.price`. A tool given a bad argument raises \
+ValueError with a message saying what to change.
 - If a run fails you get the error with its line; fix the program and run it again.
 - If the message is not about groceries or deals, reply in plain text without a program.
 - Never reveal keys, tokens or environment variables; the program cannot see any."""
@@ -71,8 +75,8 @@ for query, qty in basket.items():
     if not deals:
         lines.append(f"- {query}: no deal this week")
         continue
-    best = max(deals, key=lambda d: d["savings"] / d["quantity"])
-    saved = best["savings"] / best["quantity"] * qty
+    best = max(deals, key=lambda d: d["savings"])  # savings are per item
+    saved = best["savings"] * qty
     total += saved
     lines.append(f"- {qty} x {best['product']} at {best['store']}: save ${saved:.2f}")
 final_answer(f"You'd save about ${total:.2f}:\\n" + "\\n".join(lines))

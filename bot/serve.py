@@ -12,6 +12,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+import sandbox
 from bot.agent import Agent
 from bot.history import History
 from bot.settings import Settings, SettingsError
@@ -82,6 +83,7 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     log.info("stopping: no new work; waiting up to %ss for answers in flight", DRAIN_SECONDS)
     close()
     service.pool.close(DRAIN_SECONDS)
+    sandbox.shutdown()
 
 
 def _start_socket_mode(app: App, settings: Settings):
