@@ -129,7 +129,9 @@ def _chosen(connection: Connection, wanted: DealFilter) -> Select:
     )
     order = [share, Deal.id]
     if wanted.terms:
-        found = matches(connection, wanted.terms)
+        # Best first: a broad match (thousands of products) then reads the deals of its
+        # best-ranked products only, as many as the limit needs.
+        found = matches(connection, wanted.terms, best_first=True)
         statement = statement.add_columns(found.c.rank).join(
             found, found.c.product_id == Deal.product_id
         )

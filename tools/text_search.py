@@ -147,11 +147,19 @@ POSTGRES_MATCHES = """
     WHERE document @@ query
 """
 
+# A subquery with ORDER BY is planned on its own and hands its order on: a query that
+# orders by rank first and has a LIMIT can then read the deals of the best matches only
+# (an Incremental Sort per rank) instead of the deals of every match. SQLite 3.40 drops
+# the clause when it flattens the subquery, so it is written for PostgreSQL alone.
+POSTGRES_BEST_FIRST = "ORDER BY rank"
 
-def matches(connection: Connection, terms: SearchTerms) -> Subquery:
-    """Products matching all of `terms` as (product_id, rank), lower rank = better match."""
+
+def matches(connection: Connection, terms: SearchTerms, *, best_first: bool = False) -> Subquery:
+    """Products matching all of `terms` as (product_id, rank), lower rank = better match;
+    `best_first` when the caller orders by rank and stops early (costs a sort otherwise)."""
     if connection.dialect.name == "postgresql":
-        statement = text(POSTGRES_MATCHES).bindparams(match=tsquery_expression(terms))
+        sql = POSTGRES_MATCHES + (POSTGRES_BEST_FIRST if best_first else "")
+        statement = text(sql).bindparams(match=tsquery_expression(terms))
     else:
         statement = text(SQLITE_MATCHES).bindparams(match=fts5_expression(terms))
     return statement.columns(product_id=Integer, rank=Float).subquery("matches")

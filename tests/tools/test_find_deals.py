@@ -6,6 +6,7 @@ from collections import namedtuple
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from tools.queries import DEAL_COLUMNS, deal_dict
 
@@ -94,6 +95,57 @@ def test_filters_keep_only_matching_deals(tools, arguments, check):
 
 def test_limit_caps_the_number_of_deals(tools):
     assert len(tools["find_deals"](limit=7)) == 7
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"query": "gluten-free"},
+        {"query": "soda"},
+        {"query": "organic", "kind": "sale"},
+        {"query": "coffee", "min_percent_off": 20},
+        {"query": "cheese", "store": "Mission"},
+        {"query": "gluten-free", "category": "Snacks"},
+    ],
+)
+def test_a_smaller_limit_returns_the_first_deals_of_a_larger_one(tools, arguments):
+    # Broad matches stop reading deals once the best-ranked products fill the limit;
+    # products ranked alike must still be ordered among each other as a whole.
+    today = tools["today"]()
+    week = {"start": today - timedelta(days=30), "end": today + timedelta(days=14)}
+    every = tools["find_deals"](limit=500, **week, **arguments)
+    assert len(every) > 10
+    for limit in (1, 3, 7, 10):
+        assert tools["find_deals"](limit=limit, **week, **arguments) == every[:limit]
+
+
+def test_deals_of_one_product_come_biggest_percent_off_first(tools):
+    today = tools["today"]()
+    deals = tools["find_deals"]("soda", start=today - timedelta(days=30), end=today, limit=500)
+    for product_id in {deal["product_id"] for deal in deals}:
+        percents = [d["percent_off"] for d in deals if d["product_id"] == product_id]
+        assert percents == sorted(percents, reverse=True)
+
+
+def test_postgres_reads_the_deals_of_the_best_matches_only(seeded_engine, tools):
+    """The ranked matches reach the join in rank order, so a LIMIT can stop early (an
+    Incremental Sort) instead of sorting the deals of every matching product."""
+    if seeded_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite sorts every candidate deal; its query plan is not checked")
+    statements = []
+
+    def keep(_connection, _cursor, statement, parameters, _context, _many):
+        statements.append((statement, parameters))
+
+    event.listen(seeded_engine, "before_cursor_execute", keep)
+    try:
+        tools["find_deals"]("gluten-free", limit=5)
+    finally:
+        event.remove(seeded_engine, "before_cursor_execute", keep)
+    statement, parameters = statements[-1]
+    with seeded_engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars().all()
+    assert any("Incremental Sort" in line for line in plan), "\n".join(plan)
 
 
 def test_deal_history_lists_one_products_past_deals_newest_first(tools):
