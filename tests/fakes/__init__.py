@@ -20,6 +20,7 @@ from tests.fakes.anthropic_api import (
 from tests.fakes.bolt_server import BoltHTTPServer
 from tests.fakes.slack_api import (
     APP_ID,
+    APP_TOKEN,
     BOT_ID,
     BOT_TOKEN,
     BOT_USER_ID,
@@ -46,9 +47,18 @@ from tests.fakes.slack_payloads import (
     signed_request,
     slash_command_body,
 )
+from tests.fakes.socket_mode import (
+    Ack,
+    FakeSocketMode,
+    SocketConnection,
+    events_api_envelope,
+    interactive_envelope,
+    slash_commands_envelope,
+)
 
 __all__ = [
     "APP_ID",
+    "APP_TOKEN",
     "BOT_ID",
     "BOT_TOKEN",
     "BOT_USER_ID",
@@ -59,18 +69,23 @@ __all__ = [
     "SIGNING_SECRET",
     "TEAM_ID",
     "USER_ID",
+    "Ack",
     "BoltHTTPServer",
     "FakeAnthropic",
     "FakeSlack",
+    "FakeSocketMode",
     "RecordedRequest",
     "Reply",
     "SlackCall",
+    "SocketConnection",
     "app_mention_event",
     "block_actions_body",
     "bot_message_event",
     "dm_message_event",
     "error_reply",
     "event_callback",
+    "events_api_envelope",
+    "interactive_envelope",
     "message_changed_event",
     "message_deleted_event",
     "new_ts",
@@ -80,6 +95,7 @@ __all__ = [
     "server_error_reply",
     "signed_request",
     "slash_command_body",
+    "slash_commands_envelope",
     "text_reply",
     "tool_use_reply",
 ]

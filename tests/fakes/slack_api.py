@@ -4,6 +4,8 @@ Point the real client at it: ``WebClient(token=BOT_TOKEN, base_url=fake.api_url)
 ``SLACK_API_URL``). It answers the methods dealbot uses with Slack's response shapes, keeps
 the messages it was sent (so ``conversations.replies`` and ``chat.update`` behave), enforces
 the granted scopes when told them, and fails on demand (`fail_next`, `rate_limit_next`).
+``apps.connections.open`` (with the app-level token) hands out URLs of `socket_mode`, a local
+Socket Mode WebSocket endpoint (tests.fakes.socket_mode).
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from tests.fakes.http_server import LocalHTTPServer, Request, Response, bearer_token
+from tests.fakes.socket_mode import FakeSocketMode
 
 BOT_TOKEN = "xoxb-fake-dealbot-token"
+APP_TOKEN = "xapp-1-A0DEALBOT-1-fake-app-level-token"
 SIGNING_SECRET = "fake-signing-secret"
 TEAM_ID = "T0DEALS"
 APP_ID = "A0DEALBOT"
@@ -44,6 +48,9 @@ MESSAGE_BLOCKS_LIMIT = 50
 MODAL_BLOCKS_LIMIT = 100
 # Form-encoded calls carry these as JSON strings; the fake records them decoded.
 JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "loading_messages"})
+
+# Methods that take the app-level token (xapp-) and no other; every other method refuses it.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 # The bot scopes each method needs (any one of them), by conversation type where it matters.
 _READ = {"C": "channels:read", "G": "groups:read", "D": "im:read"}
@@ -120,9 +127,11 @@ class FakeSlack(LocalHTTPServer):
         bot_user_id: str = BOT_USER_ID,
         bot_id: str = BOT_ID,
         app_id: str = APP_ID,
+        app_token: str = APP_TOKEN,
     ) -> None:
         super().__init__()
         self.token = token
+        self.app_token = app_token
         self.scopes = None if scopes is None else frozenset(scopes)
         self.validate_blocks = validate_blocks
         self.team_id = team_id
@@ -137,6 +146,15 @@ class FakeSlack(LocalHTTPServer):
         self._users: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._serial = itertools.count(1)
+        self._socket_mode: FakeSocketMode | None = None
+        self._socket_mode_lock = threading.Lock()
+
+    def stop(self) -> None:
+        with self._socket_mode_lock:
+            socket_mode, self._socket_mode = self._socket_mode, None
+        if socket_mode is not None:
+            socket_mode.stop()
+        super().stop()
 
     # --- pointing clients here -------------------------------------------------------------
 
@@ -148,6 +166,14 @@ class FakeSlack(LocalHTTPServer):
     def client(self, **options: Any) -> WebClient:
         """A real `slack_sdk.WebClient` pointed here with the bot token."""
         return WebClient(**{"token": self.token, "base_url": self.api_url} | options)
+
+    @property
+    def socket_mode(self) -> FakeSocketMode:
+        """The Socket Mode endpoint ``apps.connections.open`` points at, started on first use."""
+        with self._socket_mode_lock:
+            if self._socket_mode is None:
+                self._socket_mode = FakeSocketMode(app_id=self.app_id).start()
+            return self._socket_mode
 
     def response_url(self, kind: str = "commands") -> str:
         """A fresh ``response_url`` (as in slash commands and actions) that posts back here."""
@@ -280,6 +306,13 @@ class FakeSlack(LocalHTTPServer):
     def _authorize(self, method: str, args: dict[str, Any], token: str | None) -> None:
         if not token:
             raise SlackError("not_authed")
+        if method in APP_TOKEN_METHODS:
+            if token != self.app_token:
+                wrong_type = token == self.token
+                raise SlackError("not_allowed_token_type" if wrong_type else "invalid_auth")
+            return
+        if token == self.app_token:
+            raise SlackError("not_allowed_token_type")
         if token != self.token:
             raise SlackError("invalid_auth")
         needed = _needed_scopes(method, args)
@@ -374,6 +407,9 @@ class FakeSlack(LocalHTTPServer):
         self._messages[channel].remove(message)
         return {"channel": channel, "ts": ts}
 
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.socket_mode.issue_url()}
+
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         _required(args, "trigger_id")
         view = _required(args, "view")
@@ -457,6 +493,7 @@ class FakeSlack(LocalHTTPServer):
 
 _HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": FakeSlack._auth_test,
+    "apps.connections.open": FakeSlack._apps_connections_open,
     "chat.postMessage": FakeSlack._chat_post_message,
     "chat.update": FakeSlack._chat_update,
     "chat.postEphemeral": FakeSlack._chat_post_ephemeral,

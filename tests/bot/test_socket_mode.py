@@ -1,0 +1,274 @@
+"""Socket Mode end to end: serve's SocketModeHandler on a local Slack WebSocket endpoint.
+
+The app connects as `dealbot serve` does when SLACK_APP_TOKEN is set: ``apps.connections.open``
+through SLACK_API_URL with the app-level token, then a WebSocket to the URL it returns. The
+fake delivers envelopes over it and records the acks; answers go out over the Web API fake.
+The last tests hold the fake itself to RFC 6455, so its leniency cannot hide a client's bug.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import socket
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from tests.bot.slack_harness import block_actions_payload, slash_command_fields, socket_mode_bot
+from tests.fakes.anthropic_api import text_reply
+from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, USER_ID
+from tests.fakes.slack_payloads import app_mention_event
+from tests.fakes.socket_mode import (
+    CLOSE,
+    NORMAL_CLOSURE,
+    PING,
+    PONG,
+    PROTOCOL_ERROR,
+    TEXT,
+    FakeSocketMode,
+    Frame,
+    accept_key,
+    close_payload,
+    encode_frame,
+    parse_close,
+    read_frame,
+)
+
+
+@pytest.fixture
+def bot(demo_engine, fake_slack, fake_anthropic):
+    fake_slack.add_user(USER_ID, tz="America/Chicago")
+    fake_slack.set_members(CHANNEL_ID, [USER_ID, BOT_USER_ID])
+    with socket_mode_bot(demo_engine, fake_slack, fake_anthropic) as running:
+        yield running
+
+
+def _wait(socket_mode: FakeSocketMode, condition: Callable[[], object], what: str) -> None:
+    with socket_mode.changed:
+        assert socket_mode.changed.wait_for(condition, timeout=5), what
+
+
+def test_connects_through_slack_api_url_with_the_app_level_token(bot):
+    [call] = [call for call in bot.slack.calls if call.method == "apps.connections.open"]
+    connection = bot.socket.wait_for_connection()
+
+    assert call.headers["authorization"] == f"Bearer {APP_TOKEN}"
+    assert call.ok and connection.ticket in call.response["url"]
+    _wait(bot.socket, lambda: connection.pings, "the app never pinged")
+    _wait(bot.socket, lambda: connection.pongs, "the app never answered the fake's ping")
+    assert bot.socket.refused == [] and connection.errors == []
+
+
+def test_mention_is_acked_at_once_and_answered_in_its_thread(bot, fake_anthropic):
+    fake_anthropic.reply_text("Fanta Orange 2L is $1.99 at Mission.", delay=0.5)
+    event = app_mention_event("Any deals on orange soda this weekend?")
+
+    envelope_id = bot.socket.push_event(event)
+
+    ack = bot.socket.wait_for_ack(envelope_id)
+    assert ack.payload is None and ack.seconds < 3  # inside Slack's deadline
+    assert bot.slack.calls_to("chat.update") == []  # acked while the model still thinks
+    [update] = bot.slack.wait_for("chat.update")
+    placeholder = bot.slack.calls_to("chat.postMessage")[0]
+    assert placeholder["channel"] == CHANNEL_ID
+    assert placeholder["thread_ts"] == event["event"]["ts"]
+    assert "Fanta Orange 2L is $1.99 at Mission." in update["text"]
+    bot.drain()
+    assert bot.agent.history.recent(limit=1)[0].reply_ts == update["ts"]
+    assert [ack.envelope_id for ack in bot.socket.acks] == [envelope_id]
+
+
+def test_slash_help_is_acked_with_the_ephemeral_help(bot, fake_anthropic):
+    fields = slash_command_fields("help", response_url=bot.slack.response_url())
+
+    envelope_id = bot.socket.push_slash_command(fields)
+
+    reply = bot.socket.wait_for_ack(envelope_id).payload
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"]
+    assert "/dealbot ask" in json.dumps(reply["blocks"])
+    bot.drain()
+    assert [call.method for call in bot.slack.calls if call.method != "auth.test"] == [
+        "apps.connections.open"
+    ]
+    assert fake_anthropic.requests == []
+
+
+def test_redelivered_envelope_is_answered_once(bot, fake_anthropic):
+    fake_anthropic.push(text_reply("once", delay=0.3))
+    fake_anthropic.reply_text("twice")
+    event = app_mention_event("Any deals on chips?")
+
+    first = bot.socket.push_event(event)
+    retry = bot.socket.push_event(event, retry_attempt=1, retry_reason="timeout")
+    bot.socket.wait_for_ack(first)
+    bot.socket.wait_for_ack(retry)
+    bot.drain()
+
+    assert len(fake_anthropic.requests) == 1
+    [update] = bot.slack.calls_to("chat.update")
+    assert "once" in update["text"]
+    assert fake_anthropic.pending == 1
+
+
+def test_feedback_click_arrives_as_an_interactive_envelope(bot, fake_anthropic):
+    fake_anthropic.reply_text("ok")
+    bot.socket.push_event(app_mention_event("deals?"))
+    bot.slack.wait_for("chat.update")
+    bot.drain()
+    run = bot.agent.history.recent(limit=1)[0]
+
+    envelope_id = bot.socket.push_interactive(block_actions_payload("feedback", f"up:{run.run_id}"))
+    bot.socket.wait_for_ack(envelope_id)
+    bot.drain()
+
+    assert bot.agent.history.get(run.run_id).feedback == "up"
+
+
+def test_reconnects_when_slack_asks_and_keeps_answering(bot):
+    first = bot.socket.request_reconnect()
+    second = bot.socket.wait_for_connection(2)
+    first.wait_closed()
+
+    envelope_id = bot.socket.push_slash_command(slash_command_fields("help"))
+
+    assert bot.socket.wait_for_ack(envelope_id).connection == second.serial
+    assert len(bot.slack.calls_to("apps.connections.open")) == 2
+    assert second.ticket != first.ticket
+    assert first.errors == second.errors == []
+
+
+def test_closing_the_handler_closes_the_socket(bot):
+    connection = bot.socket.wait_for_connection()
+
+    bot.close()
+
+    connection.wait_closed()
+    assert connection.closed_by == "app"
+    assert connection.close_code in (None, NORMAL_CLOSURE)  # the SDK hangs up without a frame
+    assert connection.errors == []
+    # close() joined the client's threads, so nothing is left to reconnect.
+    assert len(bot.slack.calls_to("apps.connections.open")) == 1
+    assert not any(connection.is_open for connection in bot.socket.connections)
+
+
+# --- the fake itself ---------------------------------------------------------------------
+
+
+class RawClient:
+    """A bare RFC 6455 client on a socket, for checking what the fake accepts and answers."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
+        self.rfile = self.sock.makefile("rb")
+        self.key = base64.b64encode(os.urandom(16)).decode()
+        request = [
+            f"GET {parts.path}?{parts.query} HTTP/1.1",
+            f"Host: {parts.netloc}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {self.key}",
+            "Sec-WebSocket-Version: 13",
+        ]
+        self.sock.sendall(("\r\n".join(request) + "\r\n\r\n").encode())
+        self.status = int(self.rfile.readline().split()[1])
+        self.headers = dict(self._header_lines())
+
+    def _header_lines(self) -> Iterator[tuple[str, str]]:
+        while line := self.rfile.readline().decode().strip():
+            name, _, value = line.partition(":")
+            yield name.strip().lower(), value.strip()
+
+    def send(self, opcode: int, payload: bytes = b"", *, masked: bool = True) -> None:
+        mask = os.urandom(4) if masked else None
+        self.sock.sendall(encode_frame(opcode, payload, mask=mask))
+
+    def receive(self) -> Frame:
+        """The next frame that is not the fake's keep-alive ping."""
+        while (frame := read_frame(self._read_exact)).opcode == PING:
+            pass
+        return frame
+
+    def _read_exact(self, size: int) -> bytes:
+        data = self.rfile.read(size)
+        if len(data) < size:
+            raise EOFError
+        return data
+
+    def close(self) -> None:
+        self.rfile.close()
+        self.sock.close()
+
+
+@contextlib.contextmanager
+def raw_client(url: str) -> Iterator[RawClient]:
+    client = RawClient(url)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def test_fake_wants_the_app_level_token_for_connections_and_only_there(fake_slack):
+    with pytest.raises(SlackApiError, match="not_allowed_token_type"):
+        fake_slack.client().apps_connections_open(app_token=BOT_TOKEN)
+    with pytest.raises(SlackApiError, match="not_allowed_token_type"):
+        fake_slack.client(token=APP_TOKEN).auth_test()
+
+    url = fake_slack.client().apps_connections_open(app_token=APP_TOKEN)["url"]
+
+    assert url.startswith(f"{fake_slack.socket_mode.url}/link/?ticket=")
+
+
+def test_fake_handshakes_greets_pongs_and_closes_as_rfc_6455_says(fake_slack):
+    url = fake_slack.socket_mode.issue_url()
+    with raw_client(url) as client:
+        assert client.status == 101
+        assert client.headers["sec-websocket-accept"] == accept_key(client.key)
+        hello = client.receive()
+        assert not hello.masked and json.loads(hello.payload)["type"] == "hello"
+
+        client.send(PING, b"are you there")
+        assert client.receive() == Frame(PONG, b"are you there")
+        client.send(CLOSE, close_payload(NORMAL_CLOSURE, "bye"))
+        assert parse_close(client.receive().payload) == (NORMAL_CLOSURE, "")
+        assert client.rfile.read(1) == b""  # then the fake hangs up
+
+    [connection] = fake_slack.socket_mode.connections
+    assert (connection.closed_by, connection.close_code) == ("app", NORMAL_CLOSURE)
+    with raw_client(url) as reused:
+        assert reused.status == 401  # a ticket is good for one connection
+
+
+def test_fake_starts_the_closing_handshake_when_told(fake_slack):
+    with raw_client(fake_slack.socket_mode.issue_url()) as client:
+        client.receive()  # hello
+        connection = fake_slack.socket_mode.wait_for_connection()
+
+        connection.close(1001, "going away")
+
+        assert parse_close(client.receive().payload) == (1001, "going away")
+        client.send(CLOSE, close_payload(1001))
+        assert client.rfile.read(1) == b""
+
+    connection.wait_closed()
+    assert (connection.closed_by, connection.close_code) == ("server", 1001)
+
+
+def test_fake_closes_on_an_unmasked_client_frame(fake_slack):
+    with raw_client(fake_slack.socket_mode.issue_url()) as client:
+        client.receive()  # hello
+        client.send(TEXT, b'{"envelope_id": "x"}', masked=False)
+
+        code, _ = parse_close(client.receive().payload)
+
+    assert code == PROTOCOL_ERROR
+    [connection] = fake_slack.socket_mode.connections
+    connection.wait_closed()
+    assert connection.errors and fake_slack.socket_mode.acks == []
