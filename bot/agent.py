@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 import sandbox
 import tools
 from bot.claude import describe_failure
-from bot.history import History, Outcome
+from bot.history import History
 from bot.prompt import (
     conversation_messages,
     run_tool_definition,
     system_blocks,
 )
-from bot.runs import Attempt, Origin, RunRecord
+from bot.runs import Attempt, Origin, Outcome, RunRecord
 
 log = logging.getLogger(__name__)
 

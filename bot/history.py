@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, fields
+from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, func, select, update
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.models import Attempt as AttemptRow
 from bot.models import Run
-from bot.runs import Attempt, Origin, RunRecord
+from bot.runs import Attempt, Origin, Outcome, RunRecord
 
 log = logging.getLogger(__name__)
 
@@ -24,26 +24,6 @@ _ID_LENGTH = 7
 
 class DuplicateEvent(Exception):
     """This event was already recorded: another delivery or another process is answering it."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a run ended, as the agent reports it."""
-
-    status: str
-    answer: str | None = None
-    code: str | None = None
-    error: str | None = None
-    attempts: tuple[Attempt, ...] = ()
-    llm_calls: int = 0
-    tool_calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    model_ms: float = 0.0
-    sandbox_ms: float = 0.0
-    duration_ms: float = 0.0
 
 
 def utcnow() -> datetime:
@@ -72,7 +52,7 @@ class History:
                 status="pending",
                 question=question,
                 model=model,
-                **_origin_columns(origin),
+                **asdict(origin),
             )
             try:
                 with Session(self.engine) as session, session.begin():
@@ -88,13 +68,10 @@ class History:
     def finish(self, run_id: str, outcome: Outcome) -> RunRecord:
         with Session(self.engine) as session, session.begin():
             run = session.scalars(select(Run).where(Run.run_id == run_id)).one()
-            for column in fields(Outcome):
-                if column.name != "attempts":
-                    setattr(run, column.name, getattr(outcome, column.name))
+            for name, value in _columns(outcome, Outcome).items():
+                setattr(run, name, value)
             run.finished_at = utcnow()
-            run.attempts = [
-                AttemptRow(seq=i, **_attempt_columns(a)) for i, a in enumerate(outcome.attempts)
-            ]
+            run.attempts = [AttemptRow(seq=i, **asdict(a)) for i, a in enumerate(outcome.attempts)]
             session.flush()
             return _to_record(run, attempts=outcome.attempts)
 
@@ -180,72 +157,22 @@ class History:
             return session.scalar(select(Run.id).where(Run.event_key == event_key)) is not None
 
 
-def _origin_columns(origin: Origin) -> dict:
-    return {
-        "source": origin.source,
-        "team_id": origin.team_id,
-        "channel_id": origin.channel_id,
-        "user_id": origin.user_id,
-        "thread_ts": origin.thread_ts,
-        "message_ts": origin.message_ts,
-        "is_dm": origin.is_dm,
-    }
-
-
-def _attempt_columns(attempt: Attempt) -> dict:
-    return {
-        "code": attempt.code,
-        "ok": attempt.ok,
-        "error": attempt.error,
-        "error_kind": attempt.error_kind,
-        "stdout": attempt.stdout,
-        "duration_ms": attempt.duration_ms,
-        "tool_calls": attempt.tool_calls,
-    }
+def _columns(row: object, shape: type) -> dict:
+    """The row's values for a dataclass whose fields are named like the row's columns."""
+    return {f.name: getattr(row, f.name) for f in fields(shape) if f.name != "attempts"}
 
 
 def _to_record(run: Run, attempts: tuple[Attempt, ...] | None = None) -> RunRecord:
     if attempts is None:
-        attempts = tuple(
-            Attempt(
-                code=a.code,
-                ok=a.ok,
-                error=a.error,
-                error_kind=a.error_kind,
-                stdout=a.stdout,
-                duration_ms=a.duration_ms,
-                tool_calls=a.tool_calls,
-            )
-            for a in run.attempts
-        )
+        attempts = tuple(Attempt(**_columns(a, Attempt)) for a in run.attempts)
     return RunRecord(
         run_id=run.run_id,
         question=run.question,
-        status=run.status,
         created_at=run.created_at,
-        origin=Origin(
-            source=run.source,
-            team_id=run.team_id,
-            channel_id=run.channel_id,
-            user_id=run.user_id,
-            thread_ts=run.thread_ts,
-            message_ts=run.message_ts,
-            is_dm=run.is_dm,
-        ),
-        answer=run.answer,
-        code=run.code,
-        attempts=attempts,
-        error=run.error,
+        origin=Origin(**_columns(run, Origin)),
         model=run.model,
-        llm_calls=run.llm_calls,
-        tool_calls=run.tool_calls,
-        input_tokens=run.input_tokens,
-        output_tokens=run.output_tokens,
-        cache_read_tokens=run.cache_read_tokens,
-        cache_write_tokens=run.cache_write_tokens,
-        model_ms=run.model_ms,
-        sandbox_ms=run.sandbox_ms,
-        duration_ms=run.duration_ms,
         feedback=run.feedback,
         reply_ts=run.reply_ts,
+        attempts=attempts,
+        **_columns(run, Outcome),
     )

@@ -32,20 +32,15 @@ class Origin:
     is_dm: bool = False
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    """One question, the programs tried, the answer and what it cost."""
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """How a run ended and what it cost: what the agent reports and the history stores."""
 
-    run_id: str
-    question: str
-    status: str  # "pending" | "ok" | "failed"
-    created_at: datetime
-    origin: Origin = field(default_factory=Origin)
+    status: str  # "pending" | "ok" | "failed" (and "recovering" while a restart claims it)
     answer: str | None = None
     code: str | None = None
-    attempts: tuple[Attempt, ...] = ()
     error: str | None = None
-    model: str = ""
+    attempts: tuple[Attempt, ...] = ()
     llm_calls: int = 0
     tool_calls: int = 0
     input_tokens: int = 0
@@ -55,9 +50,20 @@ class RunRecord:
     model_ms: float = 0.0
     sandbox_ms: float = 0.0
     duration_ms: float = 0.0
-    feedback: str | None = None
-    reply_ts: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunRecord(Outcome):
+    """One question as recorded: who asked, where and when, with its outcome so far."""
+
+    run_id: str
+    question: str
+    created_at: datetime
+    origin: Origin = field(default_factory=Origin)
+    model: str = ""
+    feedback: str | None = None
+    reply_ts: str | None = None

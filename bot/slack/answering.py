@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.agent import Agent
-from bot.history import DuplicateEvent, History, Outcome, utcnow
-from bot.runs import Origin, RunRecord
+from bot.history import DuplicateEvent, History, utcnow
+from bot.runs import Origin, Outcome, RunRecord
 from bot.slack.render import (
     Message,
     render_answer,
