@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.agent import GAVE_UP
-from bot.prompt import RUN_TOOL_NAME
+from bot.prompt import EXAMPLES, RUN_TOOL_NAME
 from bot.runs import Origin
 from bot.settings import DEFAULT_MODEL
 from tests.fakes.anthropic_api import overloaded_reply, tool_use_reply
@@ -233,3 +235,13 @@ def test_a_program_fishing_for_secrets_finds_none(agent, fake_anthropic, monkeyp
     assert run.ok and "sk-ant-very-secret" not in run.answer
     assert [a.error_kind for a in run.attempts] == ["policy", "policy"]
     assert all("sk-ant-very-secret" not in r.text() for r in fake_anthropic.requests)
+
+
+@pytest.mark.parametrize("example", re.findall(r"```python\n(.*?)```", EXAMPLES, re.S))
+def test_the_prompts_examples_run_and_answer_on_the_demo_data(agent, fake_anthropic, example):
+    fake_anthropic.reply_code(example)
+
+    run = agent.ask("an example question")
+
+    assert run.ok, run.error
+    assert "$" in run.answer
