@@ -21,8 +21,6 @@ STOP_WORDS = frozenset(
 )
 
 SYNONYMS = (
-    ("soda", "pop", "soft drink"),
-    ("chips", "crisps"),
     ("oj", "orange juice"),
     ("sparkling water", "seltzer", "carbonated water", "fizzy water"),
     ("coke", "coca cola"),
@@ -38,6 +36,16 @@ SYNONYMS = (
     ("yogurt", "yoghurt"),
     ("hot dogs", "frankfurters", "wieners"),
     ("mac cheese", "macaroni cheese"),
+    ("pack", "pk"),
+    ("count", "ct"),
+)
+
+# One way only: the alias also finds the first word, not the reverse, because the aliases
+# stand in unrelated product names ("chips" must not find Cosmic Crisp apples first, nor
+# "soda" Pop-Tarts).
+ALIASES = (
+    ("soda", "pop", "soft drink"),
+    ("chips", "crisps"),
 )
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -74,6 +82,10 @@ def _synonym_table() -> dict[Phrase, tuple[Phrase, ...]]:
         phrases = tuple(tuple(words(term)) for term in group)
         for phrase in phrases:
             table[_key(phrase)] = phrases
+    for group in ALIASES:
+        phrases = tuple(tuple(words(term)) for term in group)
+        for alias in phrases[1:]:
+            table[_key(alias)] = phrases
     return table
 
 

@@ -67,6 +67,22 @@ def test_synonyms_widen_a_word_to_its_alternatives():
     assert terms.groups == ((("orange",),), (("soda",), ("pop",), ("soft", "drink")))
 
 
+def test_an_alias_finds_its_word_but_not_the_reverse():
+    assert parse("crisps").groups == ((("chips",), ("crisps",)),)
+    assert parse("chips").groups == ((("chips",),),)
+    assert parse("soda").groups == ((("soda",),),)
+
+
+def test_chips_finds_chips_not_crisp_apples(tools):
+    names = [product["name"] for product in tools["search_products"]("chips", limit=20)]
+    assert names and all("chip" in name.lower() for name in names)
+
+
+def test_pack_and_pk_are_the_same_word(tools):
+    first = tools["search_products"]("coke 12 pack")[0]["name"]
+    assert "12 pk" in first and ("Coke" in first or "Coca-Cola" in first)
+
+
 def test_multi_word_synonyms_are_found_before_single_words():
     assert parse("orange juice").groups == ((("oj",), ("orange", "juice")),)
 
