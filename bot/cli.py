@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 import tools
 from bot.agent import Agent, AgentConfig
@@ -105,8 +106,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, UsageError) as exc:
         print(f"dealbot: {exc}", file=sys.stderr)
         return 2
+    except OperationalError as exc:
+        print(f"dealbot: {database_problem(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def database_problem(exc: OperationalError) -> str:
+    """One line naming DATABASE_URL and what the driver said, without the traceback."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    return f"DATABASE_URL: cannot use the database ({reason})"
 
 
 def _engine(settings: Settings):

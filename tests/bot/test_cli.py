@@ -134,3 +134,13 @@ def test_db_import_of_a_missing_file_says_so(monkeypatch, tmp_path, capsys):
     assert main(["db", "import", str(tmp_path / "nope.csv")]) == 1
 
     assert "cannot read the file" in capsys.readouterr().err
+
+
+def test_unusable_database_is_one_line_naming_database_url(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no-such-folder' / 'x.db'}")
+
+    assert main(["history"]) == 2
+
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("dealbot: DATABASE_URL: cannot use the database")
+    assert len(err.splitlines()) == 1
