@@ -11,6 +11,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
 
 import sandbox
 from bot.agent import Agent
@@ -68,7 +69,10 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     check_slack_settings(settings)
     service = build_service(settings, agent, agent.history)
     client = make_web_client(settings)
-    app = make_app(settings, service, client)
+    try:
+        app = make_app(settings, service, client)
+    except BoltError as exc:  # Bolt checks the token with auth.test at start-up
+        raise SettingsError(f"SLACK_BOT_TOKEN: Slack did not accept it ({exc})") from None
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

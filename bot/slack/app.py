@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -19,6 +20,19 @@ from bot.slack.service import SlackService
 log = logging.getLogger(__name__)
 
 LISTENER_THREADS = 16
+
+
+class _SkipTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client's (the same) token wins."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _quiet_token_warning() -> None:
+    bolt_log = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _SkipTokenWarning) for f in bolt_log.filters):
+        bolt_log.addFilter(_SkipTokenWarning())
 
 
 def make_web_client(settings: Settings) -> WebClient:
@@ -41,6 +55,7 @@ def make_app(
     listener_executor: Executor | None = None,
 ) -> App:
     """The Bolt app; listeners only check, record and queue, so their threads stay free."""
+    _quiet_token_warning()
     app = App(
         client=client or make_web_client(settings),
         signing_secret=settings.slack_signing_secret,

@@ -100,3 +100,19 @@ def test_missing_slack_setting_stops_start_up_with_one_line(
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and named in lines[0]
+
+
+def test_a_token_slack_refuses_stops_start_up_with_one_line(demo_url, fake_slack, fake_anthropic):
+    env = _environment(demo_url, fake_slack, fake_anthropic, SLACK_BOT_TOKEN="xoxb-revoked")
+
+    result = subprocess.run(
+        [sys.executable, "-c", MAIN, "serve", "--port", str(_free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SLACK_BOT_TOKEN" in lines[0] and "invalid_auth" in lines[0]
