@@ -73,6 +73,9 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
         app = make_app(settings, service, client)
     except BoltError as exc:  # Bolt checks the token with auth.test at start-up
         raise SettingsError(f"SLACK_BOT_TOKEN: Slack did not accept it ({exc})") from None
+    except OSError as exc:
+        where = settings.slack_api_url or "https://slack.com/api/"
+        raise SettingsError(f"SLACK_API_URL: cannot reach Slack at {where} ({exc})") from None
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
