@@ -38,6 +38,10 @@ SYNONYMS = (
     ("mac cheese", "macaroni cheese"),
     ("pack", "pk"),
     ("count", "ct"),
+    ("liter", "litre", "l"),
+    ("ounce", "oz"),
+    ("pound", "lb"),
+    ("gallon", "gal"),
 )
 
 # One way only: the alias also finds the first word, not the reverse, because the aliases

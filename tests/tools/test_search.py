@@ -25,6 +25,8 @@ FANTA = "Fanta Orange 2 L"
         ("tide pod", {"Tide PODS Original Laundry Detergent Pacs 42 ct"}),
         ("cheerio", {"Cheerios 18 oz"}),
         ("coke", {"Coca-Cola Classic 12 pk 12 fl oz cans"}),
+        ("fanta orange 2 liter", {FANTA}),
+        ("cheerios 18 ounce", {"Cheerios 18 oz"}),
         ("nappies", {"Pampers Swaddlers Diapers Size 3 74 ct"}),
         ("seltzer", {"LaCroix Sparkling Water Lime 12 pk 12 fl oz cans"}),
         ("gluten free bread", {"Udi's Gluten Free Whole Grain Bread 12 oz"}),
