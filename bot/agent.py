@@ -153,7 +153,7 @@ class Agent:
         if problem:
             return meter.outcome("failed", error=problem)
         deal_tools = self.build_tools(self.engine, timezone=timezone)
-        earlier = self.history.thread(run.origin, before_run=run.run_id)[-MAX_THREAD_TURNS:]
+        earlier = self.history.conversation(run.origin, before_run=run.run_id)[-MAX_THREAD_TURNS:]
         messages = conversation_messages(
             earlier, run.question, today=deal_tools["today"](), timezone=timezone
         )

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 # Lower-case letters and digits without look-alikes (0/o, 1/l/i), so an id is easy to type.
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 _ID_LENGTH = 7
+# A top-level DM message continues the DM's conversation of this long ago.
+DM_MEMORY = timedelta(minutes=30)
 
 
 class DuplicateEvent(Exception):
@@ -90,17 +92,22 @@ class History:
         with Session(self.engine) as session:
             return [_to_record(run) for run in session.scalars(query)]
 
-    def thread(self, origin: Origin, *, before_run: str | None = None) -> list[RunRecord]:
-        """Earlier finished runs of the same Slack thread, oldest first."""
-        if origin.thread_ts is None:
+    def conversation(self, origin: Origin, *, before_run: str | None = None) -> list[RunRecord]:
+        """Earlier finished runs of the same conversation, oldest first: the same Slack
+        thread, or for a top-level DM message the DM's runs of the last half hour."""
+        if origin.thread_ts is not None:
+            scope = Run.thread_ts == origin.thread_ts
+        elif origin.is_dm and origin.channel_id is not None:
+            scope = Run.created_at >= utcnow() - DM_MEMORY
+        else:
             return []
         query = (
             select(Run)
             .options(selectinload(Run.attempts))
             .where(
+                scope,
                 Run.team_id == origin.team_id,
                 Run.channel_id == origin.channel_id,
-                Run.thread_ts == origin.thread_ts,
                 Run.status != "pending",
             )
             .order_by(Run.created_at, Run.id)

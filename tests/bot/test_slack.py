@@ -420,3 +420,31 @@ def test_a_question_too_old_to_answer_gets_an_escaped_apology(bot, fake_anthropi
     assert "<!channel>" not in reply["text"] and "&lt;!channel&gt;" in reply["text"]
     assert bot.agent.history.get(run.run_id).status == "failed"
     assert fake_anthropic.requests == []
+
+
+def test_a_top_level_dm_continues_the_dm_conversation(bot, fake_anthropic):
+    fake_anthropic.reply_text("Fanta is $1.99 at Mission.")
+    fake_anthropic.reply_text("It ends Sunday.")
+
+    bot.event(dm_message_event("any orange soda deals?"))
+    _answer_update(bot.slack)
+    bot.drain()
+    bot.event(dm_message_event("when does it end?"))
+    _answer_update(bot.slack, 2)
+
+    messages = fake_anthropic.last_request.messages
+    assert messages[0]["content"] == "any orange soda deals?"
+    assert "Fanta is $1.99 at Mission." in messages[1]["content"]
+
+
+def test_a_new_mention_in_a_channel_starts_a_new_conversation(bot, fake_anthropic):
+    fake_anthropic.reply_text("first answer")
+    fake_anthropic.reply_text("second answer")
+
+    bot.event(app_mention_event("first question"))
+    _answer_update(bot.slack)
+    bot.drain()
+    bot.event(app_mention_event("second question"))
+    _answer_update(bot.slack, 2)
+
+    assert len(fake_anthropic.last_request.messages) == 1
