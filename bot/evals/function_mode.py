@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from sqlalchemy import Engine
 import tools
 from bot.claude import describe_failure
 from bot.evals.modes import Answered, Usage
-from bot.prompt import ALLOWED_MODULES, ROLE, RULES, conversation_messages
+from bot.prompt import ROLE, SHARED_RULES, conversation_messages
 
 log = logging.getLogger(__name__)
 
@@ -36,37 +35,10 @@ are JSON; dates are "YYYY-MM-DD" strings, and you pass dates the same way. Work 
 prices, totals and date ranges carefully from the results. find_deals returns at most \
 `limit` deals (default 50): raise it when you need every match."""
 
-# Sentences (or clauses between semicolons) of the code-mode prompt that only concern
-# programs; everything else in it holds for both modes.
-CODE_ONLY = re.compile(
-    r"program|run_python|final_answer|datetime|\bimport\b|\bmodules?\b|\bsys\b|\bruns?\b|\bloops?\b",
-    re.IGNORECASE,
-)
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
-
-
-def shared_facts(text: str) -> str:
-    """The code-mode prompt's `text` without what only concerns programs, line by line."""
-    lines = []
-    for line in text.splitlines():
-        bullet = "- " if line.startswith("- ") else ""
-        sentences = [_shared(sentence) for sentence in SENTENCE_END.split(line.removeprefix("- "))]
-        kept = " ".join(sentence for sentence in sentences if sentence)
-        if kept:
-            lines.append(bullet + kept)
-    return "\n".join(lines)
-
-
-def _shared(sentence: str) -> str:
-    clauses = [clause for clause in sentence.split("; ") if not CODE_ONLY.search(clause)]
-    kept = "; ".join(clauses).strip()
-    return kept if not kept or kept[-1] in ".!?):" else kept + "."
-
 
 def system_blocks() -> list[dict]:
     """The baseline's stable prefix: the product's role and rules, this mode's how-to."""
-    rules = RULES.format(modules=", ".join(ALLOWED_MODULES))
-    text = "\n\n".join([shared_facts(ROLE), HOW, shared_facts(rules)])
+    text = "\n\n".join([ROLE, HOW, "Rules:\n" + SHARED_RULES])
     return [{"type": "text", "text": text, "cache_control": CACHED}]
 
 
