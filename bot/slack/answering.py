@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -95,8 +96,6 @@ class Responder:
         reply_ts = self._replace(client, question, placeholder, message)
         if reply_ts:
             self.history.set_reply(done.run_id, reply_ts)
-        elif question.private_reply is not None:
-            question.private_reply(message)
 
     def apologise(self, client: WebClient, run: RunRecord) -> None:
         """For a question a crashed process never answered: say so in its thread."""
@@ -127,7 +126,8 @@ class Responder:
             return cached[1]
         try:
             tz = client.users_info(user=user_id)["user"].get("tz") or self.default_timezone
-        except (*SLACK_FAILURES, KeyError, TypeError) as exc:
+            ZoneInfo(tz)
+        except (*SLACK_FAILURES, KeyError, TypeError, ValueError) as exc:
             log.info("no time zone for %s (%s): using the default", user_id, exc)
             return self.default_timezone
         with self._tz_lock:
@@ -145,7 +145,14 @@ class Responder:
             limit=self.rate_limit.limit, window=self.rate_limit.describe_window()
         )
         self.history.finish(run.run_id, Outcome(status="failed", error="rate limited"))
-        self.post(client, question, render_notice(text))
+        self.deliver(client, question, render_notice(text))
+
+    def deliver(self, client: WebClient, question: Question, message: Message) -> str | None:
+        """Post in the conversation, or privately where the bot may not post there."""
+        ts = self.post(client, question, message)
+        if ts is None and question.private_reply is not None:
+            question.private_reply(message)
+        return ts
 
     def post(self, client: WebClient, question: Question, message: Message) -> str | None:
         try:
@@ -176,7 +183,7 @@ class Responder:
                 return placeholder
             except SLACK_FAILURES as exc:
                 log.warning("could not update placeholder: %s", _reason(exc))
-        return self.post(client, question, message)
+        return self.deliver(client, question, message)
 
 
 def _reason(exc: Exception) -> str:
