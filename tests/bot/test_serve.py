@@ -15,7 +15,7 @@ from urllib.error import HTTPError, URLError
 import pytest
 
 from tests.fakes.anthropic_api import text_reply
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
+from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from tests.fakes.slack_payloads import JSON, app_mention_event, post_to_app
 
 MAIN = "import sys; from bot.cli import main; sys.exit(main())"
@@ -77,6 +77,32 @@ def test_sigterm_lets_the_answer_in_flight_finish(demo_url, fake_slack, fake_ant
     assert process.returncode == 0, stderr
     [update] = fake_slack.calls_to("chat.update")
     assert "Answered before stopping." in update["text"]
+
+
+def test_socket_mode_process_answers_and_stops_cleanly(demo_url, fake_slack, fake_anthropic):
+    fake_anthropic.push(text_reply("Answered over Socket Mode."))
+    env = _environment(demo_url, fake_slack, fake_anthropic, SLACK_APP_TOKEN=APP_TOKEN)
+    del env["SLACK_SIGNING_SECRET"]  # Socket Mode needs none
+    process = subprocess.Popen(
+        [sys.executable, "-c", MAIN, "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        socket_mode = fake_slack.socket_mode
+        socket_mode.wait_for_connection(timeout=20)
+        envelope = socket_mode.push_event(app_mention_event("deals?"))
+        socket_mode.wait_for_ack(envelope)
+        [update] = fake_slack.wait_for("chat.update", timeout=10)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "Answered over Socket Mode." in update["text"]
 
 
 @pytest.mark.parametrize(
