@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.error import HTTPError, URLError
 
 import pytest
@@ -53,28 +55,57 @@ def _wait_until_listening(port: int, process: subprocess.Popen, timeout: float =
     raise AssertionError("dealbot serve did not start listening")
 
 
-def test_sigterm_lets_the_answer_in_flight_finish(demo_url, fake_slack, fake_anthropic):
-    fake_anthropic.push(text_reply("Answered before stopping.", delay=1.5))
-    port = _free_port()
+@contextmanager
+def _serving(env: dict[str, str], *options: str) -> Iterator[subprocess.Popen]:
+    """`dealbot serve` as a process; killed if the test leaves it running."""
     process = subprocess.Popen(
-        [sys.executable, "-c", MAIN, "serve", "--port", str(port)],
-        env=_environment(demo_url, fake_slack, fake_anthropic),
+        [sys.executable, "-c", MAIN, "serve", *options],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then the process must exit cleanly on its own."""
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+
+
+def _start_up_error(env: dict[str, str]) -> str:
+    """The one line `dealbot serve` prints when it refuses to start (exit status 2)."""
+    result = subprocess.run(
+        [sys.executable, "-c", MAIN, "serve", "--port", str(_free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    return lines[0]
+
+
+def test_sigterm_lets_the_answer_in_flight_finish(demo_url, fake_slack, fake_anthropic):
+    fake_anthropic.push(text_reply("Answered before stopping.", delay=1.5))
+    port = _free_port()
+    env = _environment(demo_url, fake_slack, fake_anthropic)
+    with _serving(env, "--port", str(port)) as process:
         _wait_until_listening(port, process)
         url = f"http://127.0.0.1:{port}/slack/events"
         status, _ = post_to_app(url, json.dumps(app_mention_event("deals?")), JSON)
         assert status == 200
         fake_slack.wait_for("chat.postMessage")  # the placeholder: work has started
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, stderr
+        _stop(process)
     [update] = fake_slack.calls_to("chat.update")
     assert "Answered before stopping." in update["text"]
 
@@ -83,25 +114,13 @@ def test_socket_mode_process_answers_and_stops_cleanly(demo_url, fake_slack, fak
     fake_anthropic.push(text_reply("Answered over Socket Mode."))
     env = _environment(demo_url, fake_slack, fake_anthropic, SLACK_APP_TOKEN=APP_TOKEN)
     del env["SLACK_SIGNING_SECRET"]  # Socket Mode needs none
-    process = subprocess.Popen(
-        [sys.executable, "-c", MAIN, "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with _serving(env) as process:
         socket_mode = fake_slack.socket_mode
         socket_mode.wait_for_connection(timeout=20)
         envelope = socket_mode.push_event(app_mention_event("deals?"))
         socket_mode.wait_for_ack(envelope)
         [update] = fake_slack.wait_for("chat.update", timeout=10)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, stderr
+        _stop(process)
     assert "Answered over Socket Mode." in update["text"]
 
 
@@ -115,30 +134,12 @@ def test_missing_slack_setting_stops_start_up_with_one_line(
     env = _environment(demo_url, fake_slack, fake_anthropic)
     del env[missing]
 
-    result = subprocess.run(
-        [sys.executable, "-c", MAIN, "serve", "--port", str(_free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and named in lines[0]
+    assert named in _start_up_error(env)
 
 
 def test_a_token_slack_refuses_stops_start_up_with_one_line(demo_url, fake_slack, fake_anthropic):
     env = _environment(demo_url, fake_slack, fake_anthropic, SLACK_BOT_TOKEN="xoxb-revoked")
 
-    result = subprocess.run(
-        [sys.executable, "-c", MAIN, "serve", "--port", str(_free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    line = _start_up_error(env)
 
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "SLACK_BOT_TOKEN" in lines[0] and "invalid_auth" in lines[0]
+    assert "SLACK_BOT_TOKEN" in line and "invalid_auth" in line
