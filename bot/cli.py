@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 import tools
 from bot.agent import Agent, AgentConfig
 from bot.claude import make_client
-from bot.database import make_engine, prepare, today_in, upgrade
+from bot.database import prepare, today_in
 from bot.evals.command import MODES, evaluate
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
 from bot.evals.report import DEFAULT_PRICES
@@ -119,11 +119,12 @@ def database_problem(exc: OperationalError) -> str:
     return f"DATABASE_URL: cannot use the database ({reason})"
 
 
-def _engine(settings: Settings):
-    """The configured database, migrated; the embedded default is also seeded on first use."""
+def _engine(settings: Settings, *, seed_default: bool = True):
+    """The configured database, migrated; the embedded default is also seeded on first use
+    (unless the command loads data itself)."""
     return prepare(
         settings.database_url,
-        seed_if_empty=settings.database_url == DEFAULT_DATABASE_URL,
+        seed_if_empty=seed_default and settings.database_url == DEFAULT_DATABASE_URL,
         timezone=settings.timezone,
     )
 
@@ -246,14 +247,13 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    upgrade(make_engine(settings.database_url))
+    _engine(settings, seed_default=False)
     print("database is up to date")
     return 0
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    engine = _engine(settings, seed_default=False)
     options = {k: v for k in ("products", "deals", "seed") if (v := getattr(args, k)) is not None}
     report = tools.seed_demo(engine, today=today_in(settings.timezone), **options)
     print(f"seeded: {report}")
@@ -261,8 +261,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    engine = _engine(settings, seed_default=False)
     try:
         report = tools.import_feed(engine, args.file)
     except tools.FeedError as exc:
