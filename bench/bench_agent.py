@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tools
+from bench.figures import percentile
 from bot.agent import Agent, AgentConfig
 from bot.database import make_engine, upgrade
 from bot.history import History
@@ -32,11 +33,6 @@ deals = find_deals("orange soda", start=sat, end=sat + timedelta(days=1))
 lines = [f"- {d['product']} at {d['store']}: {d['description']}" for d in deals[:8]]
 final_answer(f"{len(deals)} deals:\\n" + "\\n".join(lines))
 """
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.figures import percentile
 from sandbox import Sandbox
 from tests.sandbox.fakes import deals_tools
 from tests.sandbox.hostile import hostile_program
@@ -72,11 +73,6 @@ def timed_ms(call: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     value = call()
     return (time.perf_counter() - started) * 1000, value
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def verdict(met: bool) -> str:

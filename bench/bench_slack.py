@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tools
+from bench.figures import percentile
 from bot.database import make_engine, upgrade
 from tests.bot.slack_harness import running_bot
 from tests.fakes.anthropic_api import FakeAnthropic, tool_use_reply
@@ -28,11 +29,6 @@ from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, USER_ID, FakeSlack
 from tests.fakes.slack_payloads import app_mention_event
 
 PROGRAM = "deals = find_deals('orange soda')\nfinal_answer(f'{len(deals)} deals')"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def measure_acks(bot, count: int) -> list[float]:

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine
 
+from bench.figures import percentile
 from bot.database import make_engine, upgrade
 from tests.tools.databases import fresh_postgres
 from tools import build_tools, seed_demo
@@ -77,11 +78,6 @@ SEARCHES = (
     "oj",
     "frozen pizza",
 )
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def measure(call: Callable[[], object], runs: int) -> list[float]:
