@@ -1,14 +1,20 @@
 """The bot's side of one run: send the job, answer tool calls, hold the deadline and the caps.
 
 Everything the worker sends is treated as hostile: frames are size-capped JSON, decoded into
-plain data only, the tool name must be one the caller passed, and every field of the final
-report is type- and length-checked. Tool exceptions go back as a type name and a message.
+plain data only, every string cleaned (`text.clean_text`) before a tool, the database, Slack
+or a log sees it, the tool name must be one the caller passed, and every field of the final
+report is type- and length-checked. Each tool call runs on a thread of its own that the run's
+deadline does not wait for: a tool that overruns ends the run as a timeout (the worker is
+killed) while the tool finishes in the background under its own limits. Tool exceptions go
+back as a type name and a message.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,12 +22,12 @@ from typing import Any, Final
 
 from sandbox import wire
 from sandbox.program_errors import TOOL_EXCEPTION_TYPES
-from sandbox.result import ERROR_KINDS
+from sandbox.result import ERROR_KINDS, MAX_ERROR_CHARS
+from sandbox.text import clean_text, loggable
 
 logger = logging.getLogger(__name__)
 
 MAX_TOOL_MESSAGE_CHARS: Final = 1000
-MAX_ERROR_CHARS: Final = 2000
 
 
 class ProtocolViolation(Exception):
@@ -65,7 +71,7 @@ class Conversation:
         except (wire.PeerClosed, ConnectionError):
             return self._end("closed")
         except (wire.WireError, ProtocolViolation) as exc:
-            logger.warning("worker broke the protocol: %s", exc)
+            logger.warning("worker broke the protocol: %s", loggable(str(exc)))
             return self._end("protocol")
         except OSError:
             return self._end("closed")
@@ -94,16 +100,19 @@ class Conversation:
         name, args, kwargs = _checked_call(message)
         tool = self._tools.get(name)
         if tool is None:
-            return _raise_reply("ToolError", f"there is no tool named {name!r}")
-        try:
-            value = tool(*args, **kwargs)
-        except Exception as exc:
-            logger.info("tool %s raised %s: %s", name, type(exc).__name__, exc)
+            return _raise_reply("ToolError", f"there is no tool named {loggable(name, 60)!r}")
+        call = ToolCall(tool, args, kwargs)
+        if not call.done.wait(max(0.0, self._deadline - time.monotonic())):
+            logger.warning("tool %s was still running at the run's deadline", name)
+            raise TimeoutError("deadline passed during a tool call")
+        if call.error is not None:
+            exc = call.error
+            logger.info("tool %s raised %s: %s", name, type(exc).__name__, loggable(str(exc)))
             return _raise_reply(_program_type_name(exc), _message(exc))
         try:
-            return {"type": "return", "value": wire.encode(value)}
+            return {"type": "return", "value": wire.encode(call.value)}
         except wire.NotPlainData as exc:
-            logger.error("tool %s returned data that is not plain: %s", name, exc)
+            logger.error("tool %s returned data that is not plain: %s", name, loggable(str(exc)))
             return _raise_reply("ToolError", f"{name}() returned data the program cannot use")
 
     def _reply(self, reply: dict[str, Any]) -> None:
@@ -116,27 +125,59 @@ class Conversation:
     def _checked_report(self, message: dict[str, Any]) -> dict[str, Any]:
         ok, answer, stdout = message.get("ok"), message.get("answer"), message.get("stdout")
         error, kind = message.get("error"), message.get("error_kind")
-        limit = self._max_output_chars
-        if not isinstance(ok, bool) or not _text_or_none(answer, limit):
+        if not isinstance(ok, bool) or not _text_or_none(answer):
             raise ProtocolViolation("bad ok/answer in report")
-        if not isinstance(stdout, str) or len(stdout) > limit:
+        if not isinstance(stdout, str):
             raise ProtocolViolation("bad stdout in report")
-        if not _text_or_none(error, MAX_ERROR_CHARS) or not (kind is None or kind in ERROR_KINDS):
+        if not _text_or_none(error) or not (kind is None or kind in ERROR_KINDS):
             raise ProtocolViolation("bad error in report")
         if ok == (kind is not None):
             raise ProtocolViolation("ok and error_kind disagree")
+        answer = None if answer is None else clean_text(answer)
+        stdout = clean_text(stdout)[: self._max_output_chars]
+        error = None if error is None else clean_text(error)[:MAX_ERROR_CHARS]
+        limit = self._max_output_chars
+        if answer is not None and len(answer) > limit:
+            ok, kind, answer = False, "output_limit", None
+            error = f"the answer is over {limit} characters: shorten it"
         return {"ok": ok, "answer": answer, "stdout": stdout, "error": error, "error_kind": kind}
+
+
+class ToolCall:
+    """One tool call on a thread of its own, so the run's deadline need not wait for it."""
+
+    def __init__(self, tool: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]):
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: Exception | None = None
+        context = contextvars.copy_context()
+        thread = threading.Thread(
+            target=context.run, args=(self._call, tool, args, kwargs), daemon=True
+        )
+        thread.start()
+
+    def _call(self, tool: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> None:
+        try:
+            self.value = tool(*args, **kwargs)
+        except Exception as exc:
+            self.error = exc
+        finally:
+            self.done.set()
 
 
 def _checked_call(message: dict[str, Any]) -> tuple[str, list[Any], dict[str, Any]]:
     name, args, kwargs = message.get("tool"), message.get("args"), message.get("kwargs")
     if not isinstance(name, str) or not isinstance(args, list) or not isinstance(kwargs, dict):
         raise ProtocolViolation("malformed tool call")
-    return name, wire.decode(args), {key: wire.decode(value) for key, value in kwargs.items()}
+    return (
+        name,
+        wire.decode(args, clean=True),
+        {clean_text(key): wire.decode(value, clean=True) for key, value in kwargs.items()},
+    )
 
 
-def _text_or_none(value: Any, limit: int) -> bool:
-    return value is None or (isinstance(value, str) and len(value) <= limit)
+def _text_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
 
 
 def _program_type_name(exc: Exception) -> str:
@@ -148,7 +189,7 @@ def _program_type_name(exc: Exception) -> str:
 
 def _message(exc: Exception) -> str:
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-    return text[:MAX_TOOL_MESSAGE_CHARS]
+    return clean_text(text[:MAX_TOOL_MESSAGE_CHARS])
 
 
 def _raise_reply(type_name: str, message: str) -> dict[str, Any]:

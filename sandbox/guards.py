@@ -8,13 +8,19 @@ The compiler (`policy.py`, RestrictedPython underneath) rewrites `a.b` into
 
 The one rule that matters for escapes: nothing whose name starts with "_" and none of the
 frame/code/traceback attributes (`gi_frame`, `f_globals`, `tb_frame`, ...) is reachable —
-not through syntax (refused at compile time), not through getattr/hasattr/setattr, and not
-through `str.format` / `str.format_map` fields (the template is checked before formatting).
+not through syntax (refused at compile time), not through `_getattr_` (checked again at run
+time), getattr/hasattr/setattr, and not through `str.format` / `str.format_map` fields (the
+template is checked before formatting). And no object the program holds can be made to
+define such a name from data: `type()` takes one argument only and never hands out a
+metaclass, classes come from class statements alone (whose bodies are restricted code), and
+`.mro()` is refused, so no library class with a data-driven constructor (enum's functional
+API) is reachable through a base class.
 """
 
 from __future__ import annotations
 
 import _string
+import builtins
 import collections
 import decimal
 import operator
@@ -24,11 +30,13 @@ from typing import Any, Final
 
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
+from sandbox.modules import ModuleProxy
 from sandbox.program_errors import ForbiddenAttributeError, PolicyError
 
 PROGRAM_MODULE: Final = "__main__"
 FORMAT_METHODS: Final = frozenset({"format", "format_map"})
-FORBIDDEN_ATTRIBUTES: Final = INSPECT_ATTRIBUTES
+# `mro()` would hand out every base class of a library class (enum.Enum behind re's flags).
+FORBIDDEN_ATTRIBUTES: Final = INSPECT_ATTRIBUTES | {"mro"}
 
 # Containers a program builds and mutates every day; anything else must be its own object.
 WRITABLE_TYPES: Final = (
@@ -37,11 +45,12 @@ WRITABLE_TYPES: Final = (
     set,
     bytearray,
     collections.deque,
-    collections.UserDict,
-    collections.UserList,
     decimal.Context,
     type(decimal.Context().traps),
 )
+
+# The classes this process's program defined with class statements (a worker runs one program).
+PROGRAM_CLASSES: Final[set[type]] = set()
 
 
 def attribute_allowed(name: str) -> bool:
@@ -56,9 +65,16 @@ def check_attribute(name: Any) -> str:
     if not attribute_allowed(name):
         raise ForbiddenAttributeError(
             f"attribute {name!r} is not allowed: names starting with '_' and "
-            "frame/code attributes are off limits"
+            "frame, code and class-hierarchy attributes (mro) are off limits"
         )
     return name
+
+
+def guarded_getattr(obj: Any, name: str) -> Any:
+    """`_getattr_`: `obj.name` as written in the program, the name checked again here."""
+    if name[:1] == "_" or name in FORBIDDEN_ATTRIBUTES:
+        check_attribute(name)
+    return getattr(obj, name)
 
 
 def safe_getattr(obj: Any, name: Any, *default: Any) -> Any:
@@ -100,10 +116,7 @@ def write_guard(obj: Any) -> Any:
     A program may change the containers it builds and the classes and instances it defines;
     not modules, tools, functions or the library's classes.
     """
-    if isinstance(obj, WRITABLE_TYPES):
-        return obj
-    cls = obj if isinstance(obj, type) else type(obj)
-    if getattr(cls, "__module__", None) == PROGRAM_MODULE:
+    if isinstance(obj, WRITABLE_TYPES) or obj in PROGRAM_CLASSES or type(obj) in PROGRAM_CLASSES:
         return obj
     raise PolicyError(
         f"cannot change a {type(obj).__name__} object: a program may change only its own "
@@ -169,6 +182,71 @@ def guard_format(name: str, value: Any) -> Any:
     return value
 
 
+def define_class(name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
+    """`__metaclass__`, called by every class statement: the class, remembered as the program's.
+
+    The namespace is what the restricted class body assigned, so its names passed the
+    compiler's checks; the metaclass is whichever CPython picks for the bases.
+    """
+    cls = builtins.type(name, bases, namespace)
+    PROGRAM_CLASSES.add(cls)
+    return cls
+
+
+# Classes of the interpreter's own machinery (and of the sandbox's module proxies): their
+# constructors build functions, methods, cells and modules from parts, which no program needs.
+INTERNAL_TYPES: Final = frozenset(
+    {
+        types.FunctionType,
+        types.LambdaType,
+        types.MethodType,
+        types.CodeType,
+        types.CellType,
+        types.FrameType,
+        types.TracebackType,
+        types.GeneratorType,
+        types.ModuleType,
+        types.MappingProxyType,
+        ModuleProxy,
+    }
+)
+
+
+class _TypeOf(builtins.type):
+    """Metaclass of the program's `type`: one-argument calls only, no metaclass handed out."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) != 1 or kwargs:
+            raise PolicyError(
+                "type() takes exactly one argument in the sandbox: define classes with a "
+                "class statement"
+            )
+        kind = builtins.type(args[0])
+        if kind is builtins.type:
+            return cls
+        if issubclass(kind, builtins.type):
+            raise PolicyError(f"the type of {kind.__name__} classes is not available")
+        if kind in INTERNAL_TYPES:
+            raise PolicyError(f"type() of a {kind.__name__} is not available")
+        return kind
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, builtins.type)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return issubclass(sub, builtins.type)
+
+    def __repr__(cls) -> str:
+        return "<class 'type'>"
+
+
+class ProgramType(metaclass=_TypeOf):
+    """The program's `type`: `type(x)` as in CPython, `isinstance(c, type)` too; nothing else."""
+
+
+ProgramType.__name__ = ProgramType.__qualname__ = "type"
+
+
 def guarded_apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`_apply_`: a call written with *args or **kwargs, unchanged."""
     return func(*args, **kwargs)
@@ -187,13 +265,13 @@ def unpack_sequence(value: Any, spec: Any, getiter: Callable[[Any], Any]) -> Any
 def guard_globals() -> dict[str, Any]:
     """The guard names compiled programs refer to.
 
-    Attribute names in syntax are checked at compile time, so `_getattr_` is the plain
-    built-in getattr (one C call, no wrapper); the compiler routes `.format`/`.format_map`
-    through `_getattr_checked_` instead. Item access and iteration carry no risk once no
-    "_" name is reachable, so `_getitem_` and `_getiter_` are operator.getitem and iter.
+    Attribute names in syntax are checked at compile time and again, cheaply, by
+    `_getattr_`; the compiler routes `.format`/`.format_map` through `_getattr_checked_`
+    instead. Item access and iteration carry no risk once no "_" name is reachable, so
+    `_getitem_` and `_getiter_` are operator.getitem and iter.
     """
     return {
-        "_getattr_": getattr,
+        "_getattr_": guarded_getattr,
         "_getattr_checked_": safe_getattr,
         "_getitem_": operator.getitem,
         "_getiter_": iter,
@@ -201,6 +279,6 @@ def guard_globals() -> dict[str, Any]:
         "_unpack_sequence_": unpack_sequence,
         "_write_": write_guard,
         "_apply_": guarded_apply,
-        "__metaclass__": type,
+        "__metaclass__": define_class,
         "__name__": PROGRAM_MODULE,
     }

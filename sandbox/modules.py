@@ -3,10 +3,18 @@
 A module object carries whatever it happened to import (`json.decoder`, `statistics.sys`,
 `re.functools`, ...). A proxy carries only the names listed here — the module's documented
 API (its `__all__`, or the C module's public functions) — so nothing else hangs off it.
+
+Left out on purpose, because library code would touch "_" names the program picks:
+collections' `UserDict`, `UserList` and `UserString` (pure-Python classes whose `copy()` goes
+through `copy.copy`, which calls `setattr`, `__dict__.update` and `__setstate__` with names
+from the data, and whose `UserString.format` calls the real `str.format` past the template
+check) and `re.RegexFlag` (an enum class; enum's functional API builds classes from data,
+and `seal_library` takes that API out of the worker altogether).
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import importlib
 from collections.abc import Iterable, Mapping
@@ -36,15 +44,12 @@ PUBLIC_NAMES: Final[Mapping[str, tuple[str, ...]]] = {
     ),
     "re": (
         *("compile", "escape", "findall", "finditer", "fullmatch", "match", "purge"),
-        *("search", "split", "sub", "subn", "error", "Pattern", "Match", "RegexFlag"),
+        *("search", "split", "sub", "subn", "error", "Pattern", "Match"),
         *("A", "ASCII", "I", "IGNORECASE", "L", "LOCALE", "M", "MULTILINE", "NOFLAG"),
         *("S", "DOTALL", "U", "UNICODE", "X", "VERBOSE"),
     ),
     "json": ("dump", "dumps", "load", "loads", "JSONDecoder", "JSONDecodeError", "JSONEncoder"),
-    "collections": (
-        *("ChainMap", "Counter", "OrderedDict", "UserDict", "UserList", "UserString"),
-        *("defaultdict", "deque", "namedtuple"),
-    ),
+    "collections": (*("ChainMap", "Counter", "OrderedDict", "defaultdict", "deque", "namedtuple"),),
     "itertools": (
         *("accumulate", "batched", "chain", "combinations", "combinations_with_replacement"),
         *("compress", "count", "cycle", "dropwhile", "filterfalse", "groupby", "islice"),
@@ -140,3 +145,16 @@ def safe_import(
     if level == 0 and name in INTERNAL_IMPORTS:
         return importlib.import_module(name)
     raise ForbiddenImportError(import_refusal(name))
+
+
+def _no_functional_enum(*args: Any, **kwargs: Any) -> Any:
+    raise PolicyError("creating enum classes from data is not available in the sandbox")
+
+
+def seal_library() -> None:
+    """Remove, in this (worker) process, library paths that build classes from data.
+
+    enum's functional API (`SomeEnum("Name", {...})`) creates a class whose attributes, dunder
+    methods included, come from the data; nothing a program may import needs it once loaded.
+    """
+    enum.EnumType._create_ = _no_functional_enum  # type: ignore[method-assign]

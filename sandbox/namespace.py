@@ -14,7 +14,14 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from sandbox.guards import guard_globals, safe_delattr, safe_getattr, safe_hasattr, safe_setattr
+from sandbox.guards import (
+    ProgramType,
+    guard_globals,
+    safe_delattr,
+    safe_getattr,
+    safe_hasattr,
+    safe_setattr,
+)
 from sandbox.modules import safe_import
 from sandbox.program_errors import PolicyError
 
@@ -24,7 +31,7 @@ SAFE_BUILTINS: Final = (
     *("frozenset", "hash", "hex", "id", "int", "isinstance", "issubclass", "iter", "len"),
     *("list", "map", "max", "min", "next", "object", "oct", "ord", "pow", "property"),
     *("range", "repr", "reversed", "round", "set", "slice", "sorted", "staticmethod", "str"),
-    *("sum", "super", "tuple", "type", "zip", "Ellipsis", "NotImplemented"),
+    *("sum", "super", "tuple", "zip", "Ellipsis", "NotImplemented"),
     "__build_class__",
 )
 
@@ -77,6 +84,7 @@ def base_builtins() -> Mapping[str, Any]:
         hasattr=safe_hasattr,
         setattr=safe_setattr,
         delattr=safe_delattr,
+        type=ProgramType,
         __import__=safe_import,
     )
     return names

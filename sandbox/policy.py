@@ -100,7 +100,11 @@ class ProgramTransformer(RestrictingNodeTransformer):
                 node, f'".{attr}" is not allowed: attributes starting with "_" are off limits{hint}'
             )
         elif not attribute_allowed(attr):
-            self.error(node, f'".{attr}" is not allowed: frame and code objects are off limits')
+            self.error(
+                node,
+                f'".{attr}" is not allowed: frame, code and class-hierarchy attributes '
+                "are off limits",
+            )
 
     @staticmethod
     def _call(name: str, location: ast.AST, *args: ast.expr) -> ast.Call:

@@ -10,6 +10,8 @@ ErrorKind = Literal["syntax", "policy", "runtime", "timeout", "memory", "output_
 ERROR_KINDS: Final[frozenset[str]] = frozenset(
     {"syntax", "policy", "runtime", "timeout", "memory", "output_limit", "tool"}
 )
+# The longest `error` a result carries.
+MAX_ERROR_CHARS: Final = 2000
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,16 @@ import struct
 import time
 from typing import Any, Final
 
+from sandbox.text import clean_text
+
 HEADER: Final = struct.Struct(">I")
 MAX_DEPTH: Final = 40
 
 # Largest frame each way: the job (bot to worker), a tool call or the final report (worker to
-# bot), a tool's result (bot to worker).
+# bot), a tool's result (bot to worker). A tool call's arguments are held to far less.
 JOB_LIMIT: Final = 1 << 20
 WORKER_FRAME_LIMIT: Final = 1 << 20
+CALL_LIMIT: Final = 64 << 10
 REPLY_LIMIT: Final = 8 << 20
 
 DATE: Final = "$date"
@@ -69,30 +72,40 @@ def _encode_dict(value: dict, depth: int) -> Any:
     return {DICT: [[encode(key, depth + 1), encode(item, depth + 1)] for key, item in items]}
 
 
-def decode(value: Any, depth: int = 0) -> Any:
-    """The inverse of `encode`; raises WireError on anything `encode` would not produce."""
+def decode(value: Any, depth: int = 0, *, clean: bool = False) -> Any:
+    """The inverse of `encode`; raises WireError on anything `encode` would not produce.
+
+    With `clean`, every string is passed through `text.clean_text` (for data from a worker).
+    """
     if depth > MAX_DEPTH:
         raise WireError("data is nested too deeply")
+    if isinstance(value, str):
+        return clean_text(value) if clean else value
     if isinstance(value, list):
-        return [decode(item, depth + 1) for item in value]
+        return [decode(item, depth + 1, clean=clean) for item in value]
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
         ((tag, payload),) = value.items()
         if tag in TAGS:
-            return _decode_tagged(tag, payload, depth)
-    return {key: decode(item, depth + 1) for key, item in value.items()}
+            return _decode_tagged(tag, payload, depth, clean)
+    return {
+        decode(key, depth + 1, clean=clean): decode(item, depth + 1, clean=clean)
+        for key, item in value.items()
+    }
 
 
-def _decode_tagged(tag: str, payload: Any, depth: int) -> Any:
+def _decode_tagged(tag: str, payload: Any, depth: int, clean: bool) -> Any:
     try:
         if tag == DATE:
             return dt.date.fromisoformat(payload)
         if tag == DATETIME:
             return dt.datetime.fromisoformat(payload)
         if tag == TUPLE:
-            return tuple(decode(item, depth + 1) for item in payload)
-        return {decode(k, depth + 1): decode(v, depth + 1) for k, v in payload}
+            return tuple(decode(item, depth + 1, clean=clean) for item in payload)
+        return {
+            decode(k, depth + 1, clean=clean): decode(v, depth + 1, clean=clean) for k, v in payload
+        }
     except (TypeError, ValueError) as exc:
         raise WireError(f"bad {tag} value") from exc
 

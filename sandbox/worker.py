@@ -4,26 +4,38 @@ Runs in a forked, hardened, single-use child of the worker server. Every path en
 os._exit: after one "done" frame, or without one if the bot has gone. `final_answer` and
 going over the output cap end the run on the spot, so no try/except in the program can
 swallow them.
+
+What the program holds — its tools, `print`, `final_answer` — are plain module functions
+that close over nothing but a tool's name; the run's state (job, pipe, output) lives in this
+module, reachable only through "_" names. Once the program has ended, those functions
+refuse to work, and the report is built without calling any program code (no `str()` of the
+program's objects, no garbage collection of them), so nothing the program left behind can
+change, delay or forge its report.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import sys
 from typing import Any, Final, NoReturn
 
 from sandbox import wire
-from sandbox.diagnosis import describe
+from sandbox.diagnosis import describe, is_memory_error
 from sandbox.isolation import apply_run_limits
 from sandbox.job import EXIT_INTERNAL, EXIT_NO_JOB, EXIT_OK, EXIT_OUT_OF_MEMORY, Job
+from sandbox.modules import seal_library
 from sandbox.namespace import program_globals
 from sandbox.policy import CompileFailure, compile_program
 from sandbox.program_errors import TOOL_EXCEPTION_TYPES, PolicyError, ToolError
+from sandbox.result import MAX_ERROR_CHARS
 
-MAX_ERROR_CHARS: Final = 2000
 RECURSION_LIMIT: Final = sys.getrecursionlimit()
 REPORTING_DEPTH: Final = 200
+# Memory set aside while the program runs and given back for its report, so a program that
+# filled its address space can still be told what went wrong.
+REPORT_RESERVE_BYTES: Final = 1 << 20
 REHEARSAL: Final = """
 import datetime, json, re, statistics
 rows = [{"price": p, "when": datetime.date(2024, 5, 1)} for p in (1.5, 2.25)]
@@ -33,74 +45,65 @@ final_answer(json.dumps({"t": text, "m": statistics.mean([1, 2])}) + re.sub("a",
 """
 
 
-class Tool:
-    """What a program calls: forwards the call to the bot, which runs the real tool."""
-
-    __slots__ = ("_name", "_session")
-
-    def __init__(self, name: str, session: Session) -> None:
-        self._name = name
-        self._session = session
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.call_tool(self._name, args, kwargs)
-
-    def __repr__(self) -> str:
-        return f"<tool {self._name}>"
-
-
 class Session:
     """One program's run: its output, its tool calls, and its end."""
 
     def __init__(self, sock: socket.socket, job: Job) -> None:
-        self._sock = sock
-        self._job = job
-        self._output: list[str] = []
-        self._output_chars = 0
-        self._tool_failures: list[tuple[BaseException, str]] = []
+        self.sock = sock
+        self.job = job
+        self.output: list[str] = []
+        self.output_chars = 0
+        self.tool_failures: list[tuple[BaseException, str]] = []
+        self.ended = False
 
     def run(self) -> NoReturn:
         try:
-            code = compile_program(self._job.code, max_chars=self._job.max_source_chars)
+            code = compile_program(self.job.code, max_chars=self.job.max_source_chars)
         except CompileFailure as failure:
             self.finish(error=failure.message, error_kind=failure.kind)
-        tools = {name: Tool(name, self) for name in self._job.tools}
+        tools = {name: _tool_function(name) for name in self.job.tools}
         namespace = program_globals(
-            print_function=self.print, final_answer=self.final_answer, tools=tools
+            print_function=_program_print, final_answer=_program_final_answer, tools=tools
         )
+        reserve = bytearray(REPORT_RESERVE_BYTES)
         try:
             exec(code, namespace)
         except BaseException as exc:
-            self._fail(exc, namespace)
+            self.end()
+            del reserve
+            self.fail(exc)
+        self.end()
         self.finish(ok=True)
 
-    def print(
-        self,
-        *args: Any,
-        sep: str | None = " ",
-        end: str | None = "\n",
-        file: Any = None,
-        flush: bool = False,
-    ) -> None:
+    def end(self) -> None:
+        """The program is over: nothing it left behind runs again while the report is made."""
+        self.ended = True
+        gc.disable()
+        _allow_reporting_depth()
+
+    def print(self, args: tuple[Any, ...], sep: Any, end: Any, file: Any) -> None:
         if file is not None:
             raise PolicyError("print(file=...) is not available: print() writes to the output")
         sep = " " if sep is None else sep
         end = "\n" if end is None else end
         if not isinstance(sep, str) or not isinstance(end, str):
             raise TypeError("sep and end must be None or strings")
-        text = sep.join([str(arg) for arg in args]) + end
-        self._output.append(text)
-        self._output_chars += len(text)
-        if self._output_chars > self._job.max_output_chars:
+        # Exact str throughout: a str subclass could report a length of its choosing.
+        text = str.join(str.__str__(sep), [str(arg) for arg in args]) + str.__str__(end)
+        self.output.append(text)
+        self.output_chars += len(text)
+        if self.output_chars > self.job.max_output_chars:
+            self.end()
             self.finish(
-                error=f"the program printed more than {self._job.max_output_chars} characters; "
+                error=f"the program printed more than {self.job.max_output_chars} characters; "
                 "print only what the answer needs",
                 error_kind="output_limit",
             )
 
     def final_answer(self, answer: Any) -> NoReturn:
-        text = answer if isinstance(answer, str) else str(answer)
-        limit = self._job.max_output_chars
+        text = str.__str__(answer if isinstance(answer, str) else str(answer))
+        self.end()
+        limit = self.job.max_output_chars
         if len(text) > limit:
             self.finish(
                 error=f"the answer is {len(text)} characters; the limit is {limit}: shorten it",
@@ -110,13 +113,14 @@ class Session:
 
     def call_tool(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         try:
-            message = {
-                "type": "call",
-                "tool": name,
-                "args": wire.encode(list(args)),
-                "kwargs": {key: wire.encode(value) for key, value in kwargs.items()},
-            }
-            wire.send_frame(self._sock, message, limit=wire.WORKER_FRAME_LIMIT)
+            data = wire.dumps(
+                {
+                    "type": "call",
+                    "tool": name,
+                    "args": wire.encode(list(args)),
+                    "kwargs": {str.__str__(key): wire.encode(v) for key, v in kwargs.items()},
+                }
+            )
         except wire.NotPlainData as exc:
             raise self._tool_exception(
                 name,
@@ -124,13 +128,16 @@ class Session:
                 f"{name}() arguments must be plain data (str, int, float, bool, None, list, "
                 f"tuple, dict, date): {exc}",
             ) from None
-        except OSError:
-            os._exit(EXIT_INTERNAL)
-        return self._tool_reply(name)
-
-    def _tool_reply(self, name: str) -> Any:
+        if len(data) > wire.CALL_LIMIT:
+            raise self._tool_exception(
+                name,
+                "ValueError",
+                f"{name}() arguments are {len(data)} bytes; a tool call may carry "
+                f"{wire.CALL_LIMIT}: pass shorter arguments",
+            )
         try:
-            reply = wire.recv_frame(self._sock, limit=wire.REPLY_LIMIT)
+            self.sock.sendall(data)
+            reply = wire.recv_frame(self.sock, limit=wire.REPLY_LIMIT)
             if reply.get("type") == "return":
                 return wire.decode(reply.get("value"))
         except (wire.WireError, OSError):
@@ -140,25 +147,20 @@ class Session:
     def _tool_exception(self, name: str, type_name: Any, message: Any) -> BaseException:
         cls = TOOL_EXCEPTION_TYPES.get(type_name if isinstance(type_name, str) else "", ToolError)
         exc = cls(message if isinstance(message, str) else f"{name}() failed")
-        self._tool_failures.append((exc, name))
+        self.tool_failures.append((exc, name))
         return exc
 
-    def _fail(self, exc: BaseException, namespace: dict[str, Any]) -> NoReturn:
-        _allow_reporting_depth()
-        tool = next((name for failure, name in self._tool_failures if failure is exc), None)
+    def fail(self, exc: BaseException) -> NoReturn:
+        tool = next((name for failure, name in self.tool_failures if failure is exc), None)
         kind = _error_kind(exc, tool)
         try:
             error = describe(
-                exc, self._job.code, self._job.tools, tool=tool, memory_mb=self._job.memory_mb
+                exc, self.job.code, self.job.tools, tool=tool, memory_mb=self.job.memory_mb
             )
         except MemoryError:
-            error = f"MemoryError: the program needs more than {self._job.memory_mb} MB"
-        except Exception:
+            error = f"MemoryError: the program needs more than {self.job.memory_mb} MB"
+        except BaseException:
             error = type(exc).__name__
-        # Drop what the program built (frames hold it too) before reporting needs memory.
-        del exc
-        self._tool_failures.clear()
-        namespace.clear()
         self.finish(error=error, error_kind=kind)
 
     def finish(
@@ -169,9 +171,8 @@ class Session:
         error: str | None = None,
         error_kind: str | None = None,
     ) -> NoReturn:
-        _allow_reporting_depth()
         try:
-            stdout = "".join(self._output)[: self._job.max_output_chars]
+            stdout = "".join(self.output)[: self.job.max_output_chars]
             message = {
                 "type": "done",
                 "ok": ok,
@@ -180,12 +181,48 @@ class Session:
                 "error": None if error is None else error[:MAX_ERROR_CHARS],
                 "error_kind": error_kind,
             }
-            wire.send_frame(self._sock, message, limit=wire.WORKER_FRAME_LIMIT)
+            wire.send_frame(self.sock, message, limit=wire.WORKER_FRAME_LIMIT)
         except MemoryError:
             os._exit(EXIT_OUT_OF_MEMORY)
         except BaseException:
             os._exit(EXIT_INTERNAL)
         os._exit(EXIT_OK)
+
+
+# The one run of this worker; the program reaches it only through the functions below.
+_session: Session | None = None
+
+
+def _active() -> Session:
+    session = _session
+    if session is None or session.ended:
+        raise PolicyError("the program has ended")
+    return session
+
+
+def _program_print(
+    *args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False
+) -> None:
+    _active().print(args, sep, end, file)
+
+
+def _program_final_answer(answer: Any) -> NoReturn:
+    sys.setrecursionlimit(RECURSION_LIMIT + REPORTING_DEPTH)  # called at the edge, too
+    _active().final_answer(answer)
+
+
+_program_print.__name__ = _program_print.__qualname__ = "print"
+_program_final_answer.__name__ = _program_final_answer.__qualname__ = "final_answer"
+
+
+def _tool_function(name: str) -> Any:
+    """What a program calls for tool `name`: forwards the call to the bot, which runs it."""
+
+    def tool(*args: Any, **kwargs: Any) -> Any:
+        return _active().call_tool(name, args, kwargs)
+
+    tool.__name__ = tool.__qualname__ = name
+    return tool
 
 
 def _allow_reporting_depth() -> None:
@@ -194,11 +231,11 @@ def _allow_reporting_depth() -> None:
 
 
 def _error_kind(exc: BaseException, tool: str | None) -> str:
-    if isinstance(exc, MemoryError):
+    if is_memory_error(exc):
         return "memory"
     if tool is not None:
         return "tool"
-    if isinstance(exc, PolicyError):
+    if issubclass(type(exc), PolicyError):
         return "policy"
     return "runtime"
 
@@ -210,16 +247,26 @@ def rehearse() -> None:
     it again while it waits for its job, so the memory pages a run touches are already its
     own (copied on write) and the run itself does not pay for the copying.
     """
+    seal_library()
     compile_program(REHEARSAL, max_chars=len(REHEARSAL))
     program_globals(print_function=print, final_answer=print, tools={})
 
 
 def serve(sock: socket.socket) -> NoReturn:
-    """Wait for one job on `sock`, run it, report, exit."""
+    """Wait for one job on `sock`, run it, report, exit.
+
+    The seccomp allow-list goes on after the run limits (so it need not allow setrlimit) and
+    before the program is compiled; a worker it does not take on exits unused.
+    """
+    from sandbox.isolation import seal_worker
+
     rehearse()
     try:
         job = Job.from_message(wire.recv_frame(sock, limit=wire.JOB_LIMIT))
     except (wire.WireError, OSError, KeyError, TypeError, ValueError):
         os._exit(EXIT_NO_JOB)
     apply_run_limits(job.timeout_s, job.memory_mb)
-    Session(sock, job).run()
+    seal_worker()
+    global _session
+    _session = Session(sock, job)
+    _session.run()

@@ -154,17 +154,79 @@ def test_unknown_frame_type_is_a_protocol_violation():
     assert converse(script).reason == "protocol"
 
 
-def test_report_with_wrong_types_or_sizes_is_a_protocol_violation():
+def test_report_with_wrong_types_is_a_protocol_violation():
     bad_reports = [
         {**DONE, "ok": "yes"},
         {**DONE, "answer": 42},
-        {**DONE, "stdout": "x" * 101},
-        {**DONE, "answer": "x" * 101},
+        {**DONE, "stdout": None},
         {**DONE, "ok": False, "error_kind": "escaped"},
         {**DONE, "ok": True, "error_kind": "runtime", "error": "inconsistent"},
     ]
     for report in bad_reports:
         assert converse(lambda sock, r=report: send(sock, r)).reason == "protocol", report
+
+
+def test_report_over_the_caps_is_cut_or_refused_by_the_bot_whatever_the_worker_counted():
+    long_answer = converse(lambda sock: send(sock, {**DONE, "answer": "x" * 101}))
+    long_output = converse(lambda sock: send(sock, {**DONE, "stdout": "y" * 500}))
+
+    assert long_answer.report["ok"] is False
+    assert long_answer.report["error_kind"] == "output_limit"
+    assert long_answer.report["answer"] is None
+    assert long_output.report["stdout"] == "y" * 100
+
+
+def test_strings_from_the_worker_are_cleaned_before_anyone_sees_them():
+    dirty = "a\ud800b\x00c\x1b[2Jd\u009be\nf\tg"
+    seen = []
+
+    def script(sock):
+        send(sock, {"type": "call", "tool": "echo", "args": [dirty], "kwargs": {dirty: [dirty]}})
+        wire.recv_frame(sock, limit=wire.REPLY_LIMIT)
+        send(
+            sock,
+            {
+                **DONE,
+                "answer": dirty,
+                "stdout": dirty,
+                "ok": False,
+                "error": dirty,
+                "error_kind": "runtime",
+            },
+        )
+
+    def echo(*args, **kwargs):
+        seen.append((args, kwargs))
+        return "ok"
+
+    outcome = converse(script, {"echo": echo})
+
+    clean = "a\ufffdbc[2Jde\nf\tg"
+    assert seen == [((clean,), {clean: [clean]})]
+    assert outcome.report["answer"] == outcome.report["stdout"] == clean
+    assert outcome.report["error"] == clean
+    for text in (clean, outcome.report["answer"]):
+        text.encode("utf-8")  # no lone surrogate left: this would raise
+
+
+def test_tool_that_overruns_the_deadline_ends_the_run_at_the_deadline():
+    release = threading.Event()
+
+    def stuck_tool():
+        release.wait(10)
+        return 1
+
+    def script(sock):
+        send(sock, {"type": "call", "tool": "stuck", "args": [], "kwargs": {}})
+        sock.recv(1)  # until the bot hangs up
+
+    started = time.monotonic()
+    outcome = converse(script, {"stuck": stuck_tool}, timeout_s=0.3)
+    elapsed = time.monotonic() - started
+    release.set()
+
+    assert outcome.reason == "timeout"
+    assert elapsed < 2.0
 
 
 def test_worker_that_closes_the_pipe_ends_the_conversation():

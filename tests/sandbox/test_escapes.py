@@ -19,7 +19,7 @@ REFUSED_AT_COMPILE_TIME = {
     "function_globals": ("def f(): pass\nf.__globals__", '".__globals__" is not allowed'),
     "generator_frame": (
         "g = (i for i in [1])\ng.gi_frame.f_back.f_globals",
-        '".gi_frame" is not allowed: frame and code objects',
+        '".gi_frame" is not allowed: frame, code and class-hierarchy',
     ),
     "generator_code": ("g = (i for i in [1])\ng.gi_code", '".gi_code" is not allowed'),
     "traceback_frame": (
@@ -123,7 +123,7 @@ REFUSED_AT_RUN_TIME = {
     ),
     "module_is_read_only": ("import math\nmath.pi = 3", "cannot change a ModuleProxy"),
     "module_setattr": ("import math\nsetattr(math, 'floor', print)", "cannot change"),
-    "tool_is_read_only": ("find_deals.limit = 5", "cannot change a Tool object"),
+    "tool_is_read_only": ("find_deals.limit = 5", "cannot change a function object"),
     "builtin_is_read_only": ("setattr(sorted, 'x', 1)", "cannot change"),
     "open_file": ("open('/etc/passwd')", "open() is not allowed: programs have no files"),
     "open_by_alias": ("o = open\no('/etc/passwd')", "open() is not allowed"),
@@ -169,7 +169,7 @@ def test_escape_is_refused_at_run_time(name, run):
         ("hasattr(print, '__self__')", "False"),
         ("getattr((), '__class__', 'refused')", "refused"),
         ("getattr(find_deals, '_session', 'refused')", "refused"),
-        ("repr(find_deals)", "<tool find_deals>"),
+        ("repr(find_deals)[:20]", "<function find_deals"),
         ("repr(__import__('math')) if False else 'dead code'", None),
     ],
 )
@@ -182,11 +182,11 @@ def test_probing_reveals_nothing(expression, expected, run):
         assert (result.ok, result.answer) == (True, expected)
 
 
-def test_tool_proxy_cannot_be_pointed_at_another_tool(run):
+def test_tool_function_cannot_be_rebuilt_or_pointed_at_another_tool(run):
     result = run("type(find_deals)('list_stores', None)()")
 
-    assert result.error_kind == "runtime"
-    assert "AttributeError" in result.error
+    assert result.error_kind == "policy"
+    assert "type() of a function is not available" in result.error
     assert result.tool_calls == 0
 
 

@@ -99,7 +99,7 @@ def test_tool_returning_data_that_is_not_plain_fails_as_a_tool_error(run):
     ("argument", "fragment"),
     [
         ("{1, 2}", "a set is not plain data"),
-        ("echo", "a Tool is not plain data"),
+        ("echo", "a function is not plain data"),
         ("object()", "a object is not plain data"),
         ("(lambda: 1)", "a function is not plain data"),
         ("10 ** 5000", "Exceeds the limit"),
@@ -125,7 +125,7 @@ def test_oversized_argument_is_refused(run):
     result = run("find_deals('x' * 2_000_000)")
 
     assert result.error_kind == "tool"
-    assert "the limit is 1048576" in result.error
+    assert "a tool call may carry 65536" in result.error
 
 
 def test_misspelt_tool_is_a_name_error_listing_the_tools(run):
