@@ -6,7 +6,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anthropic
@@ -22,12 +22,14 @@ from bot.prompt import (
     system_blocks,
 )
 from bot.runs import Attempt, Origin, Outcome, RunRecord
+from sandbox.text import clean_text
 
 log = logging.getLogger(__name__)
 
 MAX_THREAD_TURNS = 6
 GAVE_UP = "I couldn't work that out this time — my program kept failing. Try rephrasing?"
 NO_ANSWER = "I ran a program but it gave no answer. Try rephrasing?"
+SOMETHING_WRONG = "Something went wrong on my side — sorry."
 
 
 @dataclass(frozen=True)
@@ -131,13 +133,14 @@ class Agent:
         )
 
     def complete(self, run: RunRecord, *, timezone: str | None = None) -> RunRecord:
-        """Answer a recorded run and store its outcome; never raises for model or program faults."""
+        """Answer a recorded run and store its outcome; never raises for model or program faults,
+        nor leaves the run pending while the database works."""
         meter = _Meter()
         try:
             outcome = self._solve(run, timezone or self.config.timezone, meter)
         except Exception:
             log.exception("run %s: unexpected failure", run.run_id)
-            outcome = meter.outcome("failed", error="Something went wrong on my side — sorry.")
+            outcome = meter.outcome("failed", error=SOMETHING_WRONG)
         log.info(
             "run %s: %s in %.0f ms, %d model calls, %d tool calls",
             run.run_id,
@@ -146,7 +149,20 @@ class Agent:
             outcome.llm_calls,
             outcome.tool_calls,
         )
-        return self.history.finish(run.run_id, outcome)
+        return self._store(run, outcome)
+
+    def _store(self, run: RunRecord, outcome: Outcome) -> RunRecord:
+        """Store the outcome; when that fails, a bare failure with the costs alone, so the run
+        is never left pending while the database works. Raises only when that fails too (the
+        database is down: recovery answers the still pending run once it is back)."""
+        try:
+            return self.history.finish(run.run_id, outcome)
+        except Exception:
+            log.exception("run %s: could not store the outcome; storing a failure", run.run_id)
+        bare = replace(
+            outcome, status="failed", answer=None, code=None, error=SOMETHING_WRONG, attempts=()
+        )
+        return self.history.finish(run.run_id, bare)
 
     def _solve(self, run: RunRecord, timezone: str, meter: _Meter) -> Outcome:
         problem = question_problem(run.question, self.config.max_question_chars)
@@ -248,13 +264,14 @@ def _tool_results(programs: list[Any], attempt: Attempt) -> list[dict]:
 
 
 def _feedback_for_model(attempt: Attempt) -> str:
+    """How the run went, in text the API accepts whatever the program printed or raised."""
     if not attempt.ok:
-        return (
+        return clean_text(
             f"The program failed ({attempt.error_kind}): {attempt.error}\n"
             "Fix the program and run it again."
         )
     printed = attempt.stdout.strip() or "(nothing)"
-    return (
+    return clean_text(
         f"The program ended without calling final_answer. It printed:\n{printed}\n"
         "Now finish: run a program that calls final_answer(text) with the reply for the shopper."
     )

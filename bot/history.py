@@ -7,13 +7,14 @@ import secrets
 from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, UOWTransaction, selectinload, sessionmaker
 
 from bot.models import Attempt as AttemptRow
 from bot.models import Run
 from bot.runs import Attempt, Origin, Outcome, RunRecord
+from sandbox.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,24 @@ def new_run_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
 
 
+def _clean_rows(session: Session, flush_context: UOWTransaction, instances: object) -> None:
+    """Before every flush of the history's sessions: every text column of every row about
+    to be written goes through clean_text(), so no text can keep a run from being saved."""
+    for row in (*session.new, *session.dirty):
+        state = inspect(row)
+        for column in state.mapper.column_attrs:
+            value = state.dict.get(column.key)
+            if isinstance(value, str) and value != (cleaned := clean_text(value)):
+                setattr(row, column.key, cleaned)
+
+
 class History:
     """Reads and writes runs on the bot's database."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._session = sessionmaker(engine)
+        event.listen(self._session, "before_flush", _clean_rows)
 
     def start(
         self, question: str, *, origin: Origin, model: str, event_key: str | None = None
@@ -57,7 +71,7 @@ class History:
                 **asdict(origin),
             )
             try:
-                with Session(self.engine) as session, session.begin():
+                with self._session() as session, session.begin():
                     session.add(run)
                     session.flush()
                     return _to_record(run, attempts=())
@@ -68,17 +82,17 @@ class History:
         raise RuntimeError("could not allocate a run id")
 
     def finish(self, run_id: str, outcome: Outcome) -> RunRecord:
-        with Session(self.engine) as session, session.begin():
+        with self._session() as session, session.begin():
             run = session.scalars(select(Run).where(Run.run_id == run_id)).one()
             for name, value in _columns(outcome, Outcome).items():
                 setattr(run, name, value)
             run.finished_at = utcnow()
             run.attempts = [AttemptRow(seq=i, **asdict(a)) for i, a in enumerate(outcome.attempts)]
             session.flush()
-            return _to_record(run, attempts=outcome.attempts)
+            return _to_record(run)
 
     def get(self, run_id: str) -> RunRecord | None:
-        with Session(self.engine) as session:
+        with self._session() as session:
             run = session.scalars(
                 select(Run).options(selectinload(Run.attempts)).where(Run.run_id == run_id.lower())
             ).one_or_none()
@@ -89,7 +103,7 @@ class History:
         if user_id is not None:
             query = query.where(Run.user_id == user_id)
         query = query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
-        with Session(self.engine) as session:
+        with self._session() as session:
             return [_to_record(run) for run in session.scalars(query)]
 
     def conversation(self, origin: Origin, *, before_run: str | None = None) -> list[RunRecord]:
@@ -114,12 +128,12 @@ class History:
         )
         if before_run is not None:
             query = query.where(Run.run_id != before_run)
-        with Session(self.engine) as session:
+        with self._session() as session:
             return [_to_record(run) for run in session.scalars(query)]
 
     def count_since(self, user_id: str, since: datetime) -> int:
         query = select(func.count()).where(Run.user_id == user_id, Run.created_at >= since)
-        with Session(self.engine) as session:
+        with self._session() as session:
             return session.scalar(query) or 0
 
     def stale_pending(self, older_than: timedelta) -> list[RunRecord]:
@@ -131,7 +145,7 @@ class History:
             .where(Run.status == "pending", Run.created_at <= cutoff)
             .order_by(Run.created_at)
         )
-        with Session(self.engine) as session:
+        with self._session() as session:
             return [_to_record(run) for run in session.scalars(query)]
 
     def claim_pending(self, run_id: str) -> bool:
@@ -141,12 +155,12 @@ class History:
             .where(Run.run_id == run_id, Run.status == "pending")
             .values(status="recovering")
         )
-        with Session(self.engine) as session, session.begin():
+        with self._session() as session, session.begin():
             return session.execute(statement).rowcount == 1
 
     def set_reply(self, run_id: str, reply_ts: str) -> None:
         """Remember the answer message; a top-level answer starts the thread for follow-ups."""
-        with Session(self.engine) as session, session.begin():
+        with self._session() as session, session.begin():
             run = session.scalars(select(Run).where(Run.run_id == run_id)).one()
             run.reply_ts = reply_ts
             if run.thread_ts is None and run.source == "slack":
@@ -156,11 +170,11 @@ class History:
         statement = (
             update(Run).where(Run.run_id == run_id).values(feedback=feedback, feedback_user=user_id)
         )
-        with Session(self.engine) as session, session.begin():
+        with self._session() as session, session.begin():
             return session.execute(statement).rowcount == 1
 
     def _has_event(self, event_key: str) -> bool:
-        with Session(self.engine) as session:
+        with self._session() as session:
             return session.scalar(select(Run.id).where(Run.event_key == event_key)) is not None
 
 

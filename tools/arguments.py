@@ -2,10 +2,53 @@
 
 from __future__ import annotations
 
+import reprlib
 from datetime import date, datetime
 
 from tools.errors import ToolArgumentError
 from tools.text_search import singular, words
+
+# The longest text each kind of argument may be. Tools run in the bot's own process, so an
+# argument is refused by its length before any work is done on it; these are far above what
+# a shopper's question needs and far below what costs the process noticeable time.
+MAX_QUERY_CHARS = 200  # what to look for: "orange soda", "gluten free bread"
+MAX_NAME_CHARS = 100  # a store, category or deal kind
+MAX_DATE_CHARS = 40  # a date as text: "2026-11-28" or an ISO date and time
+MAX_NUMBER_CHARS = 20  # a number as text: "10", "30%"
+# How much of a refused argument an error message quotes back.
+QUOTE_CHARS = 60
+
+
+class _ShortRepr(reprlib.Repr):
+    """repr() cut short: long text, long lists and huge numbers are elided, never built whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = self.maxother = QUOTE_CHARS
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdict = 5
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 4 * QUOTE_CHARS:
+            digits = x.bit_length() * 30103 // 100000 + 1  # log10(2) = 0.30103
+            return f"<a whole number of about {digits:,} digits>"
+        return super().repr_int(x, level)
+
+
+_short_repr = _ShortRepr().repr
+
+
+def quoted(value: object) -> str:
+    """`value` as an error message may show it: like repr(), at most about QUOTE_CHARS long."""
+    return _short_repr(value)
+
+
+def check_length(tool: str, name: str, value: str, longest: int) -> str:
+    """`value` unchanged when at most `longest` characters, else a refusal saying by how much."""
+    if len(value) > longest:
+        raise ToolArgumentError(
+            f"{tool}: {name} is {len(value):,} characters; keep it to {longest:,} or fewer"
+        )
+    return value
 
 
 def as_date(tool: str, name: str, value: object, *, example: date) -> date | None:
@@ -15,12 +58,13 @@ def as_date(tool: str, name: str, value: object, *, example: date) -> date | Non
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, str):
+        check_length(tool, name, value, MAX_DATE_CHARS)
         try:
             return date.fromisoformat(value.strip()[:10])
         except ValueError:
             pass
     raise ToolArgumentError(
-        f"{tool}: {name} must be a date like {example.isoformat()}, got {value!r}"
+        f"{tool}: {name} must be a date like {example.isoformat()}, got {quoted(value)}"
         " (for relative days use today() + timedelta(days=n))"
     )
 
@@ -30,19 +74,21 @@ def as_count(tool: str, name: str, value: object, *, low: int, high: int) -> int
     number = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif _whole(value):
+    elif _whole(tool, name, value):
         number = int(value)
     if number is None or not low <= number <= high:
         raise ToolArgumentError(
-            f"{tool}: {name} must be a whole number from {low} to {high}, got {value!r}"
+            f"{tool}: {name} must be a whole number from {low} to {high}, got {quoted(value)}"
         )
     return number
 
 
-def _whole(value: object) -> bool:
+def _whole(tool: str, name: str, value: object) -> bool:
     if isinstance(value, float):
         return value.is_integer()
-    return isinstance(value, str) and value.strip().isdigit()
+    if not isinstance(value, str):
+        return False
+    return check_length(tool, name, value, MAX_NUMBER_CHARS).strip().isdigit()
 
 
 def as_percent(tool: str, name: str, value: object) -> float | None:
@@ -53,26 +99,35 @@ def as_percent(tool: str, name: str, value: object) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
     elif isinstance(value, str):
+        check_length(tool, name, value, MAX_NUMBER_CHARS)
         try:
             number = float(value.strip().removesuffix("%"))
         except ValueError:
             number = None
     if number is None or not 0 <= number <= 100:
         raise ToolArgumentError(
-            f"{tool}: {name} must be a percentage from 0 to 100 like 30, got {value!r}"
+            f"{tool}: {name} must be a percentage from 0 to 100 like 30, got {quoted(value)}"
         )
     return number
 
 
-def as_text(tool: str, name: str, value: object, *, example: str) -> str | None:
-    """Non-empty text, stripped; None and "" stay "no filter" (None)."""
+def as_text(
+    tool: str, name: str, value: object, *, example: str, longest: int = MAX_NAME_CHARS
+) -> str | None:
+    """Non-empty text of at most `longest` characters, stripped; None and "" stay "no
+    filter" (None)."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise ToolArgumentError(
-            f"{tool}: {name} must be text like {example!r} or None, got {value!r}"
+            f"{tool}: {name} must be text like {example!r} or None, got {quoted(value)}"
         )
-    return value.strip() or None
+    return check_length(tool, name, value, longest).strip() or None
+
+
+def as_query(tool: str, value: object) -> str | None:
+    """What to look for: text of at most MAX_QUERY_CHARS characters; None and "" are None."""
+    return as_text(tool, "query", value, example="orange soda", longest=MAX_QUERY_CHARS)
 
 
 def as_choice(tool: str, name: str, value: object, choices: tuple[str, ...]) -> str | None:
@@ -84,7 +139,7 @@ def as_choice(tool: str, name: str, value: object, choices: tuple[str, ...]) -> 
     if key in choices:
         return key
     options = ", ".join(repr(choice) for choice in choices)
-    raise ToolArgumentError(f"{tool}: {name} must be one of {options} or None, got {value!r}")
+    raise ToolArgumentError(f"{tool}: {name} must be one of {options} or None, got {quoted(value)}")
 
 
 def as_category(tool: str, value: object, categories: list[str]) -> str | None:
@@ -99,7 +154,8 @@ def as_category(tool: str, value: object, categories: list[str]) -> str | None:
     if len(exact) == 1 or len(close) == 1:
         return (exact or close)[0]
     raise ToolArgumentError(
-        f"{tool}: category must be one of list_categories(): {', '.join(categories)}; got {value!r}"
+        f"{tool}: category must be one of list_categories(): {', '.join(categories)};"
+        f" got {quoted(value)}"
     )
 
 
@@ -120,7 +176,7 @@ def as_store(tool: str, value: object, stores: list[dict]) -> int | None:
     names = ", ".join(store["name"] for store in stores)
     problem = "matches several stores" if close else "is not a store"
     raise ToolArgumentError(
-        f"{tool}: store {value!r} {problem}; use one name from list_stores(): {names}"
+        f"{tool}: store {quoted(value)} {problem}; use one name from list_stores(): {names}"
     )
 
 

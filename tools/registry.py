@@ -18,8 +18,9 @@ from tools.arguments import (
     as_count,
     as_date,
     as_percent,
+    as_query,
     as_store,
-    as_text,
+    quoted,
 )
 from tools.errors import QueryTimeout, ToolArgumentError
 from tools.models import DEAL_KINDS
@@ -214,7 +215,7 @@ class DealTools:
         self, connection, query, category, store, start, end, limit, kind, min_percent_off
     ) -> queries.DealFilter:
         today = self.today()
-        text = as_text("find_deals", "query", query, example="orange soda")
+        text = as_query("find_deals", query)
         first = as_date("find_deals", "start", start, example=today) or today
         last = as_date("find_deals", "end", end, example=today) or first
         if last < first:
@@ -246,11 +247,10 @@ class DealTools:
 
 
 def _required_terms(tool: str, query: object) -> SearchTerms:
-    text = as_text(tool, "query", query, example="orange soda")
-    terms = parse(text or "")
+    terms = parse(as_query(tool, query) or "")
     if not terms:
         raise ToolArgumentError(
-            f"{tool}: query must name what to look for, like 'orange soda', got {query!r}"
+            f"{tool}: query must name what to look for, like 'orange soda', got {quoted(query)}"
         )
     return terms
 

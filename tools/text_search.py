@@ -61,7 +61,9 @@ def words(value: str) -> list[str]:
     """Lower-case words without accents or apostrophes ("Jerry's" -> "jerrys", "jalapeño"
     -> "jalapeno"), stop words left out. Both indexes fold accents the same way."""
     folded = unicodedata.normalize("NFKD", value.lower().replace("'", "").replace("’", ""))
-    found = WORD.findall("".join(c for c in folded if not unicodedata.combining(c)))
+    if not folded.isascii():
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
+    found = WORD.findall(folded)
     return [word for word in found if word not in STOP_WORDS]
 
 
@@ -113,22 +115,25 @@ class SearchTerms:
 
 
 def parse(query: str) -> SearchTerms:
-    """Split a query into groups, widening each word or phrase found in SYNONYMS."""
-    remaining = words(query)
+    """Split a query into groups, widening each word or phrase found in SYNONYMS.
+    Linear in the query's length: each word is looked at a bounded number of times."""
+    found = words(query)
     groups = []
-    while remaining:
-        size, alternatives = _longest_synonym(remaining)
+    at = 0
+    while at < len(found):
+        size, alternatives = _longest_synonym(found, at)
         groups.append(alternatives)
-        remaining = remaining[size:]
+        at += size
     return SearchTerms(tuple(dict.fromkeys(groups)))
 
 
-def _longest_synonym(remaining: list[str]) -> tuple[int, tuple[Phrase, ...]]:
-    for size in range(min(LONGEST_SYNONYM, len(remaining)), 0, -1):
-        alternatives = SYNONYM_TABLE.get(_key(tuple(remaining[:size])))
+def _longest_synonym(found: list[str], at: int) -> tuple[int, tuple[Phrase, ...]]:
+    """The longest synonym starting at word `at` (at most LONGEST_SYNONYM words long)."""
+    for size in range(min(LONGEST_SYNONYM, len(found) - at), 0, -1):
+        alternatives = SYNONYM_TABLE.get(_key(tuple(found[at : at + size])))
         if alternatives:
             return size, alternatives
-    return 1, ((remaining[0],),)
+    return 1, ((found[at],),)
 
 
 def fts5_expression(terms: SearchTerms) -> str:
