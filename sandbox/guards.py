@@ -1,20 +1,21 @@
 """The guards RestrictedPython's compiled code calls, each with the least power ordinary code needs.
 
-The compiler (`policy.py`, RestrictedPython underneath) rewrites `a.b` into
-`_getattr_(a, "b")`, `a[k]` into `_getitem_(a, k)`, `a.b = c` and `a[k] = c` into
-`_write_(a).b = c` / `_write_(a)[k] = c`, loops into `_getiter_(...)`, unpacking into
-`_unpack_sequence_(...)`, `f(*a, **k)` into `_apply_(f, ...)` and every class statement into
-`class C(metaclass=__metaclass__)`. `guard_globals()` supplies all of them.
+The compiler (`policy.py`, RestrictedPython underneath) checks the name of every `a.b` (and
+routes `a.format` through `_getattr_checked_`), rewrites `a[k]` into `_getitem_(a, k)`,
+`a.b = c` and `a[k] = c` into `_write_(a).b = c` / `_write_(a)[k] = c`, loops into
+`_getiter_(...)`, unpacking into `_unpack_sequence_(...)`, `f(*a, **k)` into `_apply_(f, ...)`
+and every class statement into `class C(metaclass=__metaclass__)`. `guard_globals()`
+supplies all of them.
 
 The one rule that matters for escapes: nothing whose name starts with "_" and none of the
 frame/code/traceback attributes (`gi_frame`, `f_globals`, `tb_frame`, ...) is reachable —
-not through syntax (refused at compile time), not through `_getattr_` (checked again at run
-time), getattr/hasattr/setattr, and not through `str.format` / `str.format_map` fields (the
-template is checked before formatting). And no object the program holds can be made to
-define such a name from data: `type()` takes one argument only and never hands out a
-metaclass, classes come from class statements alone (whose bodies are restricted code), and
-`.mro()` is refused, so no library class with a data-driven constructor (enum's functional
-API) is reachable through a base class.
+not through syntax (refused at compile time), not through names that come from data at run
+time (`_getattr_`, getattr/hasattr/setattr/delattr check them), and not through `str.format`
+/ `str.format_map` fields (the template is checked before formatting). And no object the
+program holds can be made to define such a name from data: `type()` takes one argument only
+and never hands out a metaclass, classes come from class statements alone (whose bodies are
+restricted code), and `.mro()` is refused, so no library class with a data-driven
+constructor (enum's functional API) is reachable through a base class.
 """
 
 from __future__ import annotations
@@ -265,10 +266,11 @@ def unpack_sequence(value: Any, spec: Any, getiter: Callable[[Any], Any]) -> Any
 def guard_globals() -> dict[str, Any]:
     """The guard names compiled programs refer to.
 
-    Attribute names in syntax are checked at compile time and again, cheaply, by
-    `_getattr_`; the compiler routes `.format`/`.format_map` through `_getattr_checked_`
-    instead. Item access and iteration carry no risk once no "_" name is reachable, so
-    `_getitem_` and `_getiter_` are operator.getitem and iter.
+    Attribute names written in the program are checked at compile time and loaded natively;
+    `_getattr_` (kept for any rewritten access) checks again at run time, and the compiler
+    routes `.format`/`.format_map` through `_getattr_checked_`. Item access and iteration
+    carry no risk once no "_" name is reachable, so `_getitem_` and `_getiter_` are
+    operator.getitem and iter.
     """
     return {
         "_getattr_": guarded_getattr,

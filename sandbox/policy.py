@@ -2,9 +2,10 @@
 
 RestrictedPython's transformer refuses names starting with "_", `exec`/`eval`, async code,
 `match`, `except*`, and routes item, iteration, unpacking, call and class operations through
-guards (`guards.py`); attribute access is checked and routed here (no attribute starting
-with "_" and no frame or code attribute, in any context). Its stock policy also refuses or
-changes everyday Python, which this subclass puts back as CPython has it:
+guards (`guards.py`); attribute names are checked here (no attribute starting with "_" and
+no frame, code or class-hierarchy attribute, in any context), so a load `a.b` stays native.
+Its stock policy also refuses or changes everyday Python, which this subclass puts back as
+CPython has it:
 
 - augmented assignment to items and attributes (`totals[k] += x`, `self.n += 1`) compiles
   to CPython's own in-place operation on the write-guarded container (`_write_(totals)[k] += x`),
@@ -30,7 +31,6 @@ from sandbox.guards import FORMAT_METHODS, attribute_allowed
 from sandbox.modules import FUTURE, FUTURE_NAMES, PUBLIC_NAMES, import_refusal
 
 PROGRAM_FILENAME: Final = "<program>"
-GETATTR: Final = "_getattr_"
 CHECKED_GETATTR: Final = "_getattr_checked_"
 WRITE_GUARD: Final = "_write_"
 INIT_HINT: Final = "; set the attributes in the subclass's own __init__ instead of calling super()"
@@ -84,14 +84,20 @@ class ProgramTransformer(RestrictingNodeTransformer):
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> Any:
-        """`a.b` to `_getattr_(a, "b")`, `a.b = c` to `_write_(a).b = c`, names checked."""
+        """`a.b = c` to `_write_(a).b = c`, `a.format` to `_getattr_checked_(a, "format")`.
+
+        The name of `a.b` is written in the program, so it is checked here, once, and the load
+        stays CPython's own (as fast as Python goes); names that come from data at run time go
+        through the checking getattr/hasattr/setattr/delattr and `_getattr_`.
+        """
         self._check_attribute(node, node.attr)
         node = self.node_contents_visit(node)
         if not isinstance(node.ctx, ast.Load):
             node.value = self._call(WRITE_GUARD, node.value, node.value)
             return node
-        guard = CHECKED_GETATTR if node.attr in FORMAT_METHODS else GETATTR
-        return self._call(guard, node, node.value, ast.Constant(node.attr))
+        if node.attr in FORMAT_METHODS:
+            return self._call(CHECKED_GETATTR, node, node.value, ast.Constant(node.attr))
+        return node
 
     def _check_attribute(self, node: ast.AST, attr: str) -> None:
         if attr.startswith("_"):

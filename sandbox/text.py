@@ -4,8 +4,8 @@ A program controls every character it prints or answers, so before any of it rea
 database, Slack, a terminal or a log line: surrogate pairs become the character they encode,
 lone surrogates (which no encoder accepts) become U+FFFD, and NUL, the other C0 and C1
 control characters and DEL are dropped (tab and newline stay). The bot stores every text
-through the same function. Log lines also get newlines escaped and a length cap, so a program cannot forge lines
-or flood the log.
+through the same function. Log lines also get newlines escaped and a length cap, so a
+program cannot forge lines or flood the log.
 """
 
 from __future__ import annotations
