@@ -253,20 +253,13 @@ def rehearse() -> None:
 
 
 def serve(sock: socket.socket) -> NoReturn:
-    """Wait for one job on `sock`, run it, report, exit.
-
-    The seccomp allow-list goes on after the run limits (so it need not allow setrlimit) and
-    before the program is compiled; a worker it does not take on exits unused.
-    """
-    from sandbox.isolation import seal_worker
-
+    """Wait for one job on `sock`, run it, report, exit."""
     rehearse()
     try:
         job = Job.from_message(wire.recv_frame(sock, limit=wire.JOB_LIMIT))
     except (wire.WireError, OSError, KeyError, TypeError, ValueError):
         os._exit(EXIT_NO_JOB)
     apply_run_limits(job.timeout_s, job.memory_mb)
-    seal_worker()
     global _session
     _session = Session(sock, job)
     _session.run()
