@@ -208,6 +208,7 @@ INTERNAL_TYPES: Final = frozenset(
         types.GeneratorType,
         types.ModuleType,
         types.MappingProxyType,
+        types.GenericAlias,
         ModuleProxy,
     }
 )

@@ -74,6 +74,11 @@ class ProgramTransformer(RestrictingNodeTransformer):
         self.check_name(node, node.id)
         return node
 
+    def visit_keyword(self, node: ast.keyword) -> ast.AST:
+        """`f(_w=...)` would reach a library function's private parameters."""
+        self.check_name(node, node.arg)
+        return self.node_contents_visit(node)
+
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
         """`total: float = 0.0`; target, annotation and value are checked like any other."""
         return self.node_contents_visit(node)

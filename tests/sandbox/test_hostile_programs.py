@@ -29,6 +29,7 @@ DUNDERS_FROM_DATA = {
     "function_from_parts": "f = lambda: 0\ntype(f)(1, {})",
     "method_from_parts": "class A:\n    def m(self):\n        pass\ntype(A().m)(print, 1)",
     "module_type": "import json\ntype(json)('os', {}, [])",
+    "generic_alias": "type(list[int])(type, ())",
 }
 
 
@@ -72,6 +73,7 @@ WALKED_BY_NAME = {
     "nested_spec": "'{0:{1.__class__}}'.format(1, 2)",
     "namedtuple_dunder_field": "import collections\ncollections.namedtuple('P', ['__class__'])",
     "setattr_dunder_on_own_class": "class A:\n    pass\nsetattr(A, '__getattr__', print)",
+    "private_keyword": "import json\njson.JSONDecoder().parse_object(('{}', 1), True, _w=print)",
 }
 
 
