@@ -5,34 +5,62 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from rich.console import Console
-from rich.syntax import Syntax
-from rich.table import Table
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 import tools
 from bot.agent import Agent, AgentConfig
 from bot.claude import make_client
-from bot.database import prepare, today_in
+from bot.database import describe_database, prepare, sqlite_file, today_in
 from bot.evals.command import MODES, evaluate
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
 from bot.evals.report import DEFAULT_PRICES
 from bot.history import History
-from bot.runs import RunRecord
+from bot.runs import Origin, RunRecord
 from bot.serve import check_slack_settings, serve
-from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
+from bot.settings import (
+    DEFAULT_DATABASE_URL,
+    Settings,
+    SettingsError,
+    load_settings,
+    mask_passwords,
+)
+from bot.terminal import history_table, make_console, print_details, print_run, run_as_json
+from tools.demo import NotDemoData
 
 log = logging.getLogger(__name__)
 
 NO_KEY = "ANTHROPIC_API_KEY is not set: export ANTHROPIC_API_KEY=sk-ant-... and try again."
+NO_DEALS = (
+    "the database {where} has no deals: load the demo with `dealbot db seed --demo` "
+    "or a feed with `dealbot db import FILE`"
+)
+INTERRUPTED = "Stopped before it finished: the command was interrupted."
+EXIT_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class UsageError(Exception):
     """A problem the person at the terminal can fix; printed as one line, exit status 2."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived while `ask` worked (a BaseException, like KeyboardInterrupt, so that
+    nothing on the way catches it as an ordinary failure)."""
+
+
+class Interrupted(Exception):
+    """The command was stopped by a signal; printed as one line, exit status 128 + signal."""
+
+    def __init__(self, message: str, signum: int) -> None:
+        super().__init__(message)
+        self.exit_status = EXIT_STATUS[signum]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ask = commands.add_parser("ask", help="answer one question in the terminal")
-    ask.add_argument("question")
+    ask.add_argument("question", help='the question, or "-" to read it from stdin')
     ask.add_argument("--show-code", action="store_true", help="show the program it ran")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(handler=cmd_ask)
@@ -52,10 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser("history", help="recent runs from the code history")
     history.add_argument("--limit", type=_positive_int, default=20)
+    history.add_argument("--json", action="store_true", help="print a JSON list of runs")
     history.set_defaults(handler=cmd_history)
 
     show = commands.add_parser("show", help="one run: question, programs, answer, cost")
-    show.add_argument("run_id")
+    show.add_argument("run_id", help='a run id, or "last" for the most recent run')
+    show.add_argument("--json", action="store_true", help="print one JSON object")
     show.set_defaults(handler=cmd_show)
 
     db = commands.add_parser("db", help="database: upgrade, seed, import")
@@ -66,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--products", type=_positive_int, default=None)
     seed.add_argument("--deals", type=_positive_int, default=None)
     seed.add_argument("--seed", type=int, default=None)
+    seed.add_argument(
+        "--replace", action="store_true", help="also delete deals that are not demo deals"
+    )
     seed.set_defaults(handler=cmd_seed)
     feed = db_commands.add_parser("import", help="load a deals feed (CSV or JSON)")
     feed.add_argument("file")
@@ -109,23 +142,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OperationalError as exc:
         print(f"dealbot: {database_problem(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except Interrupted as exc:
+        print(f"dealbot: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except (KeyboardInterrupt, Terminated) as exc:
+        print("dealbot: interrupted", file=sys.stderr)
+        return EXIT_STATUS[_signal_of(exc)]
 
 
-def database_problem(exc: OperationalError) -> str:
-    """One line naming DATABASE_URL and what the driver said, without the traceback."""
+def database_problem(exc: OperationalError, where: str = "") -> str:
+    """One line naming DATABASE_URL (and the database, when known) and what the driver said,
+    without the traceback or a password."""
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return f"DATABASE_URL: cannot use the database ({reason})"
+    database = f" {where}" if where else ""
+    return f"DATABASE_URL: cannot use the database{database} ({mask_passwords(reason)})"
 
 
-def _engine(settings: Settings, *, seed_default: bool = True):
-    """The configured database, migrated; the embedded default is also seeded on first use
-    (unless the command loads data itself)."""
-    return prepare(
-        settings.database_url,
-        seed_if_empty=seed_default and settings.database_url == DEFAULT_DATABASE_URL,
-        timezone=settings.timezone,
+def _engine(settings: Settings, *, seed_default: bool = True) -> Engine:
+    """The configured database, migrated (a SQLite file is created); the embedded default is
+    also seeded on first use (unless the command loads data itself)."""
+    try:
+        return prepare(
+            settings.database_url,
+            seed_if_empty=seed_default and settings.database_url == DEFAULT_DATABASE_URL,
+            timezone=settings.timezone,
+        )
+    except OperationalError as exc:
+        raise UsageError(database_problem(exc, describe_database(settings.database_url))) from None
+    except ImportError as exc:
+        raise UsageError(
+            f"DATABASE_URL: its driver is not installed ({exc}); for PostgreSQL: "
+            "pip install 'dealbot[postgres]'"
+        ) from None
+
+
+def _existing_engine(settings: Settings) -> Engine:
+    """The configured database for commands that only read it: says which one on stderr, and
+    never creates a SQLite file (a missing one is a one-line error)."""
+    where = describe_database(settings.database_url)
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        raise UsageError(
+            f"no database at {where}: `dealbot ask` or `dealbot db upgrade` creates it, "
+            "or set DATABASE_URL to the one you mean"
+        )
+    engine = _engine(settings, seed_default=False)
+    print(f"database: {where}", file=sys.stderr)
+    return engine
+
+
+def _say_if_no_deals(engine: Engine, settings: Settings) -> None:
+    """One line on stderr when there are no deals to answer from."""
+    if tools.has_deals(engine):
+        return
+    print(
+        f"dealbot: {NO_DEALS.format(where=describe_database(settings.database_url))}",
+        file=sys.stderr,
     )
 
 
@@ -145,13 +217,51 @@ def make_agent(settings: Settings, engine) -> Agent:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
-    engine = _engine(settings)
-    run = make_agent(settings, engine).ask(args.question)
+    question = sys.stdin.read().strip() if args.question == "-" else args.question
+    with _sigterm_raises():
+        engine = _engine(settings)
+        _say_if_no_deals(engine, settings)
+        run = _answer(make_agent(settings, engine), question)
     if args.json:
-        print(json.dumps(run_as_json(run), ensure_ascii=False))
+        print(json.dumps(run_as_json(run, settings.timezone), ensure_ascii=False))
     else:
-        _print_run(Console(), run, show_code=args.show_code)
+        print_run(make_console(), run, show_code=args.show_code)
     return 0 if run.ok else 1
+
+
+def _answer(agent: Agent, question: str) -> RunRecord:
+    """Ask; a run stopped by Ctrl-C or SIGTERM is marked interrupted instead of left pending."""
+    run = agent.record(question, origin=Origin())
+    try:
+        return agent.complete(run)
+    except (KeyboardInterrupt, Terminated) as exc:
+        if agent.history.mark_interrupted(run.run_id, INTERRUPTED):
+            message = f"interrupted: run {run.run_id} is marked interrupted"
+        else:
+            message = f"interrupted after run {run.run_id} finished"
+        raise Interrupted(message, _signal_of(exc)) from None
+
+
+def _signal_of(exc: BaseException) -> signal.Signals:
+    return signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While inside, SIGTERM raises Terminated in the main thread (instead of ending the
+    process on the spot), so the command can record that it was stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(_signum: int, _frame: object) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -159,6 +269,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
     engine = _engine(settings)
+    if not tools.has_deals(engine):
+        log.warning(NO_DEALS.format(where=describe_database(settings.database_url)))
     serve(settings, make_agent(settings, engine), port=args.port)
     return 0
 
@@ -182,81 +294,58 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(str(exc)) from None
 
 
-def run_as_json(run: RunRecord) -> dict:
-    return {
-        "ok": run.ok,
-        "answer": run.answer,
-        "error": run.error,
-        "code": run.code,
-        "run_id": run.run_id,
-        "llm_calls": run.llm_calls,
-        "tool_calls": run.tool_calls,
-        "duration_ms": run.duration_ms,
-        "model_ms": run.model_ms,
-        "sandbox_ms": run.sandbox_ms,
-        "input_tokens": run.input_tokens,
-        "output_tokens": run.output_tokens,
-        "cache_read_tokens": run.cache_read_tokens,
-        "cache_write_tokens": run.cache_write_tokens,
-        "attempts": len(run.attempts),
-        "model": run.model,
-    }
-
-
-def _print_run(console: Console, run: RunRecord, *, show_code: bool) -> None:
-    console.print(run.answer if run.ok else f"[red]{run.error}[/red]", markup=not run.ok)
-    if show_code and run.code:
-        console.print(Syntax(run.code, "python", line_numbers=True))
-    console.print(
-        f"[dim]run {run.run_id} · {run.llm_calls} model calls · {run.tool_calls} tool calls · "
-        f"{run.duration_ms / 1000:.1f}s · {run.input_tokens}/{run.output_tokens} tokens[/dim]"
-    )
-
-
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
-    runs = History(_engine(settings)).recent(limit=args.limit)
-    if not runs:
+    runs = History(_existing_engine(settings)).recent(limit=args.limit)
+    if args.json:
+        print(json.dumps([run_as_json(r, settings.timezone) for r in runs], ensure_ascii=False))
+    elif not runs:
         print('No runs yet: try dealbot ask "Any deals on orange soda this weekend?"')
-        return 0
-    table = Table("run", "when (UTC)", "ok", "calls", "question")
-    for run in runs:
-        table.add_row(
-            run.run_id,
-            f"{run.created_at:%Y-%m-%d %H:%M}",
-            {"ok": "yes", "failed": "no"}.get(run.status, run.status),
-            str(run.llm_calls),
-            _one_line(run.question, 70),
-        )
-    Console().print(table)
+    else:
+        make_console().print(history_table(runs, settings.timezone))
     return 0
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    run = History(_engine(settings)).get(args.run_id.strip())
-    if run is None:
-        raise UsageError(f"no run {args.run_id!r}: dealbot history lists the recent ones")
-    console = Console()
-    console.print(f"[bold]{run.run_id}[/bold] · {run.created_at:%Y-%m-%d %H:%M} UTC · {run.status}")
-    console.print(f"[bold]Question:[/bold] {run.question}", markup=True, highlight=False)
-    for number, attempt in enumerate(run.attempts, 1):
-        verdict = "ok" if attempt.ok else f"{attempt.error_kind}: {attempt.error}"
-        console.print(f"[bold]Program {number}[/bold] ({verdict})", highlight=False)
-        console.print(Syntax(attempt.code, "python", line_numbers=True))
-    _print_run(console, run, show_code=False)
+    history = History(_existing_engine(settings))
+    wanted = args.run_id.strip()
+    if wanted.lower() == "last":
+        run = next(iter(history.recent(limit=1)), None)
+        if run is None:
+            raise UsageError('no runs yet: try dealbot ask "Any deals on orange soda?"')
+    elif (run := history.get(wanted)) is None:
+        raise UsageError(f"no run {wanted!r}: dealbot history lists the recent ones")
+    if args.json:
+        print(json.dumps(run_as_json(run, settings.timezone, programs=True), ensure_ascii=False))
+    else:
+        print_details(make_console(), run, settings.timezone)
     return 0
 
 
 def cmd_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     _engine(settings, seed_default=False)
-    print("database is up to date")
+    print(f"database {describe_database(settings.database_url)} is up to date")
     return 0
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings, seed_default=False)
     options = {k: v for k in ("products", "deals", "seed") if (v := getattr(args, k)) is not None}
-    report = tools.seed_demo(engine, today=today_in(settings.timezone), **options)
-    print(f"seeded: {report}")
+    try:
+        report = tools.seed_demo(
+            engine, today=today_in(settings.timezone), replace=args.replace, **options
+        )
+    except NotDemoData as exc:
+        print(
+            f"dealbot: {exc}, which seeding would delete: nothing changed "
+            "(add --replace to delete them)",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"seeded {describe_database(settings.database_url)}: {report.stores:,} stores, "
+        f"{report.products:,} products, {report.deals:,} deals dated around {report.today} "
+        f"({report.seconds:.1f} s)"
+    )
     return 0
 
 
@@ -269,8 +358,3 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"imported {args.file}: {report}")
     return 0
-
-
-def _one_line(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"

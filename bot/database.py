@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 
 import migrations
 import tools
+from bot.settings import mask_passwords
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,23 @@ def normalize_url(url: str) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, made absolute; None for other databases and in-memory ones."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database).resolve()
+
+
+def describe_database(url: str) -> str:
+    """The database as a person looks for it: a SQLite file's full path, else the URL with its
+    password masked."""
+    path = sqlite_file(url)
+    return str(path) if path is not None else mask_passwords(url)
 
 
 def make_engine(url: str) -> Engine:
@@ -47,7 +66,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    # The option is read through configparser, where "%" (in an encoded password) is special.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

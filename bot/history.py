@@ -158,6 +158,16 @@ class History:
         with self._session() as session, session.begin():
             return session.execute(statement).rowcount == 1
 
+    def mark_interrupted(self, run_id: str, error: str) -> bool:
+        """End a run still pending because its process was stopped (Ctrl-C, SIGTERM)."""
+        statement = (
+            update(Run)
+            .where(Run.run_id == run_id, Run.status == "pending")
+            .values(status="interrupted", error=error, finished_at=utcnow())
+        )
+        with self._session() as session, session.begin():
+            return session.execute(statement).rowcount == 1
+
     def set_reply(self, run_id: str, reply_ts: str) -> None:
         """Remember the answer message; a top-level answer starts the thread for follow-ups."""
         with self._session() as session, session.begin():

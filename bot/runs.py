@@ -36,7 +36,9 @@ class Origin:
 class Outcome:
     """How a run ended and what it cost: what the agent reports and the history stores."""
 
-    status: str  # "pending" | "ok" | "failed" (and "recovering" while a restart claims it)
+    # "pending" | "ok" | "failed" | "interrupted" (its CLI process was stopped), and
+    # "recovering" while a restart claims it
+    status: str
     answer: str | None = None
     code: str | None = None
     error: str | None = None

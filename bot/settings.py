@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
+
+# The password of a URL's user ("scheme://user:PASSWORD@host", up to the last "@" before the
+# path) and a `password=` query parameter: what mask_passwords() hides.
+_URL_PASSWORD = re.compile(r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^\s/?#]*(?=@)", re.I)
+_PARAM_PASSWORD = re.compile(r"(?P<keep>\bpassword=)[^&\s]+", re.I)
+
+
+def mask_passwords(text: str) -> str:
+    """`text` with every database URL's password shown as ***: for messages and logs."""
+    text = _URL_PASSWORD.sub(r"\g<keep>***", text)
+    return _PARAM_PASSWORD.sub(r"\g<keep>***", text)
 
 
 class SettingsError(Exception):
@@ -48,8 +62,14 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
+        shown = mask_passwords(value)
         if not value.startswith(("sqlite", "postgresql", "postgres:")):
-            raise ValueError(f"{value!r} must start with sqlite:// or postgresql://")
+            raise ValueError(f"{shown!r} must start with sqlite:// or postgresql://")
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError) as exc:
+            reason = mask_passwords(str(exc))
+            raise ValueError(f"{shown!r} is not a database URL ({reason})") from None
         return value
 
     @property

@@ -15,11 +15,11 @@ from dataclasses import astuple, dataclass
 from datetime import date
 from itertools import product as combinations
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from tools.bulk import after_load, clear_deals_tables, insert_rows, vacuum
 from tools.catalog import SHELVES, STAPLES, STORE_BRAND, STORES, Shelf, Size
-from tools.demo_deals import demo_deals
+from tools.demo_deals import DEMO_ID_PREFIX, demo_deals
 from tools.describe import shelf_price
 from tools.models import DEAL_COLUMNS, Deal
 
@@ -43,6 +43,14 @@ class DemoProduct:
     tags: str
 
 
+class NotDemoData(Exception):
+    """The database holds deals that demo seeding did not make (a feed's); nothing was changed."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"the database holds {count:,} deals that are not demo deals")
+        self.count = count
+
+
 @dataclass(frozen=True)
 class SeedReport:
     """What seed_demo loaded."""
@@ -61,11 +69,13 @@ def seed_demo(
     deals: int = 20000,
     seed: int = 7,
     today: date | None = None,
+    replace: bool = False,
 ) -> SeedReport:
     """Replace every store, product and deal with demo data dated around `today`.
 
     At least the catalog's staples (about 160 products) and the deals that make the
-    shopper questions answerable (about 250) are always loaded.
+    shopper questions answerable (about 250) are always loaded. Raises NotDemoData, changing
+    nothing, when the database holds deals demo seeding did not make, unless `replace`.
     """
     started = time.perf_counter()
     today = today or date.today()
@@ -73,6 +83,8 @@ def seed_demo(
     catalog = demo_products(rng, products)
     stores = [(number, name, city) for number, (name, city) in enumerate(STORES, start=1)]
     with engine.begin() as connection:
+        if not replace and (foreign := count_other_deals(connection)):
+            raise NotDemoData(foreign)
         clear_deals_tables(connection)
         insert_rows(connection, "stores", ("id", "name", "city"), stores)
         insert_rows(connection, "products", PRODUCT_COLUMNS, (astuple(p) for p in catalog))
@@ -92,6 +104,13 @@ def has_deals(engine: Engine) -> bool:
         if not connection.dialect.has_table(connection, Deal.__tablename__):
             return False
         return connection.scalar(select(Deal.id).limit(1)) is not None
+
+
+def count_other_deals(connection: Connection) -> int:
+    """How many deals demo seeding did not make (imported from feeds)."""
+    prefix = func.substr(Deal.feed_id, 1, len(DEMO_ID_PREFIX))
+    query = select(func.count()).select_from(Deal).where(prefix != DEMO_ID_PREFIX)
+    return connection.scalar(query) or 0
 
 
 def demo_products(rng: random.Random, count: int) -> list[DemoProduct]:

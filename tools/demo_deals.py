@@ -13,6 +13,8 @@ from tools.describe import describe, shelf_price
 if TYPE_CHECKING:
     from tools.demo import DemoProduct
 
+# Every demo deal's feed id starts with this, which is how seed_demo tells them from a feed's.
+DEMO_ID_PREFIX = "demo-"
 HISTORY_DAYS = 182
 AHEAD_DAYS = 14
 WEDNESDAY = 2
@@ -162,11 +164,11 @@ def demo_deals(
     made = 0
     for row in _placed(products, stores, today):
         made += 1
-        yield (f"demo-{made:07d}", *row)
+        yield (f"{DEMO_ID_PREFIX}{made:07d}", *row)
     draw = _RandomDeals(rng, products, staples, count, len(stores), today)
     while made < count:
         made += 1
-        yield (f"demo-{made:07d}", *draw.one())
+        yield (f"{DEMO_ID_PREFIX}{made:07d}", *draw.one())
 
 
 def _placed(products: Sequence[DemoProduct], stores: Sequence[str], today: date):

@@ -104,7 +104,7 @@ def build_modes(mode: str, agent: Agent) -> list[Mode]:
 def _progress(total: int) -> Iterator[Callable[[Trial], None]]:
     """A progress bar on stderr (the table goes to stdout) and the callback that moves it."""
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # question ids come from a file
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

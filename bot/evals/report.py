@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bot.evals.checks import Facts
 from bot.evals.modes import Usage
@@ -139,12 +140,12 @@ def print_report(
 
 def measures_table(run: EvalRun, summaries: Sequence[ModeSummary], prices: Prices | None) -> Table:
     title = f"dealbot eval · {run.model} · {len(run.results)} questions × {run.repeat}"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")  # Text: a model name is no markup
     table.add_column("measure")
     for summary in summaries:
         table.add_column(summary.mode, justify="right")
     for label, cell in _rows(run.repeat, prices, run.model):
-        table.add_row(label, *(cell(summary) for summary in summaries))
+        table.add_row(label, *(Text(cell(summary)) for summary in summaries))
     return table
 
 

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
+from sqlalchemy.engine import make_url
 
 import tools
 from bot.cli import main
-from bot.database import make_engine
+from bot.database import make_engine, upgrade
+from bot.history import History
+from bot.models import Run
+from bot.runs import Attempt, Origin, Outcome
+from tests.fakes.anthropic_api import text_reply
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
+from tools.models import Deal
+
+MAIN = "import sys; from bot.cli import main; sys.exit(main())"
+MARKUP_QUESTION = "orange soda deals [/b] or [red]cheap[/red] ones?"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.fixture
@@ -139,8 +162,382 @@ def test_db_import_of_a_missing_file_says_so(monkeypatch, tmp_path, capsys):
 def test_unusable_database_is_one_line_naming_database_url(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no-such-folder' / 'x.db'}")
 
-    assert main(["history"]) == 2
+    assert main(["db", "upgrade"]) == 2
 
     err = capsys.readouterr().err.strip()
     assert err.startswith("dealbot: DATABASE_URL: cannot use the database")
     assert len(err.splitlines()) == 1
+
+
+# Helpers
+
+
+def _stored_run(url: str, *, created_at: datetime | None = None, **outcome) -> str:
+    """A finished CLI run written through the history, as `ask` would have left it."""
+    engine = make_engine(url)
+    history = History(engine)
+    run = history.start(outcome.pop("question", "a question?"), origin=Origin(), model="test")
+    fields = {"status": "ok", "llm_calls": 1, "input_tokens": 1200, "output_tokens": 150}
+    history.finish(run.run_id, Outcome(**fields | outcome))
+    if created_at is not None:
+        with engine.begin() as connection:
+            connection.execute(
+                update(Run).where(Run.run_id == run.run_id).values(created_at=created_at)
+            )
+    engine.dispose()
+    return run.run_id
+
+
+def _status_of(url: str, run_id: str) -> str:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        status = connection.scalar(select(Run.status).where(Run.run_id == run_id))
+    engine.dispose()
+    return status
+
+
+def _feed_ids(url: str) -> list[str]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        ids = list(connection.scalars(select(Deal.feed_id).order_by(Deal.feed_id)))
+    engine.dispose()
+    return ids
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def empty_url(sqlite_url) -> str:
+    """A migrated SQLite database with no deals and no runs."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    engine.dispose()
+    return sqlite_url
+
+
+# Text from users, the model and the data is printed as written
+
+
+def test_markup_in_a_question_and_answer_prints_literally_everywhere(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # room for the question in the history table
+    answer = "[bold]Fanta Orange 2 L[/bold] is $1.99 [/b] at [red]Mission[/red]."
+    cli_env.reply_text(answer)
+
+    assert main(["ask", MARKUP_QUESTION]) == 0
+    assert answer in capsys.readouterr().out
+
+    assert main(["history"]) == 0
+    assert MARKUP_QUESTION in capsys.readouterr().out
+
+    assert main(["show", "last"]) == 0
+    out = capsys.readouterr().out
+    assert MARKUP_QUESTION in out and answer in out
+
+
+def test_markup_in_a_failed_program_and_its_error_prints_literally(demo_url, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    code = "deals = find_deals('[red]soda[/red]')\nfinal_answer(deals[0]['[/b]'])"
+    failed = Attempt(code=code, ok=False, error="KeyError: '[/b]' [red]", error_kind="runtime")
+    run_id = _stored_run(
+        demo_url, status="failed", error="[/b] gave up", code=code, attempts=(failed,)
+    )
+
+    assert main(["show", run_id]) == 0
+
+    out = capsys.readouterr().out
+    assert code in out and "runtime: KeyError: '[/b]' [red]" in out and "[/b] gave up" in out
+
+
+def test_a_piped_answer_is_not_wrapped(cli_env, capsys):
+    answer = " ".join(f"deal {n} costs ${n}.99 at [Mission]" for n in range(1, 30))
+    cli_env.reply_text(answer)
+
+    assert main(["ask", "all the deals?"]) == 0
+
+    assert capsys.readouterr().out.splitlines()[0] == answer
+
+
+def test_on_a_terminal_numbers_stay_uncoloured_and_long_code_lines_wrap(
+    demo_url, capsys, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "40")
+    words = [f"w{n:02d}" for n in range(40)]
+    code = f"final_answer({' + '.join(repr(w) for w in words)})"
+    answer = "Save $2.50 on 2 cases: 12 pk for $9.99"
+    run_id = _stored_run(demo_url, answer=answer, code=code, attempts=(Attempt(code, ok=True),))
+
+    assert main(["show", run_id]) == 0
+
+    out = capsys.readouterr().out
+    assert "\x1b[" in out  # a terminal: labels and code are coloured
+    [answer_line] = [line for line in out.splitlines() if "Save" in line]
+    assert answer in answer_line  # no colour codes inside the shopper's answer
+    visible = ANSI.sub("", out)
+    assert all(f"'{word}'" in visible for word in words)  # wrapped, nothing cropped
+
+
+def test_piped_code_is_printed_verbatim(cli_env, capsys):
+    code = "final_answer('x' * 3)  # " + "a long comment that runs on " * 8
+    cli_env.reply_code(code)
+
+    assert main(["ask", "anything?", "--show-code"]) == 0
+
+    assert code in capsys.readouterr().out.splitlines()
+
+
+def test_show_labels_the_answer_and_counts_calls_and_tokens_in_words(demo_url, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    one = _stored_run(demo_url, answer="Fanta is $1.99.", llm_calls=1)
+    two = _stored_run(demo_url, answer="Two tries.", llm_calls=2, tool_calls=1)
+
+    assert main(["show", one]) == 0
+    out = capsys.readouterr().out
+    assert "Answer: Fanta is $1.99." in out
+    assert "· 1 model call ·" in out and "· 0 tool calls ·" in out
+    assert "1,200 in / 150 out tokens" in out
+
+    assert main(["show", two]) == 0
+    out = capsys.readouterr().out
+    assert "· 2 model calls ·" in out and "· 1 tool call ·" in out
+
+
+def test_history_and_show_give_times_in_dealbot_timezone(demo_url, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.setenv("DEALBOT_TIMEZONE", "Asia/Tokyo")
+    run_id = _stored_run(demo_url, answer="ok", created_at=datetime(2026, 1, 15, 20, 30))
+
+    assert main(["history"]) == 0
+    assert "2026-01-16 05:30 JST" in capsys.readouterr().out
+    assert main(["show", run_id]) == 0
+    assert "2026-01-16 05:30 JST" in capsys.readouterr().out
+    assert main(["show", run_id, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["created_at"] == "2026-01-16T05:30:00+09:00"
+
+
+# Which database a command reads, and which commands create one
+
+
+@pytest.mark.parametrize("command", [["history"], ["show", "last"], ["show", "abcdefg"]])
+def test_reading_commands_do_not_create_the_default_database(
+    monkeypatch, tmp_path, capsys, command
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    assert main(command) == 2
+
+    line = _one_line(capsys.readouterr().err)
+    assert f"no database at {tmp_path / 'dealbot.db'}" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_history_says_which_database_it_reads(demo_url, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+
+    assert main(["history"]) == 0
+
+    err = capsys.readouterr().err
+    assert _one_line(err) == f"database: {demo_url.removeprefix('sqlite:///')}"
+
+
+def test_ask_on_a_database_without_deals_says_once_how_to_load_some(
+    empty_url, anthropic_env, capsys, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", empty_url)
+    anthropic_env.reply_text("There are no orange soda deals right now.")
+
+    assert main(["ask", "orange soda deals?"]) == 0
+
+    out, err = capsys.readouterr()
+    line = _one_line(err)
+    assert "has no deals" in line and "dealbot db seed --demo" in line
+    assert "dealbot db import FILE" in line
+    assert "no orange soda deals" in out
+
+
+def test_serve_on_a_database_without_deals_logs_it_at_start_up(
+    empty_url, fake_slack, fake_anthropic
+):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DEALBOT_"))}
+    env |= {
+        "DATABASE_URL": empty_url,
+        "ANTHROPIC_API_KEY": "test-key",
+        "ANTHROPIC_BASE_URL": fake_anthropic.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", MAIN, "serve", "--port", str(_free_port())],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in process.stderr], daemon=True).start()
+    try:
+        line = lines.get(timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert "has no deals" in line and "dealbot db seed --demo" in line
+
+
+# Demo seeding never deletes a feed's deals unasked
+
+
+def _imported(database_url: str, monkeypatch) -> list[str]:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["db", "import", "docs/example-feed.csv"]) == 0
+    return _feed_ids(database_url)
+
+
+def test_seed_refuses_a_database_holding_imported_deals(database_url, monkeypatch, capsys):
+    before = _imported(database_url, monkeypatch)
+    capsys.readouterr()
+
+    assert main(["db", "seed", "--demo", "--products", "200", "--deals", "500"]) == 1
+
+    line = _one_line(capsys.readouterr().err)
+    assert f"{len(before)} deals that are not demo deals" in line and "--replace" in line
+    assert _feed_ids(database_url) == before
+
+
+def test_seed_with_replace_deletes_imported_deals(database_url, monkeypatch, capsys):
+    _imported(database_url, monkeypatch)
+
+    assert main(["db", "seed", "--demo", "--products", "200", "--deals", "500", "--replace"]) == 0
+
+    ids = _feed_ids(database_url)
+    assert len(ids) >= 500 and all(feed_id.startswith("demo-") for feed_id in ids)
+
+
+def test_seed_over_demo_data_needs_no_replace(sqlite_url, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    seed = ["db", "seed", "--demo", "--products", "200", "--deals", "500"]
+
+    assert main(seed) == 0 and main([*seed, "--seed", "9"]) == 0
+
+    assert f"seeded {sqlite_url.removeprefix('sqlite:///')}: 6 stores" in capsys.readouterr().out
+
+
+# Stopping `ask`, reading the question from stdin, JSON and `show last`
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stopped_ask_marks_its_run_interrupted(demo_url, fake_anthropic, signum, status):
+    fake_anthropic.push(text_reply("too late", delay=60))
+    env = os.environ | {
+        "DATABASE_URL": demo_url,
+        "ANTHROPIC_API_KEY": "test-key",
+        "ANTHROPIC_BASE_URL": fake_anthropic.url,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", MAIN, "ask", "deals?", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not fake_anthropic.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=30)
+
+    assert process.returncode == status
+    line = _one_line(err)
+    run_id = re.fullmatch(r"dealbot: interrupted: run (\w+) is marked interrupted", line)[1]
+    assert out == "" and _status_of(demo_url, run_id) == "interrupted"
+
+
+def test_ask_dash_reads_the_question_from_stdin(cli_env, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Any deals on [red]orange soda[/red]?\n"))
+    cli_env.reply_text("Yes.")
+
+    assert main(["ask", "-", "--json"]) == 0
+
+    assert json.loads(capsys.readouterr().out)["question"] == "Any deals on [red]orange soda[/red]?"
+    assert "Any deals on [red]orange soda[/red]?" in cli_env.last_request.text()
+
+
+def test_history_json_and_show_json_read_back_runs(cli_env, capsys):
+    cli_env.reply_text("first answer")
+    cli_env.reply_code("final_answer('second answer')")
+    main(["ask", "first?", "--json"])
+    main(["ask", "second?", "--json"])
+    second = json.loads(capsys.readouterr().out.splitlines()[1])
+
+    assert main(["history", "--json", "--limit", "2"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [run["question"] for run in runs] == ["second?", "first?"]
+    assert runs[0]["run_id"] == second["run_id"] and runs[0]["answer"] == "second answer"
+
+    assert main(["show", "last", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["run_id"] == second["run_id"] and shown["status"] == "ok"
+    assert shown["programs"] == [
+        {
+            "code": "final_answer('second answer')",
+            "ok": True,
+            "error": None,
+            "error_kind": None,
+            "stdout": "",
+            "duration_ms": shown["programs"][0]["duration_ms"],
+            "tool_calls": 0,
+        }
+    ]
+
+
+def test_show_last_on_a_history_without_runs_says_so(empty_url, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_url)
+
+    assert main(["show", "last"]) == 2
+
+    assert "no runs yet" in capsys.readouterr().err
+
+
+# Passwords in DATABASE_URL
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://admin:hunter2@db.internal/deals",
+        "postgresql://admin:hunter2@db.internal:notaport/deals",
+        "postgresql://admin:hunter2@127.0.0.1:1/deals",
+        "postgresql://admin@127.0.0.1:1/deals?password=hunter2",
+    ],
+)
+def test_a_database_url_password_is_never_printed_or_logged(url, monkeypatch, capsys, caplog):
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    assert main(["-v", "history"]) == 2
+
+    err = capsys.readouterr().err
+    assert "DATABASE_URL" in _one_line(err) and "***" in err
+    assert "hunter2" not in err + caplog.text
+
+
+def test_an_encoded_password_reaches_the_migrations_intact(postgres_url, monkeypatch, capsys):
+    # The test server trusts local connections, so any password is accepted: what is tested is
+    # that "%40" in the URL survives Alembic's configparser on the way to the migrations.
+    url = make_url(postgres_url).set(password="p@ss%").render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    assert main(["db", "upgrade"]) == 0
+
+    assert "p%40ss%25" not in capsys.readouterr().out

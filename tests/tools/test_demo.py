@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from bot.database import make_engine
 from tools import has_deals, seed_demo
+from tools.demo import NotDemoData
 from tools.demo_deals import _window
 from tools.models import Deal, Product, Store
 
@@ -71,6 +72,53 @@ def test_has_deals_tells_an_empty_database_from_a_seeded_one(migrated_engine):
     assert not has_deals(migrated_engine)
     seed_demo(migrated_engine, products=200, deals=200)
     assert has_deals(migrated_engine)
+
+
+def _add_feed_deal(engine, feed_id: str) -> None:
+    """One deal as a feed import would add it: a feed id demo seeding never makes."""
+    with engine.begin() as connection:
+        product_id, store_id = connection.execute(
+            select(Deal.product_id, Deal.store_id).limit(1)
+        ).one()
+        connection.execute(
+            Deal.__table__.insert().values(
+                feed_id=feed_id,
+                product_id=product_id,
+                store_id=store_id,
+                kind="sale",
+                description="",
+                price_cents=199,
+                quantity=1,
+                regular_price_cents=299,
+                starts=date(2026, 11, 25),
+                ends=date(2026, 12, 1),
+                requires_card=False,
+            )
+        )
+
+
+@pytest.mark.parametrize("feed_id", ["wk48-0001", "DEMO-0000001", "demo"])
+def test_seeding_over_a_feeds_deals_is_refused_and_changes_nothing(migrated_engine, feed_id):
+    seed_demo(migrated_engine, products=200, deals=300, today=date(2026, 11, 28))
+    _add_feed_deal(migrated_engine, feed_id)
+    before = _dump(migrated_engine)
+
+    with pytest.raises(NotDemoData) as refused:
+        seed_demo(migrated_engine, products=300, deals=500, seed=9)
+
+    assert refused.value.count == 1
+    assert _dump(migrated_engine) == before
+
+
+def test_seeding_with_replace_deletes_a_feeds_deals(migrated_engine):
+    seed_demo(migrated_engine, products=200, deals=300, today=date(2026, 11, 28))
+    _add_feed_deal(migrated_engine, "wk48-0001")
+
+    report = seed_demo(migrated_engine, products=200, deals=300, replace=True)
+
+    with migrated_engine.connect() as connection:
+        ids = list(connection.scalars(select(Deal.feed_id)))
+    assert len(ids) == report.deals and all(feed_id.startswith("demo-") for feed_id in ids)
 
 
 @pytest.mark.parametrize("offset", range(7))
