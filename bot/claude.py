@@ -1,4 +1,5 @@
-"""The Anthropic client dealbot uses: model calls bounded by an answer's deadline."""
+"""The Anthropic client dealbot uses: model calls bounded by an answer's deadline, and the
+start-up check that the API knows DEALBOT_MODEL."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from typing import Any
 import anthropic
 
 from bot.model_failures import error_summary
-from bot.settings import Settings
+from bot.settings import DEFAULT_MODEL, Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
+CHECK_TIMEOUT_S = 10.0
+MODELS_SHOWN = 5
 INITIAL_BACKOFF_S = 0.5  # the SDK's own back-off: 0.5 s doubling to 8 s, less up to 25 % jitter
 MAX_BACKOFF_S = 8.0
 RETRY_COUNT_HEADER = "x-stainless-retry-count"
@@ -142,3 +145,57 @@ def _seconds(timeout: Any) -> float:
         return float(timeout)
     read = getattr(timeout, "read", None)
     return float(read) if read else 600.0
+
+
+def check_model(client: anthropic.Anthropic, model: str) -> None:
+    """Ask the API once, at start-up, whether it serves `model` (``GET /v1/models/{id}``).
+
+    Stops start-up (SettingsError, one line naming the setting) when the API refuses the key,
+    or answers that it does not know the model while its model list works: then no question
+    could be answered. What cannot settle it — the API unreachable, overloaded or slow, or a
+    Messages-API-compatible server without the models endpoints — is a warning, and start-up
+    goes on.
+    """
+    checking = client.with_options(timeout=CHECK_TIMEOUT_S, max_retries=1)
+    try:
+        checking.models.retrieve(model)
+    except anthropic.AuthenticationError as exc:
+        raise SettingsError(
+            f"ANTHROPIC_API_KEY: the API refused it ({error_summary(exc)})"
+        ) from None
+    except anthropic.PermissionDeniedError as exc:
+        raise SettingsError(
+            f"ANTHROPIC_API_KEY: it may not use DEALBOT_MODEL={model!r} ({error_summary(exc)})"
+        ) from None
+    except anthropic.NotFoundError as exc:
+        served = _served_models(checking)
+        if served is None:
+            log.warning(
+                "could not check DEALBOT_MODEL=%r: the API has no models endpoint (%s)",
+                model,
+                error_summary(exc),
+            )
+            return
+        raise SettingsError(
+            f"DEALBOT_MODEL: {model!r} is not a model this API serves "
+            f"(it serves {_some(served)}; default {DEFAULT_MODEL})"
+        ) from None
+    except anthropic.APIError as exc:
+        log.warning(
+            "could not check DEALBOT_MODEL=%r at start-up (%s); starting anyway",
+            model,
+            error_summary(exc),
+        )
+
+
+def _served_models(client: anthropic.Anthropic) -> list[str] | None:
+    """The ids on the first page of ``GET /v1/models``, or None when the API has no such list."""
+    try:
+        return [info.id for info in client.models.list(limit=MODELS_SHOWN * 4).data]
+    except anthropic.APIError:
+        return None
+
+
+def _some(ids: list[str]) -> str:
+    shown = ", ".join(ids[:MODELS_SHOWN]) or "none"
+    return shown + (", …" if len(ids) > MODELS_SHOWN else "")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 import tools
 from bot.agent import Agent, AgentConfig
-from bot.claude import make_client
+from bot.claude import check_model, make_client
 from bot.database import prepare, today_in
 from bot.evals.command import MODES, evaluate
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
@@ -146,6 +146,7 @@ def make_agent(settings: Settings, engine) -> Agent:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
+    check_model(make_client(settings), settings.model)
     engine = _engine(settings)
     run = make_agent(settings, engine).ask(args.question)
     if args.json:
@@ -159,6 +160,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     check_slack_settings(settings)
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
+    check_model(make_client(settings), settings.model)
     engine = _engine(settings)
     serve(settings, make_agent(settings, engine), port=args.port)
     return 0
@@ -169,6 +171,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(NO_KEY)
     if args.model:
         settings = settings.model_copy(update={"dealbot_model": args.model})
+    check_model(make_client(settings), settings.model)
     agent = make_agent(settings, _engine(settings))
     try:
         return evaluate(
