@@ -118,7 +118,7 @@ class Agent:
         build_tools: Callable[..., Mapping[str, Callable[..., Any]]] | None = None,
     ) -> None:
         self.client = client
-        self.model = ModelCaller(client)
+        self.model_caller = ModelCaller(client)
         self.engine = engine
         self.history = history
         self.config = config
@@ -230,7 +230,7 @@ class Agent:
         started = time.perf_counter()
         response, sent = None, True
         try:
-            response = self.model.create(
+            response = self.model_caller.create(
                 deadline=deadline,
                 model=self.config.model,
                 max_tokens=self.config.max_tokens,

@@ -95,14 +95,14 @@ class ModelCaller:
     def _wait_before_retry(self, exc: anthropic.APIError, tries: int, deadline: Deadline) -> float:
         """How long to wait before the next try; re-raises `exc` when no retry is due or it would
         start after the deadline (the failure then stands for the answer)."""
-        wait = retry_wait(exc, tries)
+        wait = _retry_wait(exc, tries)
         if wait is None or tries >= self.retries or wait >= deadline.remaining():
             raise exc
         log.info("model call failed (%s); try %d in %.1f s", error_summary(exc), tries + 2, wait)
         return wait
 
 
-def retry_wait(exc: anthropic.APIError, tries: int) -> float | None:
+def _retry_wait(exc: anthropic.APIError, tries: int) -> float | None:
     """Seconds to wait before retrying after `tries` failed tries, or None when retrying cannot
     help. The SDK's policy, stated once here for dealbot's bounded loop."""
     if isinstance(exc, anthropic.APIConnectionError):  # timeouts included
