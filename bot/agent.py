@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 
 import sandbox
 import tools
-from bot.claude import describe_failure
+from bot.claude import Deadline, ModelCaller, OutOfTime
 from bot.history import History
+from bot.model_failures import explain
 from bot.prompt import (
     conversation_messages,
     run_tool_definition,
@@ -30,6 +31,10 @@ MAX_THREAD_TURNS = 6
 GAVE_UP = "I couldn't work that out this time — my program kept failing. Try rephrasing?"
 NO_ANSWER = "I ran a program but it gave no answer. Try rephrasing?"
 SOMETHING_WRONG = "Something went wrong on my side — sorry."
+OUT_OF_TIME = (
+    "That took me too long to work out, so I stopped — please try again in a minute, "
+    "or ask something simpler."
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class AgentConfig:
     max_model_calls: int = 4
     max_tokens: int = 4096
     max_question_chars: int = 2000
+    answer_deadline_s: float = 60.0  # model calls, retries, programs and repairs, all told
 
 
 def question_problem(question: str, max_chars: int) -> str | None:
@@ -68,15 +74,21 @@ class _Meter:
     def llm_calls(self) -> int:
         return self.totals["llm_calls"]
 
-    def add_usage(self, usage: Any, elapsed_ms: float) -> None:
+    def add_model_call(self, usage: Any | None, elapsed_ms: float) -> None:
+        """Count a model call, also one that failed or timed out (it has no usage then)."""
+        self.totals.update(llm_calls=1, model_ms=elapsed_ms)
+        if usage is None:
+            return
         self.totals.update(
-            llm_calls=1,
-            model_ms=elapsed_ms,
             input_tokens=usage.input_tokens or 0,
             output_tokens=usage.output_tokens or 0,
             cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
             cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
         )
+
+    @property
+    def last_code(self) -> str | None:
+        return self.attempts[-1].code if self.attempts else None
 
     def add_attempt(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
@@ -106,6 +118,7 @@ class Agent:
         build_tools: Callable[..., Mapping[str, Callable[..., Any]]] | None = None,
     ) -> None:
         self.client = client
+        self.model_caller = ModelCaller(client)
         self.engine = engine
         self.history = history
         self.config = config
@@ -136,8 +149,9 @@ class Agent:
         """Answer a recorded run and store its outcome; never raises for model or program faults,
         nor leaves the run pending while the database works."""
         meter = _Meter()
+        deadline = Deadline.after(self.config.answer_deadline_s)
         try:
-            outcome = self._solve(run, timezone or self.config.timezone, meter)
+            outcome = self._solve(run, timezone or self.config.timezone, meter, deadline)
         except Exception:
             log.exception("run %s: unexpected failure", run.run_id)
             outcome = meter.outcome("failed", error=SOMETHING_WRONG)
@@ -164,7 +178,7 @@ class Agent:
         )
         return self.history.finish(run.run_id, bare)
 
-    def _solve(self, run: RunRecord, timezone: str, meter: _Meter) -> Outcome:
+    def _solve(self, run: RunRecord, timezone: str, meter: _Meter, deadline: Deadline) -> Outcome:
         problem = question_problem(run.question, self.config.max_question_chars)
         if problem:
             return meter.outcome("failed", error=problem)
@@ -176,15 +190,20 @@ class Agent:
         failures = 0
         while meter.llm_calls < self.config.max_model_calls:
             try:
-                response = self._call_model(messages, meter)
+                response = self._call_model(messages, meter, deadline)
+            except OutOfTime:
+                return self._out_of_time(run, meter)
             except anthropic.APIError as exc:
-                log.warning("run %s: model failed: %s", run.run_id, exc)
-                return meter.outcome("failed", error=describe_failure(exc))
+                failure = explain(exc, model=self.config.model)
+                log.log(failure.level, "run %s: %s", run.run_id, failure.log_line())
+                return meter.outcome("failed", error=failure.shopper)
             programs = [b for b in response.content if b.type == "tool_use"]
             if not programs:
                 return _text_outcome(response, meter)
+            if deadline.remaining() <= 0:
+                return self._out_of_time(run, meter)
             code = str(programs[0].input.get("code", ""))
-            attempt, answer = self._run(code, deal_tools)
+            attempt, answer = self._run(code, deal_tools, deadline)
             meter.add_attempt(attempt)
             if attempt.ok and answer:
                 return meter.outcome("ok", answer=answer, code=code)
@@ -193,29 +212,50 @@ class Agent:
                 break
             messages.append({"role": "assistant", "content": _as_params(response.content)})
             messages.append({"role": "user", "content": _tool_results(programs, attempt)})
-        final = meter.attempts[-1].code if meter.attempts else None
-        return meter.outcome("failed", error=GAVE_UP, code=final)
+        return meter.outcome("failed", error=GAVE_UP, code=meter.last_code)
 
-    def _call_model(self, messages: list[dict], meter: _Meter) -> Any:
-        started = time.perf_counter()
-        response = self.client.messages.create(
-            model=self.config.model,
-            max_tokens=self.config.max_tokens,
-            system=self.system,
-            tools=self.tool_definitions,
-            messages=messages,
+    def _out_of_time(self, run: RunRecord, meter: _Meter) -> Outcome:
+        log.warning(
+            "run %s: stopped at the %g s answer deadline after %d model calls and %d programs",
+            run.run_id,
+            self.config.answer_deadline_s,
+            meter.llm_calls,
+            len(meter.attempts),
         )
-        meter.add_usage(response.usage, (time.perf_counter() - started) * 1000)
+        return meter.outcome("failed", error=OUT_OF_TIME, code=meter.last_code)
+
+    def _call_model(self, messages: list[dict], meter: _Meter, deadline: Deadline) -> Any:
+        """One model call (retried on transient failures within the deadline); counted once it is
+        sent, whether it answers or fails."""
+        started = time.perf_counter()
+        response, sent = None, True
+        try:
+            response = self.model_caller.create(
+                deadline=deadline,
+                model=self.config.model,
+                max_tokens=self.config.max_tokens,
+                system=self.system,
+                tools=self.tool_definitions,
+                messages=messages,
+            )
+        except OutOfTime as exc:
+            sent = exc.tries > 0
+            raise
+        finally:
+            if sent:
+                usage = response.usage if response is not None else None
+                meter.add_model_call(usage, (time.perf_counter() - started) * 1000)
         return response
 
     def _run(
-        self, code: str, deal_tools: Mapping[str, Callable[..., Any]]
+        self, code: str, deal_tools: Mapping[str, Callable[..., Any]], deadline: Deadline
     ) -> tuple[Attempt, str | None]:
-        """Run one program; the attempt as recorded, and what it passed to final_answer."""
+        """Run one program, within the sandbox's limit and what is left of the deadline; the
+        attempt as recorded, and what it passed to final_answer."""
         result = self.run_program(
             code,
             deal_tools,
-            timeout_s=self.config.sandbox_timeout_s,
+            timeout_s=min(self.config.sandbox_timeout_s, deadline.remaining()),
             memory_mb=self.config.sandbox_memory_mb,
         )
         attempt = Attempt(

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 import tools
 from bot.agent import Agent, AgentConfig
-from bot.claude import make_client
+from bot.claude import check_model, make_client
 from bot.database import describe_database, prepare, sqlite_file, today_in
 from bot.evals.command import MODES, evaluate
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
@@ -208,6 +208,7 @@ def make_agent(settings: Settings, engine) -> Agent:
         sandbox_timeout_s=settings.dealbot_sandbox_timeout_s,
         sandbox_memory_mb=settings.dealbot_sandbox_memory_mb,
         max_question_chars=settings.dealbot_max_question_chars,
+        answer_deadline_s=settings.dealbot_answer_deadline_s,
     )
     return Agent(
         client=make_client(settings), engine=engine, history=History(engine), config=config
@@ -218,6 +219,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
     question = sys.stdin.read().strip() if args.question == "-" else args.question
+    check_model(make_client(settings), settings.model)
     with _sigterm_raises():
         engine = _engine(settings)
         _say_if_no_deals(engine, settings)
@@ -268,6 +270,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     check_slack_settings(settings)
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
+    check_model(make_client(settings), settings.model)
     engine = _engine(settings)
     if not tools.has_deals(engine):
         log.warning(NO_DEALS.format(where=describe_database(settings.database_url)))
@@ -280,6 +283,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(NO_KEY)
     if args.model:
         settings = settings.model_copy(update={"dealbot_model": args.model})
+    check_model(make_client(settings), settings.model)
     agent = make_agent(settings, _engine(settings))
     try:
         return evaluate(

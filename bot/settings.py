@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     dealbot_sandbox_memory_mb: Annotated[int, Field(ge=64, le=4096)] = 256
     dealbot_workers: Annotated[int, Field(ge=1, le=256)] = 64
     dealbot_model_timeout_s: Annotated[float, Field(gt=0)] = 60.0
+    dealbot_answer_deadline_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
     dealbot_max_question_chars: Annotated[int, Field(ge=10)] = 2000
 
     @field_validator("dealbot_timezone")

@@ -50,7 +50,7 @@ from tests.fakes import (
 from tests.fakes.fixtures import load_manifest, manifest_bot_scopes
 from tests.fakes.slack_api import _needed_scopes
 
-MODEL = "claude-test"
+MODEL = "claude-haiku-4-5"
 
 
 def ask(client: anthropic.Anthropic, **request: Any) -> anthropic.types.Message:
@@ -280,6 +280,47 @@ def test_replies_can_be_built_ahead_and_pushed(fake_anthropic):
     client = fake_anthropic.client(max_retries=0)
     assert ask(client).content[0].name == "other_tool"
     assert ask(client).content[0].text == "b"
+
+
+def test_a_known_model_is_described_by_the_models_endpoint(fake_anthropic):
+    info = fake_anthropic.client(max_retries=0).models.retrieve(MODEL)
+
+    assert (info.id, info.type) == (MODEL, "model")
+    assert info.display_name and info.created_at.year >= 2023
+    assert fake_anthropic.model_lookups == [MODEL]
+    assert fake_anthropic.requests == [], "a lookup is not a Messages API request"
+
+
+def test_an_unknown_model_is_404_from_the_models_endpoint_and_from_messages(fake_anthropic):
+    client = fake_anthropic.client(max_retries=3)
+    fake_anthropic.reply_text("never sent")
+
+    with pytest.raises(anthropic.NotFoundError) as looked_up:
+        client.models.retrieve("nope")
+    with pytest.raises(anthropic.NotFoundError) as asked:
+        ask(client, model="nope")
+
+    for raised in (looked_up.value, asked.value):
+        assert raised.body["error"] == {"type": "not_found_error", "message": "model: nope"}
+    assert fake_anthropic.model_lookups == ["nope"]
+    assert [r.body["model"] for r in fake_anthropic.requests] == ["nope"], "not retried"
+    assert fake_anthropic.pending == 1
+
+
+def test_the_catalogue_is_the_sdks_own_and_the_list_pages_through_it():
+    with FakeAnthropic(models=["claude-a", "claude-b", "claude-c"]) as fake:
+        client = fake.client(max_retries=0)
+        first = client.models.list(limit=2)
+
+        assert [m.id for m in first.data] == ["claude-a", "claude-b"] and first.has_more
+        assert [m.id for m in client.models.list(limit=2, after_id="claude-b").data] == ["claude-c"]
+        assert [m.id for m in client.models.list()] == ["claude-a", "claude-b", "claude-c"]
+    assert MODEL in FakeAnthropic().models
+
+
+def test_a_wrong_key_is_refused_on_the_models_endpoint_too():
+    with FakeAnthropic(api_key="right") as fake, pytest.raises(anthropic.AuthenticationError):
+        fake.client(api_key="wrong", max_retries=0).models.retrieve(MODEL)
 
 
 # --- Slack Web API ---------------------------------------------------------------------------

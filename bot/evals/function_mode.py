@@ -18,8 +18,8 @@ import anthropic
 from sqlalchemy import Engine
 
 import tools
-from bot.claude import describe_failure
 from bot.evals.modes import Answered, Usage
+from bot.model_failures import describe_failure
 from bot.prompt import ROLE, SHARED_RULES, conversation_messages
 
 log = logging.getLogger(__name__)

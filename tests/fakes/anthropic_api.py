@@ -3,6 +3,11 @@
 Point the real client at it (``anthropic.Anthropic(base_url=fake.url, api_key="test")`` or
 ``ANTHROPIC_BASE_URL``), queue replies (`reply_text`, `reply_tool_use`, `reply_error`) or set a
 `responder`, then assert on `requests`: what the model was sent.
+
+Like the real API it knows a catalogue of models (by default the ids the installed SDK names):
+``GET /v1/models`` lists them, ``GET /v1/models/{id}`` describes one (`model_lookups` records
+which were asked for), and an unknown model gets ``404 not_found_error`` ("model: nope"), from
+the models endpoint and from ``POST /v1/messages`` alike.
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import typing
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import anthropic
 
@@ -27,6 +33,16 @@ DEFAULT_USAGE: dict[str, int] = {
     "cache_read_input_tokens": 0,
 }
 MAX_CACHE_BREAKPOINTS = 4
+MODELS_PATH = "/v1/models"
+MODEL_CREATED_AT = "2025-01-01T00:00:00Z"
+
+
+def sdk_models() -> tuple[str, ...]:
+    """The model ids the installed anthropic SDK names in its `Model` type."""
+    literal = next(
+        arg for arg in typing.get_args(anthropic.types.Model) if typing.get_origin(arg) is Literal
+    )
+    return typing.get_args(literal)
 
 
 @dataclass(frozen=True)
@@ -150,13 +166,21 @@ def server_error_reply(*, delay: float = 0.0) -> Reply:
 class FakeAnthropic(LocalHTTPServer):
     """The Messages API on 127.0.0.1: scripted replies first, then `responder`, else a loud 500."""
 
-    def __init__(self, responder: Responder | None = None, *, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        responder: Responder | None = None,
+        *,
+        api_key: str | None = None,
+        models: Iterable[str] | None = None,
+    ) -> None:
         super().__init__()
         self.responder = responder
         self.api_key = api_key
+        self.models = tuple(sdk_models() if models is None else models)
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
         self._requests: list[RecordedRequest] = []
+        self._lookups: list[str] = []
         self._ids = itertools.count(1)
 
     @property
@@ -164,6 +188,12 @@ class FakeAnthropic(LocalHTTPServer):
         """Every request received, in order (a copy)."""
         with self._lock:
             return list(self._requests)
+
+    @property
+    def model_lookups(self) -> list[str]:
+        """The model ids asked for with ``GET /v1/models/{id}``, in order (a copy)."""
+        with self._lock:
+            return list(self._lookups)
 
     @property
     def last_request(self) -> RecordedRequest:
@@ -205,36 +235,67 @@ class FakeAnthropic(LocalHTTPServer):
 
     def handle(self, request: Request) -> Response:
         number = next(self._ids)
+        if request.method == "POST" and request.path == "/v1/messages":
+            route = self._messages
+        elif request.method == "GET" and request.path == MODELS_PATH:
+            route = self._list_models
+        elif request.method == "GET" and request.path.startswith(MODELS_PATH + "/"):
+            route = self._get_model
+        else:
+            message = (
+                "FakeAnthropic serves POST /v1/messages and GET /v1/models[/{id}], "
+                f"not {request.method} {request.path}"
+            )
+            return _render(error_reply(404, "not_found_error", message, should_retry=False), number)
         refusal = self._refuse(request)
-        if refusal is not None:
-            return _render(refusal, number, model=None)
-        recorded = RecordedRequest(json.loads(request.body), request.headers, request.path)
+        return _render(refusal, number) if refusal is not None else route(request, number)
+
+    def _messages(self, request: Request, number: int) -> Response:
+        body = _json_object(request.body)
+        if body is None:
+            message = "the request body is not a JSON object"
+            return _render(error_reply(400, "invalid_request_error", message), number)
+        recorded = RecordedRequest(body, request.headers, request.path)
         with self._lock:
             self._requests.append(recorded)
         problem = validation_problem(recorded.body)
-        reply = error_reply(400, "invalid_request_error", problem) if problem else None
-        reply = reply or self._next_reply(recorded, number)
+        if problem:
+            reply = error_reply(400, "invalid_request_error", problem)
+        elif recorded.body["model"] not in self.models:
+            reply = _unknown_model(recorded.body["model"])
+        else:
+            reply = self._next_reply(recorded, number)
         self.sleep(reply.delay)
         return _render(reply, number, model=recorded.body.get("model"))
 
+    def _get_model(self, request: Request, number: int) -> Response:
+        model = request.path.removeprefix(MODELS_PATH + "/")
+        with self._lock:
+            self._lookups.append(model)
+        if model not in self.models:
+            return _render(_unknown_model(model), number)
+        return Response.json(model_info(model), headers={"request-id": f"req_fake_{number:06d}"})
+
+    def _list_models(self, request: Request, number: int) -> Response:
+        """One page, newest first as the API lists them; ``limit`` (1–1000) and ``after_id``."""
+        limit = max(1, min(int((request.query.get("limit") or ["20"])[0]), 1000))
+        after = (request.query.get("after_id") or [None])[0]
+        start = self.models.index(after) + 1 if after in self.models else 0
+        page = self.models[start : start + limit]
+        body = {
+            "data": [model_info(model) for model in page],
+            "has_more": start + limit < len(self.models),
+            "first_id": page[0] if page else None,
+            "last_id": page[-1] if page else None,
+        }
+        return Response.json(body, headers={"request-id": f"req_fake_{number:06d}"})
+
     def _refuse(self, request: Request) -> Reply | None:
-        if request.method != "POST" or request.path != "/v1/messages":
-            message = (
-                f"FakeAnthropic serves only POST /v1/messages, not {request.method} {request.path}"
-            )
-            return error_reply(404, "not_found_error", message, should_retry=False)
         key = request.headers.get("x-api-key") or bearer_token(request.headers.get("authorization"))
         if not key or (self.api_key is not None and key != self.api_key):
             return error_reply(401, "authentication_error", "invalid x-api-key", should_retry=False)
         if "anthropic-version" not in request.headers:
             message = "anthropic-version: header is required"
-            return error_reply(400, "invalid_request_error", message, should_retry=False)
-        try:
-            body = json.loads(request.body)
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            message = "the request body is not a JSON object"
             return error_reply(400, "invalid_request_error", message, should_retry=False)
         return None
 
@@ -342,7 +403,31 @@ def _message_reply(
     return Reply(status=200, body=body, delay=delay)
 
 
-def _render(reply: Reply, number: int, *, model: str | None) -> Response:
+def model_info(model: str) -> dict[str, Any]:
+    """A model as ``GET /v1/models/{id}`` describes it."""
+    return {
+        "type": "model",
+        "id": model,
+        "display_name": model.removeprefix("claude-").replace("-", " ").title(),
+        "created_at": MODEL_CREATED_AT,
+        "lifecycle": "active",
+    }
+
+
+def _unknown_model(model: str) -> Reply:
+    """What the API answers for a model it does not serve."""
+    return error_reply(404, "not_found_error", f"model: {model}", should_retry=False)
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _render(reply: Reply, number: int, *, model: str | None = None) -> Response:
     request_id = f"req_fake_{number:06d}"
     body = dict(reply.body)
     if reply.status == 200:
