@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from html import unescape
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -576,3 +577,11 @@ def test_the_fakes_authorize_page_does_not_send_a_bad_request_back(fake_slack, p
     page = _authorize_at(fake_slack, **params)
 
     assert page.status == 400 and error in page.text and "location" not in page.headers
+
+
+def test_the_readme_documents_the_workspace_settings():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table_rows = [line.split(" | ")[0] for line in readme.splitlines() if line.startswith("| `")]
+
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_REDIRECT_URI"):
+        assert any(f"`{name}`" in row for row in table_rows), name
