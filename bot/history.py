@@ -7,7 +7,7 @@ import secrets
 from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, event, func, inspect, select, update
+from sqlalchemy import Engine, Select, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, UOWTransaction, selectinload, sessionmaker
 
@@ -92,16 +92,24 @@ class History:
             return _to_record(run)
 
     def get(self, run_id: str) -> RunRecord | None:
+        """A run by its id, whatever its origin or workspace: the operator's view."""
+        return self._one(select(Run).where(Run.run_id == run_id.lower()))
+
+    def _one(self, query: Select) -> RunRecord | None:
         with self._session() as session:
-            run = session.scalars(
-                select(Run).options(selectinload(Run.attempts)).where(Run.run_id == run_id.lower())
-            ).one_or_none()
+            run = session.scalars(query.options(selectinload(Run.attempts))).one_or_none()
             return _to_record(run) if run else None
 
-    def recent(self, *, user_id: str | None = None, limit: int = 10) -> list[RunRecord]:
-        query = select(Run).options(selectinload(Run.attempts))
-        if user_id is not None:
-            query = query.where(Run.user_id == user_id)
+    def recent(self, *, limit: int = 10) -> list[RunRecord]:
+        """The newest runs of every origin and workspace: the operator's view."""
+        return self._newest(select(Run), limit)
+
+    def in_workspace(self, team_id: str | None) -> WorkspaceRuns:
+        """What the users of one Slack workspace may list, open, count and rate."""
+        return WorkspaceRuns(self, team_id)
+
+    def _newest(self, query: Select, limit: int) -> list[RunRecord]:
+        query = query.options(selectinload(Run.attempts))
         query = query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
         with self._session() as session:
             return [_to_record(run) for run in session.scalars(query)]
@@ -130,11 +138,6 @@ class History:
             query = query.where(Run.run_id != before_run)
         with self._session() as session:
             return [_to_record(run) for run in session.scalars(query)]
-
-    def count_since(self, user_id: str, since: datetime) -> int:
-        query = select(func.count()).where(Run.user_id == user_id, Run.created_at >= since)
-        with self._session() as session:
-            return session.scalar(query) or 0
 
     def stale_pending(self, older_than: timedelta) -> list[RunRecord]:
         """Runs acked but never answered (the process died): the oldest first."""
@@ -176,16 +179,47 @@ class History:
             if run.thread_ts is None and run.source == "slack":
                 run.thread_ts = reply_ts
 
-    def set_feedback(self, run_id: str, feedback: str, user_id: str | None) -> bool:
-        statement = (
-            update(Run).where(Run.run_id == run_id).values(feedback=feedback, feedback_user=user_id)
-        )
-        with self._session() as session, session.begin():
-            return session.execute(statement).rowcount == 1
-
     def _has_event(self, event_key: str) -> bool:
         with self._session() as session:
             return session.scalar(select(Run.id).where(Run.event_key == event_key)) is not None
+
+
+class WorkspaceRuns:
+    """The runs of one Slack workspace. Every query filters by its team id, so nothing asked
+    in one workspace is listed, shown, counted or rated from another."""
+
+    def __init__(self, history: History, team_id: str | None) -> None:
+        self._history = history
+        self._session = history._session
+        self.team_id = team_id
+
+    def recent(self, user_id: str, *, limit: int = 10) -> list[RunRecord]:
+        """The user's newest runs in this workspace."""
+        query = select(Run).where(Run.team_id == self.team_id, Run.user_id == user_id)
+        return self._history._newest(query, limit)
+
+    def get(self, run_id: str) -> RunRecord | None:
+        """A run of this workspace by its id; None for another workspace's run, as for none."""
+        query = select(Run).where(Run.run_id == run_id.lower(), Run.team_id == self.team_id)
+        return self._history._one(query)
+
+    def count_since(self, user_id: str, since: datetime) -> int:
+        """How many questions the user asked in this workspace since `since` (the rate limit)."""
+        query = select(func.count()).where(
+            Run.team_id == self.team_id, Run.user_id == user_id, Run.created_at >= since
+        )
+        with self._session() as session:
+            return session.scalar(query) or 0
+
+    def set_feedback(self, run_id: str, feedback: str, user_id: str | None) -> bool:
+        """Store 👍/👎 on a run of this workspace; False when there is none with that id."""
+        statement = (
+            update(Run)
+            .where(Run.run_id == run_id, Run.team_id == self.team_id)
+            .values(feedback=feedback, feedback_user=user_id)
+        )
+        with self._session() as session, session.begin():
+            return session.execute(statement).rowcount == 1
 
 
 def _columns(row: object, shape: type) -> dict:

@@ -15,7 +15,7 @@ class BotBase(DeclarativeBase):
 class Run(BotBase):
     __tablename__ = "runs"
     __table_args__ = (
-        Index("ix_runs_user_created", "user_id", "created_at"),
+        Index("ix_runs_team_user_created", "team_id", "user_id", "created_at"),
         Index("ix_runs_thread", "team_id", "channel_id", "thread_ts", "created_at"),
         Index("ix_runs_status_created", "status", "created_at"),
     )

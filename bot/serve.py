@@ -19,6 +19,7 @@ from bot.history import History
 from bot.settings import Settings, SettingsError
 from bot.slack.answering import RateLimit, Responder
 from bot.slack.app import make_app, make_web_client
+from bot.slack.installations import check_token_settings, install_paths
 from bot.slack.recovery import recover
 from bot.slack.service import SlackService
 from bot.slack.work import WorkPool
@@ -53,8 +54,7 @@ def build_service(settings: Settings, agent: Agent, history: History) -> SlackSe
 
 
 def check_slack_settings(settings: Settings) -> None:
-    if not settings.slack_bot_token:
-        raise SettingsError("SLACK_BOT_TOKEN is not set (xoxb-…, from your app's OAuth page)")
+    check_token_settings(settings)
     if not settings.slack_app_token and not settings.slack_signing_secret:
         raise SettingsError(
             "SLACK_SIGNING_SECRET is not set (needed for HTTP; or set SLACK_APP_TOKEN for "
@@ -79,14 +79,14 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    recovered = recover(service, client)
+    recovered = recover(service, app)
     if recovered:
         log.info("recovered %d unanswered questions", recovered)
     close = (
         _start_socket_mode(app, settings) if settings.slack_app_token else _start_http(app, port)
     )
     while not stop.wait(RECOVERY_EVERY_SECONDS):
-        recover(service, client)
+        recover(service, app)
     log.info("stopping: no new work; waiting up to %ss for answers in flight", DRAIN_SECONDS)
     close()
     service.pool.close(DRAIN_SECONDS)
@@ -101,11 +101,11 @@ def _start_socket_mode(app: App, settings: Settings):
 
 
 def events_endpoint(app: App):
-    """A WSGI app: Bolt at /slack/events, 404 elsewhere."""
+    """A WSGI app: Bolt at /slack/events (and the install pages), 404 elsewhere."""
     bolt = SlackRequestHandler(app)
 
     def wsgi(environ, start_response):
-        if environ.get("PATH_INFO") != EVENTS_PATH:
+        if environ.get("PATH_INFO") not in (EVENTS_PATH, *install_paths(app)):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
         return bolt(environ, start_response)

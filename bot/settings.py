@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_redirect_uri: str | None = None
     anthropic_api_key: str | None = None
     anthropic_base_url: str | None = None
     dealbot_model: str = DEFAULT_MODEL

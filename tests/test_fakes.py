@@ -641,7 +641,12 @@ def test_a_badly_signed_request_is_refused_over_http(slack):
 def test_manifest_subscribes_to_mentions_and_dms():
     settings = load_manifest()["settings"]
 
-    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_mention", "message.im"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == [
+        "app_mention",
+        "app_uninstalled",
+        "message.im",
+        "tokens_revoked",
+    ]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     assert settings["org_deploy_enabled"] is False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.slack.render import ACTION_FEEDBACK, ACTION_VIEW_CODE, render_code_modal
 from bot.slack.service import SlackService
@@ -15,21 +15,22 @@ log = logging.getLogger(__name__)
 
 def register(app: App, service: SlackService) -> None:
     @app.action(ACTION_VIEW_CODE)
-    def on_view_code(ack: Callable, body: dict, action: dict, client) -> None:
+    def on_view_code(ack: Callable, body: dict, action: dict, client, context: BoltContext) -> None:
         ack()
         user = body["user"]["id"]
-        run = service.history.get(action.get("value") or "")
+        run = service.history.in_workspace(context.team_id).get(action.get("value") or "")
         if run is None or not service.can_see(client, run, user):
             log.info("user %s may not see run %s", user, action.get("value"))
             return
         client.views_open(trigger_id=body["trigger_id"], view=render_code_modal(run))
 
     @app.action(ACTION_FEEDBACK)
-    def on_feedback(ack: Callable, body: dict, action: dict) -> None:
+    def on_feedback(ack: Callable, body: dict, action: dict, context: BoltContext) -> None:
         ack()
         verdict, _, run_id = (action.get("value") or "").partition(":")
         if verdict not in ("up", "down") or not run_id:
             log.info("ignoring malformed feedback %r", action.get("value"))
             return
-        if not service.history.set_feedback(run_id, verdict, body["user"]["id"]):
+        runs = service.history.in_workspace(context.team_id)
+        if not runs.set_feedback(run_id, verdict, body["user"]["id"]):
             log.info("feedback for unknown run %s", run_id)

@@ -69,7 +69,7 @@ class Responder:
         self.history = history
         self.rate_limit = rate_limit
         self.default_timezone = default_timezone
-        self._timezones: dict[str, tuple[float, str]] = {}
+        self._timezones: dict[tuple[str | None, str], tuple[float, str]] = {}
         self._tz_lock = threading.Lock()
 
     def record(self, question: Question) -> RunRecord | None:
@@ -84,11 +84,11 @@ class Responder:
 
     def answer(self, client: WebClient, question: Question, run: RunRecord) -> None:
         """Answer a recorded run in Slack: placeholder first, replaced by the answer."""
-        if self._over_limit(question.origin.user_id, run):
+        if self._over_limit(question.origin):
             self._finish_limited(client, question, run)
             return
         placeholder = self.post(client, question, render_working())
-        timezone = self.timezone_of(client, question.origin.user_id)
+        timezone = self.timezone_of(client, question.origin)
         done = self.agent.complete(run, timezone=timezone)
         message = render_answer(done) if done.ok else render_failure(done)
         if question.asked_line:
@@ -115,13 +115,15 @@ class Responder:
         )
         self.post(client, question, render_notice(text))
 
-    def timezone_of(self, client: WebClient, user_id: str | None) -> str:
-        """The user's Slack time zone (cached for an hour), else the configured default."""
+    def timezone_of(self, client: WebClient, origin: Origin) -> str:
+        """The asker's Slack time zone (cached for an hour), else the configured default."""
+        user_id = origin.user_id
         if not user_id:
             return self.default_timezone
+        key = (origin.team_id, user_id)
         now = time.monotonic()
         with self._tz_lock:
-            cached = self._timezones.get(user_id)
+            cached = self._timezones.get(key)
         if cached and now - cached[0] < TZ_CACHE_SECONDS:
             return cached[1]
         try:
@@ -131,14 +133,16 @@ class Responder:
             log.info("no time zone for %s (%s): using the default", user_id, exc)
             return self.default_timezone
         with self._tz_lock:
-            self._timezones[user_id] = (now, tz)
+            self._timezones[key] = (now, tz)
         return tz
 
-    def _over_limit(self, user_id: str | None, run: RunRecord) -> bool:
-        if not user_id or self.rate_limit.limit <= 0:
+    def _over_limit(self, origin: Origin) -> bool:
+        """Over the asker's limit in their workspace (this question, already recorded, counts)."""
+        if not origin.user_id or self.rate_limit.limit <= 0:
             return False
         since = utcnow() - timedelta(seconds=self.rate_limit.window_s)
-        return self.history.count_since(user_id, since) > self.rate_limit.limit
+        asked = self.history.in_workspace(origin.team_id).count_since(origin.user_id, since)
+        return asked > self.rate_limit.limit
 
     def _finish_limited(self, client: WebClient, question: Question, run: RunRecord) -> None:
         text = RATE_LIMITED.format(

@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
-from bot.slack import actions, commands, events
+from bot.slack import actions, commands, events, installations
 from bot.slack.service import SlackService
 
 log = logging.getLogger(__name__)
@@ -54,17 +54,23 @@ def make_app(
     client: WebClient | None = None,
     listener_executor: Executor | None = None,
 ) -> App:
-    """The Bolt app; listeners only check, record and queue, so their threads stay free."""
+    """The Bolt app; listeners only check, record and queue, so their threads stay free. With
+    many workspaces (see installations) it runs the install flow and answers each workspace
+    with its own token."""
     _quiet_token_warning()
-    app = App(
-        client=client or make_web_client(settings),
-        signing_secret=settings.slack_signing_secret,
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
-    )
+    client = client or make_web_client(settings)
+    with installations.one_workspace_for_bolt(settings):
+        app = App(
+            client=client,
+            signing_secret=settings.slack_signing_secret,
+            listener_executor=listener_executor
+            or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+            **installations.app_options(settings, service.history.engine, client),
+        )
     events.register(app, service)
     commands.register(app, service)
     actions.register(app, service)
+    installations.register(app)
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:

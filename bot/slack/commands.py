@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
+from bot.history import WorkspaceRuns
 from bot.runs import Origin
 from bot.slack.answering import Question
 from bot.slack.render import Message, render_code, render_help, render_history, render_notice
@@ -21,18 +22,21 @@ HISTORY_MAX = 25
 
 def register(app: App, service: SlackService) -> None:
     @app.command("/dealbot")
-    def on_dealbot(ack: Callable, command: dict, client, respond: Callable) -> None:
+    def on_dealbot(
+        ack: Callable, command: dict, client, respond: Callable, context: BoltContext
+    ) -> None:
         subcommand, _, rest = (command.get("text") or "").strip().partition(" ")
         subcommand, rest = subcommand.lower(), rest.strip()
+        runs = service.history.in_workspace(context.team_id)
         if subcommand in ("", "help"):
             _ack_with(ack, render_help())
         elif subcommand == "ask":
-            _ask(ack, command, client, respond, service, rest)
+            _ask(ack, command, client, respond, service, rest, team_id=context.team_id)
         elif subcommand == "history":
-            _ack_with(ack, _history(service, command["user_id"], rest))
+            _ack_with(ack, _history(runs, command["user_id"], rest))
         elif subcommand == "code":
             ack()
-            respond(**_private(_code(service, client, command["user_id"], rest)))
+            respond(**_private(_code(service, runs, client, command["user_id"], rest)))
         else:
             _ack_with(
                 ack,
@@ -52,7 +56,16 @@ def _ack_with(ack: Callable, message: Message) -> None:
     ack(**_private(message))
 
 
-def _ask(ack, command: dict, client, respond, service: SlackService, question_text: str) -> None:
+def _ask(
+    ack,
+    command: dict,
+    client,
+    respond,
+    service: SlackService,
+    question_text: str,
+    *,
+    team_id: str | None,
+) -> None:
     if not question_text:
         _ack_with(
             ack, render_notice("Usage: `/dealbot ask Any deals on orange soda this weekend?`")
@@ -62,7 +75,7 @@ def _ask(ack, command: dict, client, respond, service: SlackService, question_te
     user = command["user_id"]
     origin = Origin(
         source="slack",
-        team_id=command.get("team_id"),
+        team_id=team_id,
         channel_id=command["channel_id"],
         user_id=user,
         is_dm=command.get("channel_name") == "directmessage",
@@ -80,19 +93,19 @@ def _ask(ack, command: dict, client, respond, service: SlackService, question_te
     service.ask(client, question)
 
 
-def _history(service: SlackService, user_id: str, argument: str) -> Message:
+def _history(runs: WorkspaceRuns, user_id: str, argument: str) -> Message:
     limit = HISTORY_DEFAULT
     if argument:
         if not argument.isdigit() or not 1 <= int(argument) <= HISTORY_MAX:
             return render_notice(f"Usage: `/dealbot history [N]` with N from 1 to {HISTORY_MAX}.")
         limit = int(argument)
-    return render_history(service.history.recent(user_id=user_id, limit=limit))
+    return render_history(runs.recent(user_id, limit=limit))
 
 
-def _code(service: SlackService, client, user_id: str, run_id: str) -> Message:
+def _code(service: SlackService, runs: WorkspaceRuns, client, user_id: str, run_id: str) -> Message:
     if not run_id:
         return render_notice("Usage: `/dealbot code RUN_ID` — the id is in each answer's footer.")
-    run = service.history.get(run_id)
+    run = runs.get(run_id)
     if run is None or not service.can_see(client, run, user_id):
         # The same words either way, so ids of runs one cannot see are not confirmed.
         return render_notice(

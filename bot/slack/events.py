@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.runs import Origin
 from bot.slack.answering import Question
@@ -19,11 +19,11 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 def register(app: App, service: SlackService) -> None:
     @app.event("app_mention")
-    def on_mention(event: dict, body: dict, client, context) -> None:
+    def on_mention(event: dict, client, context: BoltContext) -> None:
         if _from_a_bot(event, context.bot_user_id):
             return
         thread_ts = event.get("thread_ts") or event["ts"]
-        question = _question(event, body, thread_ts=thread_ts, is_dm=False)
+        question = _question(event, context.team_id, thread_ts=thread_ts, is_dm=False)
         if not question.text:
             help_message = render_help()
             client.chat_postMessage(
@@ -36,12 +36,12 @@ def register(app: App, service: SlackService) -> None:
         service.ask(client, question)
 
     @app.event("message")
-    def on_message(event: dict, body: dict, client, context) -> None:
+    def on_message(event: dict, client, context: BoltContext) -> None:
         if event.get("channel_type") != "im" or event.get("subtype"):
             return  # edits, deletions, joins and the like are not questions
         if _from_a_bot(event, context.bot_user_id):
             return
-        question = _question(event, body, thread_ts=event.get("thread_ts"), is_dm=True)
+        question = _question(event, context.team_id, thread_ts=event.get("thread_ts"), is_dm=True)
         if not question.text:
             return
         service.ask(client, question)
@@ -53,9 +53,9 @@ def _from_a_bot(event: dict, bot_user_id: str | None) -> bool:
     )
 
 
-def _question(event: dict, body: dict, *, thread_ts: str | None, is_dm: bool) -> Question:
+def _question(event: dict, team: str | None, *, thread_ts: str | None, is_dm: bool) -> Question:
+    """`team` is the workspace Bolt answers for (context.team_id): the run is kept in it."""
     text = _MENTION.sub("", event.get("text") or "").strip()
-    team = body.get("team_id") or event.get("team")
     origin = Origin(
         source="slack",
         team_id=team,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
 
+from slack_bolt import App
 from sqlalchemy import Engine
 
 from bot.agent import Agent
@@ -25,7 +26,14 @@ from bot.slack.app import make_app
 from bot.slack.service import SlackService
 from tests.bot.conftest import make_test_agent
 from tests.fakes.anthropic_api import FakeAnthropic
-from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.fakes.slack_api import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SIGNING_SECRET,
+    FakeSlack,
+)
 from tests.fakes.slack_payloads import (
     FORM,
     JSON,
@@ -42,6 +50,7 @@ class RunningBot:
     agent: Agent
     service: SlackService
     slack: FakeSlack
+    app: App
 
     def event(self, payload: dict[str, Any], *, retry_num: int | None = None) -> tuple[int, str]:
         return post_to_app(self.url, json.dumps(payload), JSON, retry_num=retry_num)
@@ -50,6 +59,11 @@ class RunningBot:
         return post_to_app(self.url, body, FORM)
 
     listeners: TrackingExecutor
+
+    @property
+    def base_url(self) -> str:
+        """Where the bot's HTTP server listens, e.g. for ``/slack/install``."""
+        return self.url.removesuffix("/slack/events")
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until Bolt's listeners and every answer they queued have finished."""
@@ -85,15 +99,23 @@ class TrackingExecutor(ThreadPoolExecutor):
 
 
 def bot_settings(slack: FakeSlack, model: FakeAnthropic, **overrides: Any) -> Settings:
-    return load_settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        slack_app_token=None,
-        anthropic_api_key="test-key",
-        anthropic_base_url=model.url,
-        **overrides,
-    )
+    settings = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.api_url,
+        "slack_app_token": None,
+        "anthropic_api_key": "test-key",
+        "anthropic_base_url": model.url,
+    }
+    return load_settings(**settings | overrides)
+
+
+# What `dealbot serve` reads to serve every workspace that installs the app: no bot token.
+OAUTH_SETTINGS = {
+    "slack_bot_token": None,
+    "slack_client_id": CLIENT_ID,
+    "slack_client_secret": CLIENT_SECRET,
+}
 
 
 @contextmanager
@@ -112,6 +134,7 @@ def running_bot(
             agent=agent,
             service=service,
             slack=slack,
+            app=app,
             listeners=listeners,
         )
     finally:

@@ -282,9 +282,10 @@ def _asked_run(bot, fake_anthropic, *, dm: bool = False) -> str:
 
 
 def _code_reply(bot, run_id: str, user: str) -> dict:
+    earlier = len(bot.slack.calls_to("response_url"))
     response_url = bot.slack.response_url()
     bot.form(slash_command_body(f"code {run_id}", user=user, response_url=response_url))
-    return bot.slack.wait_for("response_url")[-1]
+    return bot.slack.wait_for("response_url", earlier + 1)[-1]
 
 
 def test_code_is_shown_to_a_member_of_the_channel(bot, fake_anthropic):
@@ -337,13 +338,13 @@ def test_unanswered_question_is_answered_after_a_restart(bot, fake_anthropic):
     run = bot.agent.record("orphaned question", origin=origin, event_key="msg:orphan")
     fake_anthropic.reply_text("Recovered answer.")
 
-    handled = recover(bot.service, bot.slack.client(), stale_after=timedelta(0))
+    handled = recover(bot.service, bot.app, stale_after=timedelta(0))
 
     assert handled == 1
     update = _answer_update(bot.slack)
     assert "Recovered answer." in update["text"]
     assert bot.agent.history.get(run.run_id).status == "ok"
-    assert recover(bot.service, bot.slack.client(), stale_after=timedelta(0)) == 0
+    assert recover(bot.service, bot.app, stale_after=timedelta(0)) == 0
 
 
 @pytest.mark.postgres
@@ -413,7 +414,7 @@ def test_a_question_too_old_to_answer_gets_an_escaped_apology(bot, fake_anthropi
             text("UPDATE runs SET created_at = :old WHERE run_id = :id"),
             {"old": run.created_at - timedelta(days=1), "id": run.run_id},
         )
-    recover(bot.service, bot.slack.client(), stale_after=timedelta(0))
+    recover(bot.service, bot.app, stale_after=timedelta(0))
 
     [reply] = bot.slack.wait_for("chat.postMessage")
     assert "restarted before I could answer" in reply["text"]

@@ -6,13 +6,21 @@ the messages it was sent (so ``conversations.replies`` and ``chat.update`` behav
 the granted scopes when told them, and fails on demand (`fail_next`, `rate_limit_next`).
 ``apps.connections.open`` (with the app-level token) hands out URLs of `socket_mode`, a local
 Socket Mode WebSocket endpoint (tests.fakes.socket_mode).
+
+It holds one workspace installed from the start (`token`, `team_id`) and installs more through
+Slack's OAuth flow: its authorize page (``GET /oauth/v2/authorize``, approved as the user a test
+`sign_in`s) redirects the browser back with a code, which ``oauth.v2.access`` exchanges for that
+workspace's own bot token. Each token acts in its own workspace.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import itertools
 import json
+import secrets
 import threading
 import time
 from collections import defaultdict, deque
@@ -20,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -32,6 +40,8 @@ from tests.fakes.http_server import LocalHTTPServer, Request, Response, bearer_t
 from tests.fakes.socket_mode import FakeSocketMode
 
 BOT_TOKEN = "xoxb-fake-dealbot-token"
+CLIENT_ID = "1111111111.2222222222"
+CLIENT_SECRET = "fake-client-secret"
 APP_TOKEN = "xapp-1-A0DEALBOT-1-fake-app-level-token"
 SIGNING_SECRET = "fake-signing-secret"
 TEAM_ID = "T0DEALS"
@@ -51,6 +61,9 @@ JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "loading_m
 
 # Methods that take the app-level token (xapp-) and no other; every other method refuses it.
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# Methods an app calls with its client id and secret (HTTP Basic or form fields), not a token.
+CLIENT_CREDENTIAL_METHODS = frozenset({"oauth.v2.access"})
+OAUTH_CODE_SECONDS = 600  # Slack's codes expire after ten minutes
 
 # The bot scopes each method needs (any one of them), by conversation type where it matters.
 _READ = {"C": "channels:read", "G": "groups:read", "D": "im:read"}
@@ -99,10 +112,36 @@ class SlackCall:
     headers: dict[str, str]
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
+    token: str | None = None  # the token the call carried: whose workspace it acted in
 
     @property
     def ok(self) -> bool:
         return self.status == 200 and bool(self.response.get("ok"))
+
+
+@dataclass
+class Workspace:
+    """A workspace the app is installed in: its team, its bot user and the bot token it holds."""
+
+    team_id: str
+    token: str
+    team_name: str = "Fake Deals"
+    bot_user_id: str = BOT_USER_ID
+    bot_id: str = BOT_ID
+    scopes: frozenset[str] | None = None  # None grants every method
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """What a user allowed on the authorize page, until ``oauth.v2.access`` exchanges its code."""
+
+    team_id: str
+    team_name: str
+    user_id: str
+    scopes: frozenset[str]
+    redirect_uri: str | None  # as the authorize URL named it (None: the app's first one)
+    expires: float
 
 
 @dataclass(frozen=True)
@@ -128,6 +167,8 @@ class FakeSlack(LocalHTTPServer):
         bot_id: str = BOT_ID,
         app_id: str = APP_ID,
         app_token: str = APP_TOKEN,
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
     ) -> None:
         super().__init__()
         self.token = token
@@ -138,6 +179,17 @@ class FakeSlack(LocalHTTPServer):
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.app_id = app_id
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_urls: list[str] = []  # the app's OAuth redirect URLs, as its settings list
+        self._workspaces = {
+            token: Workspace(
+                team_id, token, bot_user_id=bot_user_id, bot_id=bot_id, scopes=self.scopes
+            )
+        }
+        self._signed_in: tuple[str, str, str] | None = None
+        self._deny_next_install = False
+        self._grants: dict[str, _Grant] = {}
         self.members_page_size = 100
         self._changed = threading.Condition()
         self._calls: list[SlackCall] = []
@@ -242,12 +294,36 @@ class FakeSlack(LocalHTTPServer):
         tz: str | None = DEFAULT_TZ,
         name: str | None = None,
         is_bot: bool = False,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
         """Registers a user for ``users.info``; `tz=None` gives a profile without a time zone."""
-        user = _user(user_id, self.team_id, tz=tz, name=name, is_bot=is_bot)
+        user = _user(user_id, team_id or self.team_id, tz=tz, name=name, is_bot=is_bot)
         with self._changed:
             self._users[user_id] = user
         return user
+
+    def sign_in(self, team_id: str, *, user_id: str = USER_ID, team_name: str = "") -> None:
+        """Who the browser is signed in as: the user that allows an install on the authorize
+        page, into their workspace `team_id`."""
+        with self._changed:
+            self._signed_in = (team_id, team_name or f"Workspace {team_id}", user_id)
+
+    def deny_next_install(self) -> None:
+        """The next visit to the authorize page clicks Cancel instead of Allow."""
+        with self._changed:
+            self._deny_next_install = True
+
+    def workspace(self, team_id: str) -> Workspace:
+        """The installed workspace `team_id` (its token, its bot user)."""
+        with self._changed:
+            return next(w for w in self._workspaces.values() if w.team_id == team_id)
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace's bot token stops working (an uninstall): calls get token_revoked."""
+        with self._changed:
+            for workspace in self._workspaces.values():
+                if workspace.team_id == team_id:
+                    workspace.revoked = True
 
     def add_message(
         self,
@@ -278,47 +354,77 @@ class FakeSlack(LocalHTTPServer):
         args = _parse_args(request)
         if request.path.startswith(("/commands/", "/actions/")):
             return self._webhook(request, args)
+        if request.path == "/oauth/v2/authorize" and request.method == "GET":
+            return self._authorize_page(args)
         if not request.path.startswith("/api/"):
             return Response.json({"ok": False, "error": "fake_slack_unknown_path"}, status=404)
         method = request.path.removeprefix("/api/")
-        token = args.pop("token", None) or bearer_token(request.headers.get("authorization"))
+        authorization = request.headers.get("authorization")
+        token = args.pop("token", None) or bearer_token(authorization)
         with self._changed:
             injected = self._failures[method].popleft() if self._failures[method] else None
-        answer = injected or self._answer(method, args, token)
-        self._record(SlackCall(method, args, request.headers, answer.status, answer.body))
+        answer = injected or self._answer(method, args, token, authorization)
+        call = SlackCall(method, args, request.headers, answer.status, answer.body, token=token)
+        self._record(call)
         return Response.json(answer.body, status=answer.status, headers=answer.headers)
 
-    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> _Answer:
+    def _answer(
+        self, method: str, args: dict[str, Any], token: str | None, authorization: str | None
+    ) -> _Answer:
+        headers: dict[str, str] = {}
         try:
-            self._authorize(method, args, token)
-            handler = _HANDLERS.get(method)
-            if handler is None:
-                raise SlackError("unknown_method", req_method=method)
-            with self._changed:
-                body = {"ok": True, **handler(self, args)}
+            if method in APP_TOKEN_METHODS or method in CLIENT_CREDENTIAL_METHODS:
+                self._authorize_app(method, args, token, authorization)
+                with self._changed:
+                    body = {"ok": True, **_APP_HANDLERS[method](self, args)}
+            else:
+                workspace = self._authorize(method, args, token)
+                handler = _HANDLERS.get(method)
+                if handler is None:
+                    raise SlackError("unknown_method", req_method=method)
+                with self._changed:
+                    body = {"ok": True, **handler(self, args, workspace)}
+                if method == "auth.test":
+                    headers = {"x-oauth-scopes": ",".join(sorted(workspace.scopes or ()))}
         except SlackError as error:
             body = {"ok": False, "error": error.error, **error.fields}
-        headers = (
-            {"x-oauth-scopes": ",".join(sorted(self.scopes or ()))} if method == "auth.test" else {}
-        )
         return _Answer(200, body, headers)
 
-    def _authorize(self, method: str, args: dict[str, Any], token: str | None) -> None:
+    def _authorize_app(
+        self, method: str, args: dict[str, Any], token: str | None, authorization: str | None
+    ) -> None:
+        """The app's own credentials: its app-level token, or its client id and secret."""
+        if method in CLIENT_CREDENTIAL_METHODS:
+            client_id, client_secret = _client_credentials(args, authorization)
+            if client_id != self.client_id:
+                raise SlackError("invalid_client_id")
+            if client_secret != self.client_secret:
+                raise SlackError("bad_client_secret")
+            return
         if not token:
             raise SlackError("not_authed")
-        if method in APP_TOKEN_METHODS:
-            if token != self.app_token:
-                wrong_type = token == self.token
-                raise SlackError("not_allowed_token_type" if wrong_type else "invalid_auth")
-            return
+        if token != self.app_token:
+            wrong_type = token in self._workspaces
+            raise SlackError("not_allowed_token_type" if wrong_type else "invalid_auth")
+
+    def _authorize(self, method: str, args: dict[str, Any], token: str | None) -> Workspace:
+        """The workspace whose bot token made the call; Slack's error when it may not."""
+        if not token:
+            raise SlackError("not_authed")
         if token == self.app_token:
             raise SlackError("not_allowed_token_type")
-        if token != self.token:
+        with self._changed:
+            workspace = self._workspaces.get(token)
+        if workspace is None:
             raise SlackError("invalid_auth")
+        if workspace.revoked:
+            raise SlackError("token_revoked")
         needed = _needed_scopes(method, args)
-        if self.scopes is not None and needed and not needed & self.scopes:
-            provided = ",".join(sorted(self.scopes))
+        granted = workspace.scopes
+        if granted is not None and needed and not needed & granted:
+            provided = ",".join(sorted(granted))
             raise SlackError("missing_scope", needed=",".join(sorted(needed)), provided=provided)
+        return workspace
 
     def _webhook(self, request: Request, args: dict[str, Any]) -> Response:
         body = {"ok": True}
@@ -351,58 +457,58 @@ class FakeSlack(LocalHTTPServer):
                 return message
         raise SlackError("message_not_found")
 
-    def _bot_message(self, args: dict[str, Any]) -> dict[str, Any]:
-        message = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id}
-        message |= {"app_id": self.app_id, "team": self.team_id, "text": args.get("text", "")}
+    def _bot_message(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
+        message = {"type": "message", "user": workspace.bot_user_id, "bot_id": workspace.bot_id}
+        message |= {"app_id": self.app_id, "team": workspace.team_id, "text": args.get("text", "")}
         return message | {
             key: args[key] for key in ("blocks", "attachments", "metadata") if key in args
         }
 
     # --- methods ---------------------------------------------------------------------------
 
-    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _auth_test(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         return {
             "url": "https://fake-deals.slack.com/",
-            "team": "Fake Deals",
+            "team": workspace.team_name,
             "user": "dealbot",
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
+            "team_id": workspace.team_id,
+            "user_id": workspace.bot_user_id,
+            "bot_id": workspace.bot_id,
             "is_enterprise_install": False,
         }
 
-    def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _chat_post_message(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel = _required(args, "channel")
         self._check_message(args)
         thread_ts = args.get("thread_ts") or None
         if thread_ts and not any(m["ts"] == thread_ts for m in self._messages[channel]):
             # The thread starts at a message the fake was not told of (a test's event): stand it in.
             self._messages[channel].append({"type": "message", "ts": thread_ts, "text": ""})
-        message = self._store(channel, self._bot_message(args), thread_ts)
+        message = self._store(channel, self._bot_message(args, workspace), thread_ts)
         return {"channel": channel, "ts": message["ts"], "message": message}
 
-    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _chat_update(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel, ts = _required(args, "channel"), _required(args, "ts")
         self._check_message(args)
         message = self._find(channel, ts)
-        if message.get("user") != self.bot_user_id:
+        if message.get("user") != workspace.bot_user_id:
             raise SlackError("cant_update_message")
         message.update(
-            {key: value for key, value in self._bot_message(args).items() if key in args}
+            {key: value for key, value in self._bot_message(args, workspace).items() if key in args}
         )
-        message["edited"] = {"user": self.bot_user_id, "ts": new_ts()}
+        message["edited"] = {"user": workspace.bot_user_id, "ts": new_ts()}
         return {"channel": channel, "ts": ts, "text": message["text"], "message": dict(message)}
 
-    def _chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _chat_post_ephemeral(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         _required(args, "channel")
         _required(args, "user")
         self._check_message(args)
         return {"message_ts": new_ts()}
 
-    def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _chat_delete(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel, ts = _required(args, "channel"), _required(args, "ts")
         message = self._find(channel, ts)
-        if message.get("user") != self.bot_user_id:
+        if message.get("user") != workspace.bot_user_id:
             raise SlackError("cant_delete_message")
         self._messages[channel].remove(message)
         return {"channel": channel, "ts": ts}
@@ -410,7 +516,72 @@ class FakeSlack(LocalHTTPServer):
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"url": self.socket_mode.issue_url()}
 
-    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        grant = self._grants.pop(str(args.get("code") or ""), None)
+        if grant is None or grant.expires < time.time():
+            raise SlackError("invalid_code")
+        if grant.redirect_uri is not None and args.get("redirect_uri") != grant.redirect_uri:
+            raise SlackError("bad_redirect_uri")
+        workspace = self._install(grant.team_id, grant.team_name, grant.scopes)
+        return {
+            "app_id": self.app_id,
+            "authed_user": {"id": grant.user_id},
+            "scope": ",".join(sorted(grant.scopes)),
+            "token_type": "bot",
+            "access_token": workspace.token,
+            "bot_user_id": workspace.bot_user_id,
+            "team": {"id": workspace.team_id, "name": workspace.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _install(self, team_id: str, team_name: str, scopes: frozenset[str]) -> Workspace:
+        """The workspace's bot token: the one it holds (a reinstall keeps it), else a new one."""
+        for workspace in self._workspaces.values():
+            if workspace.team_id == team_id and not workspace.revoked:
+                workspace.scopes = scopes
+                return workspace
+        token = f"xoxb-{team_id.lower()}-{secrets.token_hex(8)}"
+        workspace = Workspace(
+            team_id,
+            token,
+            team_name=team_name,
+            bot_user_id=f"U0BOT{team_id[1:]}",
+            bot_id=f"B0BOT{team_id[1:]}",
+            scopes=scopes,
+        )
+        self._workspaces[token] = workspace
+        return workspace
+
+    def _authorize_page(self, args: dict[str, Any]) -> Response:
+        """slack.com/oauth/v2/authorize with the signed-in user clicking Allow (or Cancel):
+        the browser is sent to the app's redirect URL with a code (or an error) and the state."""
+        with self._changed:
+            if args.get("client_id") != self.client_id:
+                return _error_page(400, "invalid_client_id")
+            redirect_uri = args.get("redirect_uri") or None
+            target = redirect_uri or (self.redirect_urls[0] if self.redirect_urls else None)
+            if target is None or target not in self.redirect_urls:
+                return _error_page(400, "bad_redirect_uri")
+            scopes = frozenset(filter(None, str(args.get("scope") or "").split(",")))
+            if not scopes:
+                return _error_page(400, "invalid_scope")
+            if self._signed_in is None:
+                return _error_page(401, "not_signed_in")
+            team_id, team_name, user_id = self._signed_in
+            answer = {"state": args.get("state", "")}
+            if self._deny_next_install:
+                self._deny_next_install = False
+                answer["error"] = "access_denied"
+            else:
+                code = f"{int(time.time())}.{secrets.token_hex(16)}"
+                expires = time.time() + OAUTH_CODE_SECONDS
+                grant = _Grant(team_id, team_name, user_id, scopes, redirect_uri, expires)
+                self._grants[code] = grant
+                answer["code"] = code
+        return Response(302, b"", {"location": f"{target}?{urlencode(answer)}"})
+
+    def _views_open(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         _required(args, "trigger_id")
         view = _required(args, "view")
         if self.validate_blocks:
@@ -418,9 +589,9 @@ class FakeSlack(LocalHTTPServer):
         view_id = f"V{next(self._serial):08d}"
         extra = {
             "id": view_id,
-            "team_id": self.team_id,
+            "team_id": workspace.team_id,
             "app_id": self.app_id,
-            "bot_id": self.bot_id,
+            "bot_id": workspace.bot_id,
         }
         extra |= {
             "root_view_id": view_id,
@@ -429,7 +600,7 @@ class FakeSlack(LocalHTTPServer):
         }
         return {"view": {**view, **extra}}
 
-    def _set_status(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _set_status(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         _required(args, "channel_id")
         _required(args, "thread_ts")
         if "status" not in args:
@@ -438,16 +609,16 @@ class FakeSlack(LocalHTTPServer):
             )
         return {}
 
-    def _reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _reactions_add(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         message = self._find(_required(args, "channel"), _required(args, "timestamp"))
         name = _required(args, "name")
         reactions = message.setdefault("reactions", [])
         if any(reaction["name"] == name for reaction in reactions):
             raise SlackError("already_reacted")
-        reactions.append({"name": name, "users": [self.bot_user_id], "count": 1})
+        reactions.append({"name": name, "users": [workspace.bot_user_id], "count": 1})
         return {}
 
-    def _reactions_remove(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _reactions_remove(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         message = self._find(_required(args, "channel"), _required(args, "timestamp"))
         name = _required(args, "name")
         kept = [reaction for reaction in message.get("reactions", []) if reaction["name"] != name]
@@ -456,20 +627,22 @@ class FakeSlack(LocalHTTPServer):
         message["reactions"] = kept
         return {}
 
-    def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _conversations_members(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel = _required(args, "channel")
         if channel not in self._members:
             raise SlackError("channel_not_found")
         members, next_cursor = _page(self._members[channel], args, self.members_page_size)
         return {"members": members, "response_metadata": {"next_cursor": next_cursor}}
 
-    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _users_info(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         user_id = _required(args, "user")
         if user_id not in self._users and not user_id.startswith(("U", "W")):
             raise SlackError("user_not_found")
-        return {"user": self._users.get(user_id) or _user(user_id, self.team_id, tz=DEFAULT_TZ)}
+        return {
+            "user": self._users.get(user_id) or _user(user_id, workspace.team_id, tz=DEFAULT_TZ)
+        }
 
-    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _conversations_replies(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel, ts = _required(args, "channel"), _required(args, "ts")
         thread = [m for m in self._messages[channel] if ts in (m["ts"], m.get("thread_ts"))]
         if not any(message["ts"] == ts for message in thread):
@@ -491,9 +664,8 @@ class FakeSlack(LocalHTTPServer):
             _check_blocks(blocks, MESSAGE_BLOCKS_LIMIT)
 
 
-_HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
+_HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any], Workspace], dict[str, Any]]] = {
     "auth.test": FakeSlack._auth_test,
-    "apps.connections.open": FakeSlack._apps_connections_open,
     "chat.postMessage": FakeSlack._chat_post_message,
     "chat.update": FakeSlack._chat_update,
     "chat.postEphemeral": FakeSlack._chat_post_ephemeral,
@@ -506,6 +678,28 @@ _HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "users.info": FakeSlack._users_info,
     "conversations.replies": FakeSlack._conversations_replies,
 }
+
+
+# Methods called with the app's own credentials, in no workspace.
+_APP_HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
+    "apps.connections.open": FakeSlack._apps_connections_open,
+    "oauth.v2.access": FakeSlack._oauth_v2_access,
+}
+
+
+def _client_credentials(args: dict[str, Any], authorization: str | None) -> tuple[str, str]:
+    """The client id and secret of an ``oauth.v2.access`` call: HTTP Basic, else form fields."""
+    if authorization and authorization.startswith("Basic "):
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+            user, _, password = base64.b64decode(authorization[6:]).decode().partition(":")
+            return user, password
+    return str(args.get("client_id") or ""), str(args.get("client_secret") or "")
+
+
+def _error_page(status: int, error: str) -> Response:
+    """Slack's error page on slack.com: it does not send the browser back to the app."""
+    body = f"<html><body><h1>Something went wrong</h1><p>{error}</p></body></html>"
+    return Response(status, body.encode(), {"content-type": "text/html; charset=utf-8"})
 
 
 def _needed_scopes(method: str, args: dict[str, Any]) -> frozenset[str]:

@@ -120,11 +120,12 @@ def app_mention_event(
     bot_user_id: str = BOT_USER_ID,
     mention: bool = True,
     event_id: str | None = None,
+    team_id: str = TEAM_ID,
 ) -> dict[str, Any]:
     """``@dealbot text`` in a channel; `mention` prefixes ``<@BOT>`` as Slack's text has it."""
     full_text = f"<@{bot_user_id}> {text}".rstrip() if mention else text
-    event = _user_message("app_mention", full_text, user, channel, ts, thread_ts)
-    return event_callback(event, event_id=event_id)
+    event = _user_message("app_mention", full_text, user, channel, ts, thread_ts, team_id)
+    return event_callback(event, event_id=event_id, team_id=team_id, authorized_user=bot_user_id)
 
 
 def dm_message_event(
@@ -135,10 +136,11 @@ def dm_message_event(
     ts: str | None = None,
     thread_ts: str | None = None,
     event_id: str | None = None,
+    team_id: str = TEAM_ID,
 ) -> dict[str, Any]:
     """A person's message in their DM with the bot (``message.im``)."""
-    event = _user_message("message", text, user, channel, ts, thread_ts) | {"channel_type": "im"}
-    return event_callback(event, event_id=event_id)
+    event = _user_message("message", text, user, channel, ts, thread_ts, team_id)
+    return event_callback(event | {"channel_type": "im"}, event_id=event_id, team_id=team_id)
 
 
 def bot_message_event(
@@ -216,11 +218,12 @@ def slash_command_body(
     channel_name: str = "deals",
     response_url: str = "https://hooks.slack.com/commands/T0DEALS/1/fake",
     trigger_id: str | None = None,
+    team_id: str = TEAM_ID,
 ) -> str:
     """The form body of a slash command (``Content-Type: application/x-www-form-urlencoded``)."""
     fields = {
         "token": "fake-verification-token",
-        "team_id": TEAM_ID,
+        "team_id": team_id,
         "team_domain": "fake-deals",
         "channel_id": channel,
         "channel_name": "directmessage" if channel.startswith("D") else channel_name,
@@ -247,6 +250,7 @@ def block_actions_body(
     response_url: str = "https://hooks.slack.com/actions/T0DEALS/1/fake",
     trigger_id: str | None = None,
     is_ephemeral: bool = False,
+    team_id: str = TEAM_ID,
 ) -> str:
     """The form body of a button click on a message: ``payload=<block_actions JSON>``."""
     message = message or {"type": "message", "ts": new_ts(), "text": "", "user": BOT_USER_ID}
@@ -255,12 +259,12 @@ def block_actions_body(
     action |= {"text": {"type": "plain_text", "text": "Button"}, "action_ts": new_ts()}
     payload = {
         "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team_id},
         "api_app_id": APP_ID,
         "token": "fake-verification-token",
         "container": container | {"is_ephemeral": is_ephemeral},
         "trigger_id": trigger_id or _trigger_id(),
-        "team": {"id": TEAM_ID, "domain": "fake-deals"},
+        "team": {"id": team_id, "domain": "fake-deals"},
         "enterprise": None,
         "is_enterprise_install": False,
         "channel": {"id": channel, "name": "deals"},
@@ -273,11 +277,17 @@ def block_actions_body(
 
 
 def _user_message(
-    kind: str, text: str, user: str, channel: str, ts: str | None, thread_ts: str | None
+    kind: str,
+    text: str,
+    user: str,
+    channel: str,
+    ts: str | None,
+    thread_ts: str | None,
+    team_id: str = TEAM_ID,
 ) -> dict[str, Any]:
     ts = ts or new_ts()
     event = {"client_msg_id": str(uuid.uuid4()), "type": kind, "text": text, "user": user}
-    event |= {"ts": ts, "team": TEAM_ID, "channel": channel, "event_ts": ts}
+    event |= {"ts": ts, "team": team_id, "channel": channel, "event_ts": ts}
     return event | ({"thread_ts": thread_ts} if thread_ts else {})
 
 
