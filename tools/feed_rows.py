@@ -22,9 +22,9 @@ import ijson
 from tools.describe import describe
 from tools.models import DEAL_KINDS
 
-REQUIRED = ("id", "store", "product", "category", "regular_price", "kind", "price")
-REQUIRED += ("starts", "ends")
-OPTIONAL = ("city", "brand", "size", "unit", "tags", "quantity", "description")
+REQUIRED: tuple[str, ...] = ("id", "store", "product", "category", "regular_price", "kind")
+REQUIRED += ("price", "starts", "ends")
+OPTIONAL: tuple[str, ...] = ("city", "brand", "size", "unit", "tags", "quantity", "description")
 OPTIONAL += ("requires_card", "limit_per_customer")
 COLUMNS = REQUIRED + OPTIONAL
 TRUE = {"true", "yes", "y", "1"}
@@ -213,7 +213,8 @@ def _utf8_lines(path: Path, file: BinaryIO) -> Iterator[str]:
 
 def _not_utf8(path: Path, where: str, raw: bytes, exc: UnicodeDecodeError) -> str:
     text_before = raw[max(0, exc.start - 40) : exc.start].decode("utf-8", "replace")
-    before = WORD_BEFORE.search(text_before)[0]
+    word = WORD_BEFORE.search(text_before)
+    before = word[0] if word else ""
     byte = f"byte 0x{raw[exc.start]:02X}" + (f" after {before!r}" if before else "")
     return (
         f"{path} is not UTF-8 text ({where} has {byte}; Latin-1 or Windows-1252?): " + SAVE_AS_UTF8
@@ -307,7 +308,9 @@ def check_row(unit: Unit, number: int, record: object) -> FeedRow | BadRow:
     size = _size(problems, field["size"])
     requires_card = _flag(problems, field["requires_card"], default=kind == "member_price")
     limit = _whole(problems, "limit_per_customer", field["limit_per_customer"])
-    if problems:
+    if problems or regular is None or price is None or quantity is None:
+        return BadRow(unit, number, tuple(problems))
+    if starts is None or ends is None:
         return BadRow(unit, number, tuple(problems))
     return FeedRow(
         number=number,
@@ -398,8 +401,9 @@ def _size(problems: list[str], value: str) -> float | None:
 
 
 def _tags(value: object) -> str:
-    items: Iterable = value
-    if not isinstance(value, list):
+    if isinstance(value, list):
+        items: Iterable[object] = value
+    else:
         items = _text(value).replace(";", ",").split(",")
     return ", ".join(tag for tag in (_text(item).lower() for item in items) if tag)
 

@@ -255,7 +255,7 @@ def _merge_stores(connection: Connection) -> tuple[int]:
             matches,
         )
     new = select(feed_stores.name, feed_stores.city).where(feed_stores.store_id.is_(None))
-    added = _changed(connection, insert(STORES).from_select(["name", "city"], new))
+    added = _changed(connection, insert(Store).from_select(["name", "city"], new))
     by_name = select(STORES.c.id).where(STORES.c.name == feed_stores.name).scalar_subquery()
     connection.execute(
         update(FEED_STORES).where(feed_stores.store_id.is_(None)).values(store_id=by_name)
@@ -280,7 +280,7 @@ def _merge_products(connection: Connection) -> tuple[int, int]:
     )
     updated = _changed(
         connection,
-        update(PRODUCTS)
+        update(Product)
         .where(PRODUCTS.c.id == feed_products.product_id, changed)
         .values({name: feed_products[name] for name in PRODUCT_FIELDS}),
     )
@@ -288,7 +288,7 @@ def _merge_products(connection: Connection) -> tuple[int, int]:
     new = select(feed_products.name, feed_products.brand, *fields)
     added = _changed(
         connection,
-        insert(PRODUCTS).from_select(
+        insert(Product).from_select(
             ["name", "brand", *PRODUCT_FIELDS], new.where(feed_products.product_id.is_(None))
         ),
     )
@@ -328,7 +328,7 @@ def _merge_deals(connection: Connection) -> tuple[int, int]:
     changed = or_(*(DEALS.c[name].is_distinct_from(source.c[name]) for name in DEAL_FIELDS))
     updated = _changed(
         connection,
-        update(DEALS)
+        update(Deal)
         .where(DEALS.c.feed_id == source.c.feed_id, changed)
         .values({name: source.c[name] for name in DEAL_FIELDS}),
     )
@@ -336,7 +336,7 @@ def _merge_deals(connection: Connection) -> tuple[int, int]:
     new = select(source.c.feed_id, *(source.c[n] for n in DEAL_FIELDS)).where(~known)
     added = _changed(
         connection,
-        insert(DEALS).from_select(["feed_id", *DEAL_FIELDS], new.order_by(source.c.number)),
+        insert(Deal).from_select(["feed_id", *DEAL_FIELDS], new.order_by(source.c.number)),
     )
     return added, updated
 
