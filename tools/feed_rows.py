@@ -192,7 +192,8 @@ def _csv_records(feed: FeedFile, file: BinaryIO) -> Iterator[tuple[int, dict | B
                 continue
             rows += 1
             if len(values) != len(header):
-                reason = f"has {len(values)} fields, the header has {len(header)}"
+                fields = f"{len(values)} field{'s' if len(values) != 1 else ''}"
+                reason = f"has {fields}, the header has {len(header)}"
                 yield start, BadRow("line", start, (reason,))
                 continue
             yield start, dict(zip(header, values, strict=True))
