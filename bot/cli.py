@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -354,11 +356,31 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _engine(settings, seed_default=False)
     try:
-        report = tools.import_feed(engine, args.file)
+        feed = tools.open_feed(args.file)  # first: a mistyped name touches no database
+        engine = _engine(settings, seed_default=False)
+        with _import_progress() as progress:
+            report = tools.import_feed(engine, feed, progress)
     except tools.FeedError as exc:
         print(f"dealbot: {exc}", file=sys.stderr)
         return 1
-    print(f"imported {args.file}: {report}")
+    print(f"imported {feed.path}: {report}")
     return 0
+
+
+@contextmanager
+def _import_progress() -> Iterator[tools.ImportProgress | None]:
+    """A bar on stderr while a feed imports, only when stderr is a terminal; it vanishes
+    when done, leaving the result line."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
+    columns += (TimeElapsedColumn(),)
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def show(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        yield show

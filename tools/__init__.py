@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from tools.demo import SeedReport, has_deals, seed_demo
 from tools.errors import QueryTimeout, ToolArgumentError, ToolError
-from tools.feeds import FeedError, ImportReport, import_feed
+from tools.feeds import FeedError, ImportProgress, ImportReport, import_feed, open_feed
 from tools.reference import render_reference, tool_schemas
 from tools.registry import TOOL_NAMES, build_tools
 
 __all__ = [
     "TOOL_NAMES",
     "FeedError",
+    "ImportProgress",
     "ImportReport",
     "QueryTimeout",
     "SeedReport",
@@ -19,6 +20,7 @@ __all__ = [
     "build_tools",
     "has_deals",
     "import_feed",
+    "open_feed",
     "render_reference",
     "seed_demo",
     "tool_schemas",

@@ -6,12 +6,14 @@ databases read into DATE columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 
 from sqlalchemy import Connection, Engine
 
 SQLITE_BATCH = 20_000
+SQLITE_LOAD_CACHE_MB = 64  # index inserts in random order otherwise go to disk page by page
 SEARCH_TABLES = ("product_search",)
 
 
@@ -41,6 +43,24 @@ def _copy(connection: Connection, table: str, columns: Sequence[str], rows) -> i
     return count
 
 
+@contextmanager
+def load_cache(connection: Connection) -> Iterator[None]:
+    """On SQLite, a larger page cache for this connection while a big load runs, put back
+    after (the connection returns to the pool); PostgreSQL's cache is the server's."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_MB * 1024}")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+        connection.commit()
+
+
 def clear_deals_tables(connection: Connection) -> None:
     """Empty stores, products, deals and the text index, restarting their ids."""
     if connection.dialect.name == "postgresql":
@@ -64,6 +84,15 @@ def after_load(connection: Connection) -> None:
         return
     connection.exec_driver_sql("INSERT INTO product_search (product_search) VALUES ('optimize')")
     connection.exec_driver_sql("ANALYZE")
+
+
+def analyze(engine: Engine) -> None:
+    """Planner statistics after a large load has committed (with PostgreSQL's vacuum)."""
+    if engine.dialect.name == "postgresql":
+        vacuum(engine)
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
 
 
 def vacuum(engine: Engine) -> None:

@@ -1,54 +1,115 @@
-"""Reading a deals feed (CSV or JSON) into checked rows, each problem tied to its line.
+"""Reading a deals feed (CSV or JSON) as a stream of checked rows, each problem tied to where
+it is: a CSV row by its line, a JSON deal by its item number.
 
-The columns are documented in docs/feeds.md. Nothing here touches the database.
+The columns are documented in docs/feeds.md. The file is read once, front to back, so memory
+stays flat however long it is. Nothing here touches the database.
 """
 
 from __future__ import annotations
 
 import csv
-import json
+import re
+from bisect import insort
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import BinaryIO, Literal
+
+import ijson
 
 from tools.describe import describe
 from tools.models import DEAL_KINDS
 
-REQUIRED = ("id", "store", "product", "category", "regular_price", "kind", "price")
-REQUIRED += ("starts", "ends")
-OPTIONAL = ("city", "brand", "size", "unit", "tags", "quantity", "description")
+REQUIRED: tuple[str, ...] = ("id", "store", "product", "category", "regular_price", "kind")
+REQUIRED += ("price", "starts", "ends")
+OPTIONAL: tuple[str, ...] = ("city", "brand", "size", "unit", "tags", "quantity", "description")
 OPTIONAL += ("requires_card", "limit_per_customer")
 COLUMNS = REQUIRED + OPTIONAL
 TRUE = {"true", "yes", "y", "1"}
 FALSE = {"false", "no", "n", "0"}
-MAX_LISTED = 20
+MAX_LISTED = 20  # bad deals shown; the rest are counted
 LONGEST = {"id": 100, "store": 100, "city": 100, "product": 200, "brand": 100, "category": 50}
 LONGEST |= {"unit": 20, "tags": 300, "description": 200}
+OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "bars"}
+SNIFF_BYTES = 4096
+PROGRESS_EVERY = 5000  # rows between progress reports
+SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: Save As, "CSV UTF-8") and import it again'
+WORD_BEFORE = re.compile(r'[^,;\t"\s]{0,20}$')  # what precedes a bad byte, to find it by
+UTF8_BOM = b"\xef\xbb\xbf"
+CENT = Decimal("0.01")
+MOST_DOLLARS = 100_000  # per price: beyond it is a typo, and cents must fit the columns
+MOST_ITEMS = 10_000  # per quantity or limit
+
+Unit = Literal["line", "item"]
+Progress = Callable[[int, int], None]  # (bytes read, bytes in the file)
 
 
 class FeedError(Exception):
-    """A feed could not be imported; `problems` lists (line number, reason)."""
+    """A feed was refused and nothing of it was written; str() is the message for people."""
 
-    def __init__(self, path: str | Path, problems: list[tuple[int, str]]) -> None:
-        self.path = str(path)
-        self.problems = problems
-        super().__init__(self._message())
 
-    def _message(self) -> str:
-        count = len(self.problems)
-        lines = [f"{self.path}: {count} problem{'s' if count != 1 else ''}, nothing imported"]
-        lines += [f"  line {line}: {reason}" for line, reason in self.problems[:MAX_LISTED]]
-        if count > MAX_LISTED:
-            lines.append(f"  ... and {count - MAX_LISTED} more")
-        return "\n".join(lines)
+class UnreadableFeed(FeedError):
+    """The file as a whole cannot be read as a feed: missing, neither CSV nor JSON, not
+    UTF-8, a bad header, or JSON that does not parse."""
 
 
 @dataclass(frozen=True)
+class FeedFile:
+    """A feed file that exists, is named .csv or .json, holds bytes and is not UTF-16."""
+
+    path: Path
+    format: Literal["csv", "json"]
+    size: int
+
+    @property
+    def unit(self) -> Unit:
+        return "line" if self.format == "csv" else "item"
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """One deal of a feed that cannot be imported, with every reason why."""
+
+    unit: Unit
+    number: int
+    reasons: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.number}: {'; '.join(self.reasons)}"
+
+
+class BadRows(FeedError):
+    """The deals of a feed that cannot be imported: the first MAX_LISTED in file order, and
+    how many in all (so a feed bad throughout costs no memory to report)."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.listed: list[BadRow] = []
+        self.count = 0
+
+    def add(self, row: BadRow) -> None:
+        self.count += 1
+        if len(self.listed) < MAX_LISTED or row.number < self.listed[-1].number:
+            insort(self.listed, row, key=lambda listed: listed.number)
+            del self.listed[MAX_LISTED:]
+
+    def __str__(self) -> str:
+        deals = f"{self.count:,} deal{'s' if self.count != 1 else ''}"
+        lines = [f"{self.path}: {deals} with problems, nothing imported"]
+        lines += [f"  {row}" for row in self.listed]
+        if self.count > len(self.listed):
+            lines.append(f"  ... and {self.count - len(self.listed):,} more")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
 class FeedRow:
     """One deal of a feed, checked; money in cents."""
 
-    line: int
+    number: int
     feed_id: str
     store: str
     city: str
@@ -69,134 +130,200 @@ class FeedRow:
     limit_per_customer: int | None
 
 
-class _Bad(ValueError):
-    """One field's problem, phrased for the person who wrote the feed."""
-
-
-def read_feed(path: str | Path) -> list[FeedRow]:
-    """Every row of the feed at `path`, checked; raises FeedError listing all problems."""
+def open_feed(path: str | Path) -> FeedFile:
+    """Check the file itself before anything is read or written; raises UnreadableFeed."""
     path = Path(path)
-    records, problems = _records(path)
-    rows, seen = [], {}
-    for line, record in records:
-        try:
-            row = _row(line, record)
-        except _Bad as exc:
-            problems.append((line, str(exc)))
-            continue
-        if row.feed_id in seen:
-            problems.append(
-                (line, f"id {row.feed_id!r} is already used on line {seen[row.feed_id]}")
-            )
-        seen.setdefault(row.feed_id, line)
-        rows.append(row)
-    if problems:
-        raise FeedError(path, sorted(problems))
-    return rows
-
-
-def _records(path: Path) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FeedError(path, [(0, f"cannot read the file: {exc}")]) from exc
-    if path.suffix.lower() == ".json":
-        return _json_records(path, text), []
-    if path.suffix.lower() == ".csv":
-        return _csv_records(path, text)
-    raise FeedError(path, [(0, "the file name must end in .csv or .json")])
+        with path.open("rb") as file:
+            head = file.read(SNIFF_BYTES)
+            size = path.stat().st_size
+    except FileNotFoundError:
+        raise UnreadableFeed(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise UnreadableFeed(f"{path} is a directory, not a feed file") from None
+    except OSError as exc:
+        raise UnreadableFeed(f"cannot read {path}: {exc.strerror or exc}") from None
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise UnreadableFeed(f"{path}: the file name must end in .csv or .json")
+    if not head.strip():
+        raise UnreadableFeed(f"{path} is empty: nothing imported")
+    if _looks_utf16(head):
+        raise UnreadableFeed(f"{path} is UTF-16 text, not UTF-8: {SAVE_AS_UTF8}")
+    return FeedFile(path, "csv" if suffix == ".csv" else "json", size)
 
 
-def _csv_records(path: Path, text: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
-    reader = csv.reader(text.splitlines(keepends=True))
-    header = [name.strip().lower() for name in next(reader, [])]
+def _looks_utf16(head: bytes) -> bool:
+    """A byte order mark, or text whose every other byte is zero (ASCII in UTF-16)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    return max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4
+
+
+def read_feed(feed: FeedFile, progress: Progress | None = None) -> Iterator[FeedRow | BadRow]:
+    """Every deal of the feed in file order, checked: a FeedRow, or a BadRow saying why not.
+
+    Raises UnreadableFeed as soon as the file itself turns out unreadable (bad header,
+    not UTF-8, broken JSON), possibly after yielding rows before that point.
+    """
+    with feed.path.open("rb") as file:
+        if file.read(len(UTF8_BOM)) != UTF8_BOM:
+            file.seek(0)
+        records = _csv_records(feed, file) if feed.format == "csv" else _json_records(feed, file)
+        for count, (number, record) in enumerate(records, start=1):
+            yield record if isinstance(record, BadRow) else check_row(feed.unit, number, record)
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(file.tell(), feed.size)
+    if progress is not None:
+        progress(feed.size, feed.size)
+
+
+def _csv_records(feed: FeedFile, file: BinaryIO) -> Iterator[tuple[int, dict | BadRow]]:
+    """(line, {column: text}) per row, the line being the one the row starts on."""
+    reader = csv.reader(_utf8_lines(feed.path, file))
+    rows = line = 0
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+        _check_header(feed.path, header)
+        line = reader.line_num
+        for values in reader:
+            start, line = line + 1, reader.line_num
+            if not any(value.strip() for value in values):
+                continue
+            rows += 1
+            if len(values) != len(header):
+                fields = f"{len(values)} field{'s' if len(values) != 1 else ''}"
+                reason = f"has {fields}, the header has {len(header)}"
+                yield start, BadRow("line", start, (reason,))
+                continue
+            yield start, dict(zip(header, values, strict=True))
+    except csv.Error as exc:
+        hint = '; is a quote (") left open?' if "field limit" in str(exc) else ""
+        raise UnreadableFeed(f"{feed.path}: line {line + 1}: {exc}{hint}") from None
+    if rows == 0:
+        raise UnreadableFeed(f"{feed.path} holds no deals, only a header line")
+
+
+def _utf8_lines(path: Path, file: BinaryIO) -> Iterator[str]:
+    for number, raw in enumerate(file, start=1):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFeed(_not_utf8(path, f"line {number}", raw, exc)) from None
+
+
+def _not_utf8(path: Path, where: str, raw: bytes, exc: UnicodeDecodeError) -> str:
+    text_before = raw[max(0, exc.start - 40) : exc.start].decode("utf-8", "replace")
+    word = WORD_BEFORE.search(text_before)
+    before = word[0] if word else ""
+    byte = f"byte 0x{raw[exc.start]:02X}" + (f" after {before!r}" if before else "")
+    return (
+        f"{path} is not UTF-8 text ({where} has {byte}; Latin-1 or Windows-1252?): " + SAVE_AS_UTF8
+    )
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    if len(header) == 1:
+        for delimiter, name in OTHER_DELIMITERS.items():
+            if sum(part.strip() in COLUMNS for part in header[0].split(delimiter)) > 1:
+                raise UnreadableFeed(
+                    f"{path}: the columns are separated by {name}; dealbot reads comma-separated"
+                    ' CSV: save it with commas (in Excel: "CSV UTF-8 (Comma delimited)")'
+                )
     missing = [name for name in REQUIRED if name not in header]
     unknown = [name for name in header if name not in COLUMNS]
-    if missing or unknown:
-        raise FeedError(path, [(1, _header_problem(missing, unknown))])
-    records, problems, line = [], [], reader.line_num
-    for values in reader:
-        start, line = line + 1, reader.line_num
-        if not any(value.strip() for value in values):
-            continue
-        if len(values) != len(header):
-            problems.append((start, f"has {len(values)} fields, the header has {len(header)}"))
-            continue
-        records.append((start, dict(zip(header, values, strict=True))))
-    return records, problems
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if missing or unknown or repeated:
+        parts = [_listed("missing column", missing), _listed("unknown column", unknown)]
+        parts.append(_listed("repeated column", repeated))
+        problem = "; ".join(part for part in parts if part)
+        raise UnreadableFeed(f"{path}: line 1: {problem} (columns: {', '.join(COLUMNS)})")
 
 
-def _header_problem(missing: list[str], unknown: list[str]) -> str:
-    parts = []
-    if missing:
-        parts.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
-    if unknown:
-        parts.append(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
-    return "; ".join(parts) + f" (columns: {', '.join(COLUMNS)})"
+def _listed(what: str, names: list[str]) -> str:
+    return f"{what}{'s' if len(names) > 1 else ''} {', '.join(names)}" if names else ""
 
 
-def _json_records(path: Path, text: str) -> list[tuple[int, dict]]:
-    """The objects of a top-level JSON array, each with the line it starts on."""
-    decoder = json.JSONDecoder()
-    position = _skip_space(text, 0)
-    if not text.startswith("[", position):
-        raise FeedError(path, [(_line_of(text, position), "expected a JSON array of deals")])
-    position = _skip_space(text, position + 1)
-    records = []
-    while not text.startswith("]", position):
-        try:
-            value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            raise FeedError(path, [(exc.lineno, f"not valid JSON: {exc.msg}")]) from exc
-        records.append((_line_of(text, position), value))
-        position = _skip_space(text, end)
-        if text.startswith(",", position):
-            position = _skip_space(text, position + 1)
-        elif not text.startswith("]", position):
-            raise FeedError(path, [(_line_of(text, position), "expected ',' or ']'")])
-    return records
+def _json_records(feed: FeedFile, file: BinaryIO) -> Iterator[tuple[int, object]]:
+    """(item number, value) per element of the top-level array, parsed as it is read."""
+    start = file.tell()
+    first = file.read(SNIFF_BYTES).lstrip()[:1]
+    file.seek(start)
+    if first != b"[":
+        raise UnreadableFeed(f"{feed.path}: expected a JSON array of deals ([{{...}}, ...])")
+    number = 0
+    try:
+        for number, value in enumerate(ijson.items(file, "item", use_float=False), start=1):
+            yield number, value
+    except ijson.JSONError as exc:
+        raise UnreadableFeed(_broken_json(feed.path, number, str(exc))) from None
+    if number == 0:
+        raise UnreadableFeed(f"{feed.path} holds no deals, only an empty array")
 
 
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position] in " \t\r\n":
-        position += 1
-    return position
+def _broken_json(path: Path, done: int, message: str) -> str:
+    if "invalid bytes in UTF8" in message:
+        return f"{path} is not UTF-8 text (item {done + 1}; Latin-1 or Windows-1252?): " + (
+            SAVE_AS_UTF8
+        )
+    reason = message.strip().removeprefix("b'").splitlines()[0].split("\\n")[0]
+    reason = reason.removeprefix("parse error: ").removeprefix("lexical error: ").rstrip(".")
+    if "trailing garbage" in reason:
+        return f"{path}: not valid JSON after the closing ']' (after item {done})"
+    return f"{path}: item {done + 1}: not valid JSON ({reason})"
 
 
-def _line_of(text: str, position: int) -> int:
-    return text.count("\n", 0, position) + 1
-
-
-def _row(line: int, record: object) -> FeedRow:
+def check_row(unit: Unit, number: int, record: object) -> FeedRow | BadRow:
+    """The deal `record` says, or every reason it cannot be imported."""
     if not isinstance(record, dict):
-        raise _Bad("each deal must be an object with the documented keys")
-    unknown = [key for key in record if key not in COLUMNS]
+        return BadRow(unit, number, ("each deal must be an object with the documented keys",))
+    problems: list[str] = []
+    unknown = [str(key) for key in record if key not in COLUMNS]
     if unknown:
-        raise _Bad(f"unknown field {', '.join(map(str, unknown))}")
-    field = {key: _text(record.get(key)) for key in COLUMNS}
+        problems.append(_listed("unknown field", unknown))
+    field = {
+        key: value.strip() if isinstance(value, str) else _text(value)
+        for key, value in zip(COLUMNS, map(record.get, COLUMNS), strict=True)
+    }
+    field["tags"] = _tags(record.get("tags"))
+    missing = [key for key in REQUIRED if not field[key]]
+    if missing:
+        problems.append(f"missing {', '.join(missing)}")
+    if "\x00" in "".join(field.values()):
+        problems.append("holds a NUL character (is it a text file?)")
     for key, most in LONGEST.items():
         if len(field[key]) > most:
-            raise _Bad(f"{key} is longer than {most} characters")
+            problems.append(f"{key} is longer than {most} characters")
     kind = field["kind"].lower()
-    if kind not in DEAL_KINDS:
-        raise _Bad(f"kind {field['kind']!r} is not one of {', '.join(DEAL_KINDS)}")
-    regular = _cents("regular_price", field["regular_price"], positive=True)
-    price = _cents("price", field["price"])
-    quantity = _whole("quantity", field["quantity"] or "1")
-    starts, ends = _date("starts", field["starts"]), _date("ends", field["ends"])
-    if ends < starts:
-        raise _Bad(f"ends {ends.isoformat()} is before starts {starts.isoformat()}")
+    if kind and kind not in DEAL_KINDS:
+        problems.append(f"kind {field['kind']!r} is not one of {', '.join(DEAL_KINDS)}")
+    regular = _cents(problems, "regular_price", field["regular_price"], positive=True)
+    price = _cents(problems, "price", field["price"])
+    quantity = _whole(problems, "quantity", field["quantity"] or "1")
+    starts, ends = (
+        _date(problems, "starts", field["starts"]),
+        _date(problems, "ends", field["ends"]),
+    )
+    if starts and ends and ends < starts:
+        problems.append(f"ends {ends.isoformat()} is before starts {starts.isoformat()}")
+    size = _size(problems, field["size"])
+    requires_card = _flag(problems, field["requires_card"], default=kind == "member_price")
+    limit = _whole(problems, "limit_per_customer", field["limit_per_customer"])
+    if problems or regular is None or price is None or quantity is None:
+        return BadRow(unit, number, tuple(problems))
+    if starts is None or ends is None:
+        return BadRow(unit, number, tuple(problems))
     return FeedRow(
-        line=line,
-        feed_id=_required("id", field["id"]),
-        store=_required("store", field["store"]),
+        number=number,
+        feed_id=field["id"],
+        store=field["store"],
         city=field["city"],
-        product=_required("product", field["product"]),
+        product=field["product"],
         brand=field["brand"],
-        category=_required("category", field["category"]),
-        size=_size(field["size"]),
+        category=field["category"],
+        size=size,
         unit=field["unit"] or "ct",
-        tags=_tags(record.get("tags")),
+        tags=field["tags"],
         regular_price_cents=regular,
         kind=kind,
         price_cents=price,
@@ -204,9 +331,14 @@ def _row(line: int, record: object) -> FeedRow:
         description=field["description"] or describe(kind, price, quantity, regular),
         starts=starts,
         ends=ends,
-        requires_card=_flag(field["requires_card"], default=kind == "member_price"),
-        limit_per_customer=_whole("limit_per_customer", field["limit_per_customer"]) or None,
+        requires_card=requires_card,
+        limit_per_customer=limit,
     )
+
+
+# Each parser below takes the row's `problems` first: on a bad value it adds the reason,
+# phrased for the person who wrote the feed, and returns None. An empty required value
+# is reported once, as missing, by check_row.
 
 
 def _text(value: object) -> str:
@@ -217,59 +349,70 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _required(name: str, value: str) -> str:
+def _cents(problems: list[str], name: str, value: str, *, positive: bool = False):
     if not value:
-        raise _Bad(f"{name} is missing")
-    return value
-
-
-def _cents(name: str, value: str, *, positive: bool = False) -> int:
+        return None
     try:
-        dollars = Decimal(_required(name, value).removeprefix("$"))
+        dollars = Decimal(value.removeprefix("$"))
+        whole_cents = dollars.is_finite() and dollars == dollars.quantize(CENT)
     except InvalidOperation:
-        raise _Bad(f"{name} {value!r} is not an amount in dollars like 3.99") from None
-    if not dollars.is_finite() or dollars != dollars.quantize(Decimal("0.01")):
-        raise _Bad(f"{name} {value!r} is not an amount in dollars like 3.99")
-    if dollars < 0 or (positive and dollars == 0):
-        raise _Bad(f"{name} {value} must be {'above' if positive else 'at least'} 0")
-    return int(dollars * 100)
+        whole_cents = False
+    if not whole_cents:
+        problems.append(f"{name} {value!r} is not an amount in dollars like 3.99")
+    elif dollars < 0 or (positive and dollars == 0):
+        problems.append(f"{name} {value} must be {'above' if positive else 'at least'} 0")
+    elif dollars > MOST_DOLLARS:
+        problems.append(f"{name} {value} must be at most {MOST_DOLLARS:,} dollars")
+    else:
+        return int(dollars * 100)
+    return None
 
 
-def _whole(name: str, value: str) -> int:
+def _whole(problems: list[str], name: str, value: str) -> int | None:
     if not value:
-        return 0
-    if not value.isdigit() or int(value) < 1:
-        raise _Bad(f"{name} {value!r} must be a whole number of at least 1")
-    return int(value)
+        return None
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= MOST_ITEMS:
+        return int(value)
+    problems.append(f"{name} {value!r} must be a whole number from 1 to {MOST_ITEMS:,}")
+    return None
 
 
-def _date(name: str, value: str) -> date:
+def _date(problems: list[str], name: str, value: str) -> date | None:
+    if not value:
+        return None
     try:
-        return date.fromisoformat(_required(name, value))
+        return date.fromisoformat(value)
     except ValueError:
-        raise _Bad(f"{name} {value!r} is not a date like 2026-11-28") from None
+        problems.append(f"{name} {value!r} is not a date like 2026-11-28")
+        return None
 
 
-def _size(value: str) -> float | None:
+def _size(problems: list[str], value: str) -> float | None:
     if not value:
         return None
     try:
         size = float(value)
     except ValueError:
-        raise _Bad(f"size {value!r} must be a number such as 12 or 18.5") from None
-    if not size > 0:
-        raise _Bad(f"size {value} must be above 0")
-    return size
+        problems.append(f"size {value!r} must be a number such as 12 or 18.5")
+        return None
+    if 0 < size < float("inf"):
+        return size
+    problems.append(f"size {value} must be a number above 0")
+    return None
 
 
 def _tags(value: object) -> str:
-    items = value if isinstance(value, list) else str(value or "").replace(";", ",").split(",")
-    return ", ".join(tag for tag in (str(item).strip().lower() for item in items) if tag)
+    if isinstance(value, list):
+        items: Iterable[object] = value
+    else:
+        items = _text(value).replace(";", ",").split(",")
+    return ", ".join(tag for tag in (_text(item).lower() for item in items) if tag)
 
 
-def _flag(value: str, *, default: bool) -> bool:
+def _flag(problems: list[str], value: str, *, default: bool) -> bool:
     if not value:
         return default
     if value.lower() in TRUE | FALSE:
         return value.lower() in TRUE
-    raise _Bad(f"requires_card {value!r} must be true or false")
+    problems.append(f"requires_card {value!r} must be true or false")
+    return default

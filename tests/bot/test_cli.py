@@ -151,14 +151,6 @@ def test_db_import_of_a_bad_feed_names_the_line_and_imports_nothing(monkeypatch,
     assert not tools.has_deals(make_engine(database))
 
 
-def test_db_import_of_a_missing_file_says_so(monkeypatch, tmp_path, capsys):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
-
-    assert main(["db", "import", str(tmp_path / "nope.csv")]) == 1
-
-    assert "cannot read the file" in capsys.readouterr().err
-
-
 def test_unusable_database_is_one_line_naming_database_url(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no-such-folder' / 'x.db'}")
 
