@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     dealbot_workers: Annotated[int, Field(ge=1, le=256)] = 64
     dealbot_model_timeout_s: Annotated[float, Field(gt=0)] = 60.0
     dealbot_max_question_chars: Annotated[int, Field(ge=10)] = 2000
+    # Unset: INFO for `serve` (its ready line and one line per answer), WARNING elsewhere.
+    dealbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
+    dealbot_log_format: Literal["text", "json"] = "text"
 
     @field_validator("dealbot_timezone")
     @classmethod
@@ -44,6 +47,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"{value!r} is not a known time zone (e.g. America/New_York)") from exc
         return value
+
+    @field_validator("dealbot_log_level", "dealbot_log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "dealbot_log_level" else value.lower()
 
     @field_validator("database_url")
     @classmethod
