@@ -16,6 +16,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 import sandbox
@@ -95,7 +96,13 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     recovered = recover(service, client)
     if recovered:
         log.info("recovered %d unanswered questions", recovered)
-    close_intake = _start_socket_mode(app, settings) if socket_mode else server.close
+    try:
+        close_intake = _start_socket_mode(app, settings) if socket_mode else server.close
+    except SlackApiError as exc:
+        server.close()
+        service.pool.close(DRAIN_SECONDS)
+        reason = exc.response.get("error")
+        raise SettingsError(f"SLACK_APP_TOKEN: Slack did not accept it ({reason})") from None
     _say_ready(settings, agent, server.port, readiness, "socket" if socket_mode else "http")
     while not stop.wait(RECOVERY_EVERY_SECONDS):
         recover(service, client)

@@ -300,6 +300,20 @@ def test_refused_signatures_are_logged_without_the_secret_and_not_flooding(
     assert fake_slack.calls_to("chat.postMessage") == []
 
 
+def test_an_app_token_slack_refuses_stops_start_up_without_a_traceback(
+    demo_url, fake_slack, fake_anthropic
+):
+    env = _environment(demo_url, fake_slack, fake_anthropic, SLACK_APP_TOKEN="xapp-1-revoked")
+    command = [sys.executable, "-c", MAIN, "serve", "--port", str(_free_port())]
+
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+
+    # The Socket Mode client logs its own error line first; dealbot's line comes last.
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == "dealbot: SLACK_APP_TOKEN: Slack did not accept it (invalid_auth)"
+
+
 def test_a_port_out_of_range_stops_start_up_with_one_line(demo_url, fake_slack, fake_anthropic):
     line = _start_up_error(_environment(demo_url, fake_slack, fake_anthropic), port=70000)
 
