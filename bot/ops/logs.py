@@ -17,7 +17,7 @@ LogFormat = Literal["text", "json"]
 
 HANDLER_NAME = "dealbot"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-JSON_FIELDS = ["asctime", "levelname", "name", "message"]
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 JSON_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 # Libraries that log every request or migration step at INFO, or whole request bodies (Bolt
 # logs a refused request's body, verification token included): warnings only, at any level.
