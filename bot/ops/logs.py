@@ -21,6 +21,7 @@ JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 JSON_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 # Libraries that log every request or migration step at INFO, or whole request bodies (Bolt
 # logs a refused request's body, verification token included): warnings only, at any level.
+# Matched as name prefixes (httpx2 too): Bolt sets its loggers' levels itself.
 QUIET_LIBRARIES = ("httpx", "httpcore", "urllib3", "slack_bolt", "alembic")
 REPEAT_WINDOW_S = 10.0
 # Secrets by their shape, wherever they come from: Slack tokens, Anthropic keys, and the
@@ -48,14 +49,13 @@ def configure(
     handler.set_name(HANDLER_NAME)
     inner = _json_formatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
     handler.setFormatter(Redacting(inner, secrets))
+    handler.addFilter(QuietLibraries(QUIET_LIBRARIES))
     handler.addFilter(RepeatFilter(REPEAT_WINDOW_S))
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for name in QUIET_LIBRARIES:
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     return handler
 
 
@@ -103,6 +103,17 @@ class Redacting(logging.Formatter):
         for shape, replacement in SECRET_SHAPES:
             text = shape.sub(replacement, text)
         return text
+
+
+class QuietLibraries(logging.Filter):
+    """Only warnings and errors from loggers whose names start with one of `prefixes`."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not record.name.startswith(self.prefixes)
 
 
 class RepeatFilter(logging.Filter):

@@ -115,7 +115,7 @@ def test_a_repeated_warning_passes_once_per_window_and_then_says_how_many(stream
     assert sum(" INFO " in line for line in lines(stream)) == 4  # never thinned
 
 
-def test_configure_replaces_its_own_handler_and_quiets_chatty_libraries(stream):
+def test_configure_replaces_its_own_handler_only(stream):
     root = logging.getLogger()
     others = [h for h in root.handlers if h.get_name() != logs.HANDLER_NAME]
 
@@ -124,5 +124,21 @@ def test_configure_replaces_its_own_handler_and_quiets_chatty_libraries(stream):
 
     ours = [h for h in root.handlers if h.get_name() == logs.HANDLER_NAME]
     assert len(ours) == 1 and [h for h in root.handlers if h not in ours] == others
-    assert logging.getLogger("httpx").level == logging.WARNING
-    assert not logging.getLogger("slack_bolt").isEnabledFor(logging.INFO)
+
+
+def test_chatty_libraries_log_only_warnings_even_where_they_set_their_own_levels(stream):
+    logs.configure("DEBUG", "text", stream=stream)
+    bolt = logging.getLogger("slack_bolt.RequestVerification")
+    bolt.setLevel(logging.INFO)  # as Bolt does for its own loggers
+
+    bolt.info("Invalid request signature detected (body: token=verification-token)")
+    logging.getLogger("httpx2").info("HTTP Request: POST /v1/messages")
+    logging.getLogger("alembic.runtime.migration").info("Context impl SQLiteImpl.")
+    bolt.warning("something Bolt warns about")
+    logging.getLogger("bot.serve").debug("dealbot's own debug line")
+
+    assert [line.split(": ", 1)[1] for line in lines(stream)] == [
+        "something Bolt warns about",
+        "dealbot's own debug line",
+    ]
+    bolt.setLevel(logging.NOTSET)
