@@ -17,6 +17,7 @@ import tools
 from bot.claude import Deadline, ModelCaller, OutOfTime
 from bot.history import History
 from bot.model_failures import explain
+from bot.ops.metrics import observe_run
 from bot.prompt import (
     conversation_messages,
     run_tool_definition,
@@ -155,14 +156,7 @@ class Agent:
         except Exception:
             log.exception("run %s: unexpected failure", run.run_id)
             outcome = meter.outcome("failed", error=SOMETHING_WRONG)
-        log.info(
-            "run %s: %s in %.0f ms, %d model calls, %d tool calls",
-            run.run_id,
-            outcome.status,
-            outcome.duration_ms,
-            outcome.llm_calls,
-            outcome.tool_calls,
-        )
+        observe_run(run.run_id, outcome)
         return self._store(run, outcome)
 
     def _store(self, run: RunRecord, outcome: Outcome) -> RunRecord:

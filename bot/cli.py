@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 from rich.console import Console
@@ -25,6 +26,7 @@ from bot.evals.command import MODES, evaluate
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
 from bot.evals.report import DEFAULT_PRICES
 from bot.history import History
+from bot.ops import logs
 from bot.runs import Origin, RunRecord
 from bot.serve import check_slack_settings, serve
 from bot.settings import (
@@ -39,6 +41,7 @@ from tools.demo import NotDemoData
 
 log = logging.getLogger(__name__)
 
+VERBOSE_HELP = "log what happens, in detail"
 NO_KEY = "ANTHROPIC_API_KEY is not set: export ANTHROPIC_API_KEY=sk-ant-... and try again."
 NO_DEALS = (
     "the database {where} has no deals: load the demo with `dealbot db seed --demo` "
@@ -67,7 +70,8 @@ class Interrupted(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dealbot", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('dealbot')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ask = commands.add_parser("ask", help="answer one question in the terminal")
@@ -116,7 +120,23 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--prices", type=Path, default=DEFAULT_PRICES, metavar="FILE")
     evaluation.add_argument("--out", type=Path, metavar="FILE", help="write the JSON report")
     evaluation.set_defaults(handler=cmd_eval)
+    _verbose_after_commands(parser)
     return parser
+
+
+def _verbose_after_commands(parser: argparse.ArgumentParser) -> None:
+    """`dealbot serve -v` as well as `dealbot -v serve`; SUPPRESS keeps the earlier -v."""
+    for action in parser._actions:  # argparse keeps its subcommands only here
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.add_argument(
+                    "-v",
+                    "--verbose",
+                    action="store_true",
+                    default=argparse.SUPPRESS,
+                    help=VERBOSE_HELP,
+                )
+                _verbose_after_commands(command)
 
 
 def _positive_int(text: str) -> int:
@@ -131,13 +151,15 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
-        return handler(args, load_settings())
+        settings = load_settings()
+        logs.configure(
+            log_level(settings, verbose=args.verbose, command=args.command),
+            settings.dealbot_log_format,
+            secrets=logs.secrets_of(settings),
+        )
+        return handler(args, settings)
     except (SettingsError, UsageError) as exc:
         print(f"dealbot: {exc}", file=sys.stderr)
         return 2
@@ -150,6 +172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, Terminated) as exc:
         print("dealbot: interrupted", file=sys.stderr)
         return EXIT_STATUS[_signal_of(exc)]
+
+
+def log_level(settings: Settings, *, verbose: bool, command: str) -> str:
+    """-v: everything; else DEALBOT_LOG_LEVEL; else what the command's user wants to see."""
+    if verbose:
+        return "DEBUG"
+    return settings.dealbot_log_level or ("INFO" if command == "serve" else "WARNING")
 
 
 def database_problem(exc: OperationalError, where: str = "") -> str:

@@ -1,44 +1,44 @@
-"""`dealbot serve`: the Slack app over Socket Mode or HTTP, with recovery and graceful stop."""
+"""`dealbot serve`: the Slack app over Socket Mode or HTTP, with recovery and graceful stop.
+
+Both modes listen on `--port` (waitress) for /healthz, /readyz and /metrics; HTTP mode also
+takes Slack's requests there.
+"""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
 
 import sandbox
 from bot.agent import Agent
 from bot.history import History
+from bot.ops import metrics
+from bot.ops.health import Readiness, database_check, sandbox_check
+from bot.ops.routes import WSGIApp, ops_app
+from bot.ops.server import Server
 from bot.settings import Settings, SettingsError
 from bot.slack.answering import RateLimit, Responder
 from bot.slack.app import make_app, make_web_client
-from bot.slack.installations import check_token_settings, install_paths
+from bot.slack.installations import check_token_settings
 from bot.slack.recovery import recover
 from bot.slack.service import SlackService
 from bot.slack.work import WorkPool
 
 log = logging.getLogger(__name__)
 
+HOST = "0.0.0.0"
 DRAIN_SECONDS = 30
+HTTP_DRAIN_SECONDS = 5  # for requests (acks) in flight when the server stops
 RECOVERY_EVERY_SECONDS = 60
-EVENTS_PATH = "/slack/events"
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    request_queue_size = 128  # socketserver's 5 resets connections when Slack sends a burst
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args) -> None:
-        log.debug("http: " + format, *args)
 
 
 def build_service(settings: Settings, agent: Agent, history: History) -> SlackService:
@@ -64,9 +64,56 @@ def check_slack_settings(settings: Settings) -> None:
         raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
 
 
+def make_readiness(agent: Agent) -> Readiness:
+    """Ready when the agent's database answers and its sandbox runs a trivial program."""
+    return Readiness(
+        {"database": database_check(agent.engine), "sandbox": sandbox_check(agent.run_program)}
+    )
+
+
+def routes(app: App, readiness: Readiness, *, events: bool) -> WSGIApp:
+    return ops_app(
+        readiness=readiness, metrics=metrics.shared(), slack=SlackRequestHandler(app), events=events
+    )
+
+
 def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     """Run until SIGTERM/SIGINT; then stop taking work and let answers in flight finish."""
     check_slack_settings(settings)
+    server = Server(HOST, port)  # first: a bad or busy port fails before Slack is contacted
+    try:
+        service, app = _connect(settings, agent)
+    except BaseException:
+        server.close()
+        raise
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    socket_mode = bool(settings.slack_app_token)
+    readiness = make_readiness(agent)
+    server.start(routes(app, readiness, events=not socket_mode))
+    recovered = recover(service, app)
+    if recovered:
+        log.info("recovered %d unanswered questions", recovered)
+    try:
+        close_intake = _start_socket_mode(app, settings) if socket_mode else server.close
+    except SlackApiError as exc:
+        server.close()
+        service.pool.close(DRAIN_SECONDS)
+        reason = exc.response.get("error")
+        raise SettingsError(f"SLACK_APP_TOKEN: Slack did not accept it ({reason})") from None
+    _say_ready(settings, agent, server.port, readiness, "socket" if socket_mode else "http")
+    while not stop.wait(RECOVERY_EVERY_SECONDS):
+        recover(service, app)
+    readiness.stopping()
+    log.info("stopping: no new work; waiting up to %ss for answers in flight", DRAIN_SECONDS)
+    close_intake()
+    service.pool.close(DRAIN_SECONDS)
+    server.close(HTTP_DRAIN_SECONDS)
+    sandbox.shutdown()
+
+
+def _connect(settings: Settings, agent: Agent) -> tuple[SlackService, App]:
     service = build_service(settings, agent, agent.history)
     client = make_web_client(settings)
     try:
@@ -76,64 +123,49 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     except OSError as exc:
         where = settings.slack_api_url or "https://slack.com/api/"
         raise SettingsError(f"SLACK_API_URL: cannot reach Slack at {where} ({exc})") from None
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    recovered = recover(service, app)
-    if recovered:
-        log.info("recovered %d unanswered questions", recovered)
-    close = (
-        _start_socket_mode(app, settings) if settings.slack_app_token else _start_http(app, port)
-    )
-    while not stop.wait(RECOVERY_EVERY_SECONDS):
-        recover(service, app)
-    log.info("stopping: no new work; waiting up to %ss for answers in flight", DRAIN_SECONDS)
-    close()
-    service.pool.close(DRAIN_SECONDS)
-    sandbox.shutdown()
+    return service, app
+
+
+def _say_ready(
+    settings: Settings, agent: Agent, port: int, readiness: Readiness, mode: str
+) -> None:
+    """The one line an operator looks for: what is running, where, on what."""
+    facts = ready_facts(settings, agent.engine, port=port, mode=mode)
+    log.info("dealbot ready: " + " ".join(f"{k}=%s" for k in facts), *facts.values(), extra=facts)
+    verdict = readiness()
+    if not verdict.ready:
+        log.warning("not ready yet (/readyz answers 503): %s", verdict.reason)
+
+
+def ready_facts(settings: Settings, engine: Engine, *, port: int, mode: str) -> dict[str, Any]:
+    return {
+        "mode": mode,
+        "port": port,
+        "database": engine.url.render_as_string(hide_password=True),
+        "sandbox": _isolation(),
+        "model": settings.model,
+    }
+
+
+def _isolation() -> str:
+    """What the operating system let the sandbox set up (starting its worker server now)."""
+    try:
+        isolation = sandbox.default_sandbox().isolation
+    except Exception as exc:
+        log.error("the sandbox could not start: %r", exc)
+        return "unavailable"
+    summary = getattr(isolation, "summary", None)
+    return summary() if callable(summary) else str(isolation)
 
 
 def _start_socket_mode(app: App, settings: Settings):
     handler = SocketModeHandler(app, settings.slack_app_token)
     handler.connect()
-    log.info("dealbot is listening over Socket Mode")
     return handler.close
 
 
-def events_endpoint(app: App):
-    """A WSGI app: Bolt at /slack/events (and the install pages), 404 elsewhere."""
-    bolt = SlackRequestHandler(app)
-
-    def wsgi(environ, start_response):
-        if environ.get("PATH_INFO") not in (EVENTS_PATH, *install_paths(app)):
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found"]
-        return bolt(environ, start_response)
-
-    return wsgi
-
-
-def start_http(app: App, host: str, port: int) -> WSGIServer:
-    """Serve the app at /slack/events on a thread per request; `server.shutdown()` stops it."""
-    server = make_server(
-        host,
-        port,
-        events_endpoint(app),
-        server_class=_ThreadingWSGIServer,
-        handler_class=_QuietHandler,
-    )
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="http", daemon=True
-    ).start()
-    log.info("dealbot is listening on http://%s:%d%s", host, server.server_port, EVENTS_PATH)
+def start_http(app: App, host: str, port: int, *, readiness: Readiness) -> Server:
+    """The Slack app at /slack/events and the ops endpoints on host:port (0: any free port)."""
+    server = Server(host, port)
+    server.start(routes(app, readiness, events=True))
     return server
-
-
-def _start_http(app: App, port: int):
-    server = start_http(app, "0.0.0.0", port)
-
-    def close() -> None:
-        server.shutdown()
-        server.server_close()
-
-    return close

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     dealbot_model_timeout_s: Annotated[float, Field(gt=0)] = 60.0
     dealbot_answer_deadline_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
     dealbot_max_question_chars: Annotated[int, Field(ge=10)] = 2000
+    # Unset: INFO for `serve` (its ready line and one line per answer), WARNING elsewhere.
+    dealbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
+    dealbot_log_format: Literal["text", "json"] = "text"
 
     @field_validator("dealbot_timezone")
     @classmethod
@@ -62,6 +65,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"{value!r} is not a known time zone (e.g. America/New_York)") from exc
         return value
+
+    @field_validator("dealbot_log_level", "dealbot_log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "dealbot_log_level" else value.lower()
 
     @field_validator("database_url")
     @classmethod

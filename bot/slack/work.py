@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from bot.ops import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -39,6 +41,9 @@ class WorkPool:
             if self._closed:
                 raise ShuttingDown
             self._in_flight += 1
+        counted = metrics.shared()
+        counted.questions.inc()
+        counted.queue_depth.inc()
         return self._executor.submit(self._run, job)
 
     def _run(self, job: Callable[[], None]) -> None:
@@ -47,6 +52,7 @@ class WorkPool:
         except Exception:
             log.exception("answer job failed")
         finally:
+            metrics.shared().queue_depth.dec()
             with self._lock:
                 self._in_flight -= 1
                 self._idle.notify_all()

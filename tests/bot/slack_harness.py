@@ -20,7 +20,13 @@ from slack_bolt import App
 from sqlalchemy import Engine
 
 from bot.agent import Agent
-from bot.serve import _start_socket_mode, build_service, check_slack_settings, start_http
+from bot.serve import (
+    _start_socket_mode,
+    build_service,
+    check_slack_settings,
+    make_readiness,
+    start_http,
+)
 from bot.settings import Settings, load_settings
 from bot.slack.app import make_app
 from bot.slack.service import SlackService
@@ -127,10 +133,10 @@ def running_bot(
     service = build_service(settings, agent, agent.history)
     listeners = TrackingExecutor()
     app = make_app(settings, service, listener_executor=listeners)
-    server = start_http(app, "127.0.0.1", 0)
+    server = start_http(app, "127.0.0.1", 0, readiness=make_readiness(agent))
     try:
         yield RunningBot(
-            url=f"http://127.0.0.1:{server.server_port}/slack/events",
+            url=f"http://127.0.0.1:{server.port}/slack/events",
             agent=agent,
             service=service,
             slack=slack,
@@ -138,8 +144,7 @@ def running_bot(
             listeners=listeners,
         )
     finally:
-        server.shutdown()
-        server.server_close()
+        server.close()
         service.pool.close(10)
 
 

@@ -1,0 +1,1 @@
+"""Running dealbot for a team: the HTTP server, health and readiness, metrics and logs."""

@@ -1,0 +1,60 @@
+"""The one WSGI app on `--port`: Slack's paths go to Bolt, plus /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from prometheus_client import make_wsgi_app
+
+from bot.ops.health import Readiness
+from bot.ops.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+EVENTS_PATH = "/slack/events"
+TEXT = [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]
+
+
+def ops_app(
+    *, readiness: Readiness, metrics: Metrics, slack: WSGIApp | None, events: bool
+) -> WSGIApp:
+    """`slack` (Bolt's WSGI handler) gets every other path; with `events` False (Socket Mode,
+    where no signing secret guards it) POSTs to Slack's paths are not served."""
+    serve_metrics = make_wsgi_app(metrics.registry)
+
+    def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz":
+            return _text(start_response, "200 OK", "ok")
+        if path == "/readyz":
+            verdict = readiness()
+            status = "200 OK" if verdict.ready else "503 Service Unavailable"
+            return _text(start_response, status, verdict.reason)
+        if path == "/metrics":
+            return serve_metrics(environ, start_response)
+        if slack is None or (method == "POST" and not events):
+            return _text(start_response, "404 Not Found", "not found")
+        return _slack(environ, start_response)
+
+    def _slack(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        def noting_refusals(status: str, headers: list, *args):
+            if status.startswith("401") and environ.get("PATH_INFO") == EVENTS_PATH:
+                metrics.refused_requests.inc()
+                log.warning(
+                    "refused a request to %s from %s: its signature does not match "
+                    "SLACK_SIGNING_SECRET (or is missing or stale)",
+                    EVENTS_PATH,
+                    environ.get("REMOTE_ADDR", "?"),
+                )
+            return start_response(status, headers, *args)
+
+        return slack(environ, noting_refusals)
+
+    return app
+
+
+def _text(start_response: Callable, status: str, body: str) -> list[bytes]:
+    start_response(status, TEXT)
+    return [body.encode() + b"\n"]
