@@ -116,12 +116,6 @@ def app_options(settings: Settings, engine: Engine, client: WebClient) -> dict[s
     """Bolt's App arguments for many workspaces (install flow, per-workspace tokens); {} for one."""
     if not oauth_enabled(settings):
         return {}
-    if settings.slack_app_token:
-        log.warning(
-            "Socket Mode: answering every workspace that installed dealbot; the install pages "
-            "(%s) are served in HTTP mode only",
-            INSTALL_PATH,
-        )
     client_id, client_secret = settings.slack_client_id, settings.slack_client_secret
     installations = InstallationStore(client_id=client_id, engine=engine, logger=log)
     oauth_settings = OAuthSettings(
