@@ -3,6 +3,8 @@
 The server is a fresh interpreter (`python -I`), started with an empty environment (no keys,
 no tokens), no inherited files but its control socket, `/` as working directory and a session
 of its own, so nothing of the bot's process reaches a worker. See zygote.py for its side.
+Before starting it, the bot makes itself non-dumpable, so no process of its user — a worker
+that shares it, in the unprivileged set-up — may read its /proc/<pid>/environ or memory.
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from sandbox.isolation import Isolation
+from sandbox.isolation import (
+    TESTING_SKIP_ENV,
+    Isolation,
+    make_host_non_dumpable,
+    remove_root,
+    skipped_layers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +64,22 @@ def server_environment() -> dict[str, str]:
 class ForkServer:
     """A running worker server; thread-safe."""
 
-    def __init__(self, *, prefork: int) -> None:
+    def __init__(self, *, prefork: int, allow_weak_isolation: bool = False) -> None:
         self._lock = threading.Lock()
         self._closed = False
+        self._root: str | None = None
+        skip = skipped_layers(os.environ.get(TESTING_SKIP_ENV))
+        non_dumpable = "host_non_dumpable" not in skip and make_host_non_dumpable()
         bot_end, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        config = json.dumps({"control_fd": server_end.fileno(), "prefork": prefork})
+        config = json.dumps(
+            {
+                "control_fd": server_end.fileno(),
+                "prefork": prefork,
+                "allow_weak": allow_weak_isolation,
+                "host_non_dumpable": non_dumpable,
+                "skip": sorted(skip),
+            }
+        )
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-I", "-B", "-X", "utf8", "-c", BOOTSTRAP, config, PROJECT_ROOT],
@@ -85,15 +105,18 @@ class ForkServer:
         self._control.settimeout(CONTROL_TIMEOUT_S)
         self.pid: int = hello["pid"]
         self.isolation = Isolation.from_message(hello["isolation"])
-        logger.info("worker server %d started: %s", self.pid, self.isolation)
-        if not (self.isolation.chroot and self.isolation.user and self.isolation.network_isolated):
+        self._root = self.isolation.root
+        problem = self.isolation.problem()
+        if problem is None:
+            logger.info("sandbox worker server %d: %s", self.pid, self.isolation.summary())
+        elif allow_weak_isolation:
             logger.warning(
-                "sandbox workers are only partly isolated (chroot=%s, user=%s, own network=%s); "
-                "run the bot as root in its container for every layer",
-                self.isolation.chroot,
-                self.isolation.user,
-                self.isolation.network_isolated,
+                "sandbox worker server %d runs programs with WEAK isolation (allowed): %s",
+                self.pid,
+                problem,
             )
+        else:
+            logger.error("sandbox worker server %d refuses to run programs: %s", self.pid, problem)
 
     def alive(self) -> bool:
         return not self._closed and self._process.poll() is None
@@ -148,6 +171,10 @@ class ForkServer:
             logger.warning("worker server %d did not stop; killing it", self._process.pid)
             self._process.kill()
             self._process.wait()
+        # The server removes its empty root directory on the way out; not if it was killed.
+        root = self._root
+        if root and os.path.dirname(root) == tempfile.gettempdir():
+            remove_root(root)
 
     def _send(self, message: dict[str, Any]) -> None:
         if self._closed:

@@ -44,8 +44,12 @@ class Sandbox:
         max_tool_calls: int = DEFAULT_MAX_TOOL_CALLS,
         max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
         max_source_chars: int = DEFAULT_MAX_SOURCE_CHARS,
+        allow_weak_isolation: bool = False,
     ) -> None:
         self.prefork = prefork
+        # Run programs even when the process layer lacks a required protection (see
+        # Isolation.missing); by default such a sandbox refuses every program.
+        self.allow_weak_isolation = allow_weak_isolation
         self.max_tool_calls = max_tool_calls
         self.max_output_chars = max_output_chars
         self.max_source_chars = max_source_chars
@@ -65,6 +69,9 @@ class Sandbox:
         """Run `code` with `tools` (called here, in this process) and report how it went."""
         started = time.perf_counter()
         _check_arguments(code, tools, timeout_s, memory_mb)
+        isolation = self.isolation
+        if isolation.missing() and not self.allow_weak_isolation:
+            return _failure(started, f"the sandbox refuses to run: {isolation.problem()}", "policy")
         if len(code) > self.max_source_chars:
             error = f"the program is {len(code)} characters; the limit is {self.max_source_chars}"
             return _failure(started, error, "policy")
@@ -129,7 +136,9 @@ class Sandbox:
         if self._server is not None:
             self._server.close()
         try:
-            server = ForkServer(prefork=self.prefork)
+            server = ForkServer(
+                prefork=self.prefork, allow_weak_isolation=self.allow_weak_isolation
+            )
         except (WorkerServerGone, OSError) as exc:
             raise SandboxError(f"the sandbox's worker server did not start: {exc}") from exc
         atexit.register(self.close)
@@ -210,8 +219,8 @@ def _death(status: int | None, job: Job) -> tuple[str, str]:
     if exit_code == EXIT_OUT_OF_MEMORY:
         return f"the program ran out of memory (limit {job.memory_mb} MB)", "memory"
     if exit_code == EXIT_UNISOLATED:
-        logger.error("a worker could not isolate itself; does the container allow chroot/setuid?")
-        return "the sandbox could not isolate a worker for this program", "runtime"
+        logger.error("a worker could not put its isolation in place and ran nothing")
+        return "the sandbox could not isolate a worker, so the program did not run", "policy"
     logger.warning("worker stopped without a report (wait status %s)", status)
     return f"the program's worker stopped unexpectedly (wait status {status})", "runtime"
 

@@ -23,7 +23,7 @@ from typing import Any, Final, NoReturn
 
 from sandbox import wire
 from sandbox.diagnosis import describe, is_memory_error
-from sandbox.isolation import apply_run_limits
+from sandbox.isolation import apply_run_limits, seal_worker
 from sandbox.job import EXIT_INTERNAL, EXIT_NO_JOB, EXIT_OK, EXIT_OUT_OF_MEMORY, Job
 from sandbox.modules import seal_library
 from sandbox.namespace import program_globals
@@ -253,13 +253,18 @@ def rehearse() -> None:
 
 
 def serve(sock: socket.socket) -> NoReturn:
-    """Wait for one job on `sock`, run it, report, exit."""
+    """Wait for one job on `sock`, run it, report, exit.
+
+    The seccomp allow-list goes on after the run limits (so it need not allow setrlimit) and
+    before the program is compiled; a worker it does not take on exits unused.
+    """
     rehearse()
     try:
         job = Job.from_message(wire.recv_frame(sock, limit=wire.JOB_LIMIT))
     except (wire.WireError, OSError, KeyError, TypeError, ValueError):
         os._exit(EXIT_NO_JOB)
     apply_run_limits(job.timeout_s, job.memory_mb)
+    seal_worker()
     global _session
     _session = Session(sock, job)
     _session.run()

@@ -1,16 +1,25 @@
 """The worker server: a clean interpreter that forks single-use, hardened workers on request.
 
 The bot starts it (forkserver.py) with an empty environment, no inherited files and its own
-session. It imports once everything a program may use, isolates itself from the network when
-root, then keeps a few forked workers ready, so a run starts in a warm process in well under
-a millisecond. It never runs a program itself and holds no secrets.
+session. It imports once everything a program may use, moves into namespaces of its own
+(isolation.prepare: PID, IPC and network, inside an unprivileged user namespace unless it is
+real root), then forks once: CLONE_NEWPID applies to children, so the inner server — pid 1 of
+the new PID namespace, killed if the outer one dies — is the one that serves. The outer one
+only waits for it, removes the empty root directory and exits with its status. The inner one
+probes which per-worker layers hold (isolation.probe), tells the bot, then keeps a few forked
+workers ready, so a run starts in a warm process in well under a millisecond. Neither runs a
+program itself or holds a secret. If the inner server dies, the kernel kills every worker of
+its PID namespace.
 
 Control protocol, one JSON object per SOCK_SEQPACKET message:
+  (hello)                    <- {"pid": N, "isolation": {...}}, N the inner server's pid as
+                                the bot sees it
   {"op": "spawn"}            -> {"pid": N}, the worker's pipe attached (SCM_RIGHTS)
   {"op": "reap", "pid": N}   -> {"pid": N, "status": S}  (killed first if still running)
   {"op": "release", "pid": N}   the same without a reply
-  end of file                   kill every worker, remove the empty root, exit
-Workers are reaped only when the bot says so, so a pid the bot holds is never reused.
+  end of file                   kill every worker, exit
+Worker pids are the inner server's (its PID namespace). Workers are reaped only when the bot
+says so, so a pid the bot holds is never reused.
 """
 
 from __future__ import annotations
@@ -58,17 +67,27 @@ def warm_up() -> None:
 class WorkerServer:
     """Forks workers ahead of demand and hands them to the bot."""
 
-    def __init__(self, control: socket.socket, setup: isolation.Isolation, prefork: int):
+    def __init__(
+        self,
+        control: socket.socket,
+        setup: isolation.Isolation,
+        prefork: int,
+        *,
+        visible_pid: int,
+        allow_weak: bool,
+    ):
         self.control = control
         self.setup = setup
         self.prefork = prefork
+        self.visible_pid = visible_pid
+        self.allow_weak = allow_weak
         self.devnull = os.open(os.devnull, os.O_RDWR)
         self.ready: collections.deque[tuple[int, socket.socket]] = collections.deque()
         self.unreaped: set[int] = set()
 
     def serve(self) -> None:
         self._fill()
-        self._send({"pid": os.getpid(), "isolation": self.setup.as_message()})
+        self._send({"pid": self.visible_pid, "isolation": self.setup.as_message()})
         try:
             while True:
                 self._fill()
@@ -100,7 +119,9 @@ class WorkerServer:
             pipe_fd = worker_end.detach()
             for sock in (bot_end, self.control, *(s for _, s in self.ready)):
                 sock.detach()
-            fd = isolation.harden_worker(self.setup, pipe_fd, self.devnull, server_pid)
+            fd = isolation.harden_worker(
+                self.setup, pipe_fd, self.devnull, server_pid, allow_weak=self.allow_weak
+            )
         except BaseException:
             os._exit(EXIT_UNISOLATED)
         try:
@@ -143,8 +164,6 @@ class WorkerServer:
     def _stop(self) -> None:
         for pid in list(self.unreaped):
             self._reap(pid)
-        with contextlib.suppress(OSError):
-            os.rmdir(self.setup.root)
 
 
 def main() -> None:
@@ -152,5 +171,43 @@ def main() -> None:
     config = json.loads(sys.argv[1])
     control = socket.socket(fileno=config["control_fd"])
     warm_up()
-    setup = isolation.prepare()
-    WorkerServer(control, setup, config["prefork"]).serve()
+    prepared = isolation.prepare(
+        config.get("skip", ()), host_non_dumpable=config.get("host_non_dumpable", False)
+    )
+    pid_reader, pid_writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(pid_writer)
+        status = EXIT_INTERNAL
+        try:
+            _serve_inner(control, prepared, config, pid_reader)
+            status = 0
+        finally:
+            os._exit(status)
+    control.close()
+    os.close(pid_reader)
+    os.write(pid_writer, str(pid).encode())
+    os.close(pid_writer)
+    _, status = os.waitpid(pid, 0)
+    isolation.remove_root(prepared.root)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else EXIT_INTERNAL)
+
+
+def _serve_inner(
+    control: socket.socket, prepared: isolation.Prepared, config: dict[str, Any], pid_reader: int
+) -> None:
+    """The inner server: pid 1 of the new PID namespace (when there is one)."""
+    isolation.follow_parent()
+    # Its pid as the bot sees it, from the outer server; nothing if that one died meanwhile.
+    visible_pid = os.read(pid_reader, 32)
+    os.close(pid_reader)
+    if not visible_pid:
+        return
+    setup = isolation.probe(prepared)
+    WorkerServer(
+        control,
+        setup,
+        config["prefork"],
+        visible_pid=int(visible_pid),
+        allow_weak=bool(config.get("allow_weak", False)),
+    ).serve()

@@ -1,32 +1,53 @@
-"""The operating-system layer, read from /proc: what a worker holds and what it may do.
+"""The operating-system layer, read from /proc: what a worker holds, and failing closed.
 
 These look at real worker processes (the worker server keeps forked workers ready, hardened
 exactly as the one that runs a program), so they check the deployment, not a mock of it.
+What an escaped program can do in such a worker is in test_escaped_worker.py.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import ctypes
 import math
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import textwrap
+import platform
+import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from sandbox import Sandbox, isolation
+from sandbox import Sandbox, isolation, wire
+from sandbox.forkserver import ForkServer
+from sandbox.isolation import HOW_TO_FIX, TESTING_SKIP_ENV, Isolation
+from sandbox.job import EXIT_UNISOLATED, Job
+from tests.sandbox.escaped import has_capability
 from tests.sandbox.processes import children, environment, limits, open_fds, state, status
 
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="privilege drop needs root")
-reads_worker_proc = pytest.mark.skipif(
-    os.geteuid() != 0, reason="only root may read a non-dumpable worker's /proc entries"
+CAP_SYS_PTRACE = 19
+CAP_SYS_ADMIN = 21
+needs_full_root = pytest.mark.skipif(
+    os.geteuid() != 0 or not has_capability(CAP_SYS_ADMIN), reason="needs root with CAP_SYS_ADMIN"
 )
-REPO = Path(__file__).resolve().parents[2]
+reads_worker_proc = pytest.mark.skipif(
+    not has_capability(CAP_SYS_PTRACE),
+    reason="only CAP_SYS_PTRACE may read a non-dumpable worker's /proc entries",
+)
+PR_GET_DUMPABLE = 3
+PR_SET_DUMPABLE = 4
+STRONG = Isolation(
+    root="/tmp/x",
+    pid_namespace=True,
+    ipc_namespace=True,
+    network_namespace=True,
+    chroot=True,
+    capabilities_dropped=True,
+    landlock=7,
+    seccomp=True,
+    host_non_dumpable=True,
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,16 +62,33 @@ def canary_box():
         del os.environ["DEALBOT_TEST_SECRET"]
 
 
-@pytest.fixture
-def worker_pid(canary_box):
+def ready_worker(box: Sandbox) -> int:
     """A ready worker: forked, hardened, asleep waiting for its job."""
     deadline = time.monotonic() + 2
     while time.monotonic() < deadline:
-        ready = [pid for pid in children(canary_box.server_pid) if state(pid) == "S"]
+        ready = [pid for pid in children(box.server_pid) if state(pid) == "S"]
         if ready:
             return ready[0]
         time.sleep(0.01)
     raise AssertionError("no ready worker")
+
+
+@pytest.fixture
+def worker_pid(canary_box):
+    return ready_worker(canary_box)
+
+
+def wait_until_gone(pid: int) -> bool:
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        if state(pid) in ("gone", "Z"):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def namespace(pid: int | str, kind: str) -> str:
+    return os.readlink(f"/proc/{pid}/ns/{kind}")
 
 
 @reads_worker_proc
@@ -87,28 +125,54 @@ def test_worker_sits_in_an_empty_directory(canary_box, worker_pid):
     assert os.readlink(f"/proc/{worker_pid}/cwd") == root
 
 
-@needs_root
-def test_worker_is_chrooted_unprivileged_and_off_the_network(canary_box, worker_pid):
+@reads_worker_proc
+def test_every_layer_the_report_claims_is_there_in_the_worker(canary_box, worker_pid):
     setup = canary_box.isolation
+    server = canary_box.server_pid
     worker_status = status(worker_pid)
 
-    assert setup.chroot and setup.user == "nobody"
-    assert os.readlink(f"/proc/{worker_pid}/root") == setup.root
-    assert worker_status["Uid"].split() == [str(setup.uid)] * 4
-    assert worker_status["Gid"].split() == [str(setup.gid)] * 4
-    assert worker_status["Groups"] == ""
-    if setup.network_isolated:
-        assert os.readlink(f"/proc/{worker_pid}/ns/net") != os.readlink("/proc/self/ns/net")
+    assert setup.pid_namespace == (namespace(worker_pid, "pid") != namespace("self", "pid"))
+    assert setup.network_namespace == (namespace(worker_pid, "net") != namespace("self", "net"))
+    assert setup.user_namespace == (namespace(worker_pid, "user") != namespace("self", "user"))
+    if setup.ipc_namespace:
+        assert namespace(worker_pid, "ipc") not in {namespace(p, "ipc") for p in ("self", server)}
+    if setup.chroot:
+        assert os.readlink(f"/proc/{worker_pid}/root") == setup.root
+    if setup.user is not None:
+        assert worker_status["Uid"].split() == [str(setup.uid)] * 4
+        assert worker_status["Gid"].split() == [str(setup.gid)] * 4
+        assert worker_status["Groups"] == ""
+    if setup.capabilities_dropped:
+        for capability_set in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+            assert int(worker_status[capability_set], 16) == 0, capability_set
+    assert setup.host_non_dumpable == (ctypes.CDLL(None).prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0)
+    assert worker_status["NoNewPrivs"] == "1"
 
 
-def test_run_limits_are_applied_to_the_worker_that_runs_the_job(canary_box):
+@needs_full_root
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the allow-list is x86-64 only")
+def test_as_root_every_required_layer_holds(canary_box):
+    setup = canary_box.isolation
+
+    assert setup.missing() == [], setup.problem()
+    assert setup.problem() is None
+    assert (setup.pid_namespace, setup.ipc_namespace, setup.network_namespace) == (True,) * 3
+    assert (setup.chroot, setup.user, setup.capabilities_dropped, setup.seccomp) == (
+        True,
+        "nobody",
+        True,
+        True,
+    )
+
+
+def test_run_limits_and_the_system_call_filter_hold_in_the_worker_that_runs_the_job(canary_box):
     seen = {}
 
     def inspect() -> str:
         for pid in children(canary_box.server_pid):
             worker_limits = limits(pid)
             if worker_limits["Max cpu time"][0] != "unlimited":
-                seen.update(worker_limits)
+                seen.update(worker_limits, seccomp=status(pid)["Seccomp"])
         return "inspected"
 
     result = canary_box.run(
@@ -118,6 +182,7 @@ def test_run_limits_are_applied_to_the_worker_that_runs_the_job(canary_box):
     assert result.answer == "inspected"
     assert seen["Max cpu time"] == (str(math.ceil(2.5) + 1), str(math.ceil(2.5) + 2))
     assert seen["Max address space"] == (str(300 * 1024 * 1024),) * 2
+    assert seen["seccomp"] == ("2" if canary_box.isolation.seccomp else "0")
 
 
 def test_worker_parent_is_the_server_in_its_own_session(canary_box, worker_pid):
@@ -127,116 +192,142 @@ def test_worker_parent_is_the_server_in_its_own_session(canary_box, worker_pid):
     assert os.getsid(server_pid) == server_pid != os.getsid(0)
 
 
-def test_without_root_the_server_degrades_to_what_it_can_do(monkeypatch):
-    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+def test_the_server_is_pid_1_of_its_own_pid_namespace(canary_box, worker_pid):
+    if not canary_box.isolation.pid_namespace:
+        pytest.skip("no PID namespace on this machine")
+    server_pid = canary_box.server_pid
 
-    setup = isolation.prepare()
-    os.rmdir(setup.root)
+    assert status(server_pid)["NSpid"].split() == [str(server_pid), "1"]
+    assert status(worker_pid)["NSpid"].split()[0] == str(worker_pid)
+    assert len(status(worker_pid)["NSpid"].split()) == 2
 
-    assert (setup.chroot, setup.network_isolated, setup.user, setup.uid) == (
-        False,
-        False,
-        None,
-        None,
+
+def test_the_inner_server_and_its_workers_die_with_the_outer_one():
+    with Sandbox(prefork=2) as box:
+        box.run("pass", {})
+        server = box.server_pid
+        outer = int(status(server)["PPid"])
+        workers = children(server)
+
+        os.kill(outer, signal.SIGKILL)
+
+        assert all(wait_until_gone(pid) for pid in [server, *workers])
+        assert box.run("final_answer('recovered')", {}).answer == "recovered"
+
+
+def test_starting_the_sandbox_makes_the_bot_non_dumpable():
+    libc = ctypes.CDLL(None)
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    assert libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1
+
+    with Sandbox(prefork=1) as box:
+        setup = box.isolation
+
+    assert setup.host_non_dumpable
+    assert libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0
+
+
+def test_a_strong_isolation_misses_nothing():
+    assert STRONG.missing() == []
+    assert STRONG.problem() is None
+    assert Isolation(
+        root="/r", chroot=True, user="nobody", uid=1, gid=1, seccomp=True
+    ).missing() == [
+        "no capabilities",
+        "a non-dumpable bot process",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("weaker", "named"),
+    [
+        ({"chroot": False, "landlock": 0}, "no file access (chroot or Landlock)"),
+        ({"seccomp": False}, "the seccomp allow-list"),
+        ({"capabilities_dropped": False}, "no capabilities"),
+        ({"pid_namespace": False}, "no other process visible or signalable"),
+        ({"seccomp": False, "network_namespace": False}, "no network"),
+        ({"seccomp": False, "ipc_namespace": False}, "no shared IPC"),
+        ({"host_non_dumpable": False}, "a non-dumpable bot process"),
+    ],
+)
+def test_each_missing_requirement_is_named_with_how_to_fix_it(weaker, named):
+    weak = replace(STRONG, **weaker)
+
+    assert any(named in missing for missing in weak.missing())
+    assert named in weak.problem() and HOW_TO_FIX in weak.problem()
+    assert "\n" not in weak.problem()
+
+
+def test_one_layer_is_enough_for_files_and_a_user_of_its_own_for_processes():
+    assert replace(STRONG, chroot=False).missing() == []
+    assert replace(STRONG, landlock=0).missing() == []
+    assert replace(STRONG, pid_namespace=False, user="nobody", uid=1, gid=1).missing() == []
+
+
+def test_unknown_layer_names_are_refused():
+    assert isolation.skipped_layers(" seccomp, chroot ") == {"seccomp", "chroot"}
+    assert isolation.skipped_layers(None) == frozenset()
+    with pytest.raises(ValueError, match="lanlock"):
+        isolation.skipped_layers("lanlock")
+
+
+@pytest.mark.parametrize(
+    ("skip", "named"),
+    [
+        ("chroot,landlock", "no file access (chroot or Landlock)"),
+        ("seccomp", "the seccomp allow-list"),
+        ("capabilities", "no capabilities"),
+        ("host_non_dumpable", "a non-dumpable bot process"),
+    ],
+)
+def test_a_missing_layer_makes_every_run_fail_closed(monkeypatch, skip, named):
+    monkeypatch.setenv(TESTING_SKIP_ENV, skip)
+    with Sandbox(prefork=1) as box:
+        refused = box.run("final_answer('ran')", {})
+        setup = box.isolation
+
+    assert any(named in missing for missing in setup.missing())
+    assert (refused.ok, refused.answer, refused.error_kind) == (False, None, "policy")
+    assert refused.error.startswith("the sandbox refuses to run: ")
+    assert named in refused.error and HOW_TO_FIX in refused.error
+
+
+def test_allowing_weak_isolation_runs_programs_without_the_missing_layer(monkeypatch):
+    monkeypatch.setenv(TESTING_SKIP_ENV, "seccomp,landlock")
+    with Sandbox(prefork=1, allow_weak_isolation=True) as box:
+        result = box.run("final_answer('ran')", {})
+        setup = box.isolation
+
+    assert (setup.seccomp, setup.landlock) == (False, 0)
+    assert setup.missing() == ["the seccomp allow-list (x86-64 only)"]
+    assert result.answer == "ran"
+
+
+def test_a_worker_refuses_a_job_itself_when_isolation_is_weak(monkeypatch):
+    """Not only the bot: a worker of a weak server not allowed to be weak runs nothing."""
+    monkeypatch.setenv(TESTING_SKIP_ENV, "seccomp")
+    job = Job(
+        code="final_answer('ran')",
+        tools=(),
+        timeout_s=2.0,
+        memory_mb=256,
+        max_output_chars=1000,
+        max_source_chars=1000,
     )
-
-
-ESCAPED_WORKER = """
-import errno, json, os, socket, sys
-from sandbox import isolation
-
-setup = isolation.prepare()
-devnull = os.open(os.devnull, os.O_RDWR)
-fd = isolation.harden_worker(setup, int(sys.argv[1]), devnull, os.getppid())
-report = socket.socket(fileno=fd)
-facts = {"root": setup.root}
-
-def attempt(name, action):
+    server = ForkServer(prefork=1)
     try:
-        action()
-        facts[name] = "allowed"
-    except OSError as error:
-        facts[name] = errno.errorcode.get(error.errno, str(error.errno))
+        worker = server.spawn()
+        with contextlib.suppress(OSError):  # it may have exited already
+            wire.send_frame(worker.sock, job.as_message(), limit=wire.JOB_LIMIT)
+        worker.sock.settimeout(5)
+        try:
+            report = worker.sock.recv(1)
+        except ConnectionResetError:  # it exited with the job unread
+            report = b""
+        assert report == b"", "no report"
+        wait_status = server.reap(worker)
+    finally:
+        server.close()
 
-def fork():
-    if os.fork() == 0:
-        os._exit(0)
-
-def connect():
-    socket.socket().connect(("127.0.0.1", int(sys.argv[2])))
-
-attempt("read /etc/passwd", lambda: open("/etc/passwd").read())
-attempt("write a file", lambda: open("/notes.txt", "w").write("x"))
-attempt("make a directory", lambda: os.mkdir("/tmp"))
-attempt("fork", fork)
-attempt("become root", lambda: os.setuid(0))
-attempt("signal init", lambda: os.kill(1, 0))
-attempt("signal the bot", lambda: os.kill(os.getppid(), 0))
-attempt("open a socket", lambda: socket.socket(socket.AF_UNIX))
-attempt("reach the bot's loopback", connect)
-report.sendall(json.dumps(facts).encode())
-"""
-
-
-@needs_root
-def test_a_worker_that_escaped_the_language_layer_finds_nothing(tmp_path):
-    """Run the hardening as a worker gets it, then try what an escaped program would."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    ours, theirs = socket.socketpair()
-    with listener, ours, theirs:
-        process = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                ESCAPED_WORKER,
-                str(theirs.fileno()),
-                str(listener.getsockname()[1]),
-            ],
-            pass_fds=[theirs.fileno()],
-            cwd=REPO,
-            timeout=30,
-            check=True,
-        )
-        theirs.close()
-        facts = json.loads(ours.recv(65536))
-    os.rmdir(facts.pop("root"))
-
-    assert process.returncode == 0
-    assert facts == {
-        "read /etc/passwd": "ENOENT",
-        "write a file": "EACCES",
-        "make a directory": "EACCES",
-        "fork": "EAGAIN",
-        "become root": "EPERM",
-        "signal init": "EPERM",
-        "signal the bot": "EPERM",
-        "open a socket": "EPERM",
-        "reach the bot's loopback": "EPERM",
-    }
-
-
-@needs_root
-@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux)")
-def test_root_without_capabilities_degrades_and_still_runs_programs():
-    """A container may run the bot as root yet forbid unshare, chroot and setuid."""
-    script = textwrap.dedent(
-        """
-        import sandbox
-        with sandbox.Sandbox() as box:
-            setup = box.isolation
-            result = box.run("import math\\nfinal_answer(str(math.isqrt(17)))", {})
-        print(setup.chroot, setup.user, setup.network_isolated, setup.syscalls_filtered)
-        print(result.answer)
-        """
-    )
-    completed = subprocess.run(
-        ["setpriv", "--bounding-set=-all", "--inh-caps=-all", sys.executable, "-c", script],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-
-    assert completed.stdout.split() == ["False", "None", "False", "True", "4"]
-    assert "only partly isolated" in completed.stderr
+    assert wait_status is not None and os.WIFEXITED(wait_status)
+    assert os.WEXITSTATUS(wait_status) == EXIT_UNISOLATED
