@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+import sandbox
 import tools
 from bot.agent import Agent, AgentConfig
 from bot.claude import check_model, make_client
@@ -47,6 +48,7 @@ NO_DEALS = (
     "the database {where} has no deals: load the demo with `dealbot db seed --demo` "
     "or a feed with `dealbot db import FILE`"
 )
+WEAK_ISOLATION_SETTING = "DEALBOT_SANDBOX_ALLOW_WEAK_ISOLATION"
 INTERRUPTED = "Stopped before it finished: the command was interrupted."
 EXIT_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -222,6 +224,19 @@ def _existing_engine(settings: Settings) -> Engine:
     return engine
 
 
+def _check_sandbox(settings: Settings) -> None:
+    """Start the sandbox and refuse, in one line, to go on when its isolation is incomplete
+    (unless the operator accepts that)."""
+    allowed = settings.dealbot_sandbox_allow_weak_isolation
+    sandbox.configure(allow_weak_isolation=allowed)
+    problem = sandbox.default_sandbox().isolation.problem()
+    if problem is None:
+        return
+    if not allowed:
+        raise UsageError(f"{problem}; or set {WEAK_ISOLATION_SETTING}=1 to run programs anyway")
+    log.warning("%s; running programs anyway (%s=1)", problem, WEAK_ISOLATION_SETTING)
+
+
 def _say_if_no_deals(engine: Engine, settings: Settings) -> None:
     """One line on stderr when there are no deals to answer from."""
     if tools.has_deals(engine):
@@ -250,6 +265,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
     question = sys.stdin.read().strip() if args.question == "-" else args.question
+    _check_sandbox(settings)
     check_model(make_client(settings), settings.model)
     with _sigterm_raises():
         engine = _engine(settings)
@@ -301,6 +317,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     check_slack_settings(settings)
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
+    _check_sandbox(settings)
     check_model(make_client(settings), settings.model)
     engine = _engine(settings)
     if not tools.has_deals(engine):
@@ -314,6 +331,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(NO_KEY)
     if args.model:
         settings = settings.model_copy(update={"dealbot_model": args.model})
+    _check_sandbox(settings)
     check_model(make_client(settings), settings.model)
     agent = make_agent(settings, _engine(settings))
     try:

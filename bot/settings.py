@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     dealbot_rate_window_s: Annotated[int, Field(gt=0)] = 3600
     dealbot_sandbox_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
     dealbot_sandbox_memory_mb: Annotated[int, Field(ge=64, le=4096)] = 256
+    # Run programs even when the sandbox's process layer lacks a required protection.
+    dealbot_sandbox_allow_weak_isolation: bool = False
     dealbot_workers: Annotated[int, Field(ge=1, le=256)] = 64
     dealbot_model_timeout_s: Annotated[float, Field(gt=0)] = 60.0
     dealbot_answer_deadline_s: Annotated[float, Field(gt=0, le=3600)] = 60.0

@@ -5,7 +5,8 @@
     result.ok, result.answer, result.error, result.error_kind
 
 The first `run` starts a worker server in the background; `shutdown()` stops it, as does
-interpreter exit. `Sandbox` gives a separately configured instance (caps, prefork).
+interpreter exit. `configure()` sets the shared instance's options; `Sandbox` gives a separately
+configured instance (caps, prefork, weak isolation accepted).
 """
 
 from __future__ import annotations
@@ -23,13 +24,29 @@ __all__ = [
     "RunResult",
     "Sandbox",
     "SandboxError",
+    "configure",
     "default_sandbox",
     "run",
     "shutdown",
 ]
 
 _default: Sandbox | None = None
+_default_options: dict[str, Any] = {}
 _default_lock = threading.Lock()
+
+
+def configure(*, allow_weak_isolation: bool = False) -> None:
+    """Options of the shared Sandbox behind `run` (see Sandbox); a running one is restarted."""
+    global _default
+    with _default_lock:
+        _default_options.update(allow_weak_isolation=allow_weak_isolation)
+        stale = _default
+        if stale is not None and stale.allow_weak_isolation != allow_weak_isolation:
+            _default = None
+        else:
+            stale = None
+    if stale is not None:
+        stale.close()
 
 
 def default_sandbox() -> Sandbox:
@@ -37,7 +54,7 @@ def default_sandbox() -> Sandbox:
     global _default
     with _default_lock:
         if _default is None:
-            _default = Sandbox()
+            _default = Sandbox(**_default_options)
         return _default
 
 

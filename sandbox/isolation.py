@@ -54,7 +54,6 @@ MAX_FD: Final = 1 << 20
 # sandbox refuse programs (unless weak isolation is explicitly allowed too), never make it
 # claim a protection it lacks.
 TESTING_SKIP_ENV: Final = "DEALBOT_SANDBOX_TESTING_SKIP"
-ALLOW_WEAK_ENV: Final = "DEALBOT_SANDBOX_ALLOW_WEAK_ISOLATION"
 LAYERS: Final = (
     "user_namespace",
     "pid_namespace",
@@ -70,7 +69,8 @@ LAYERS: Final = (
 HOW_TO_FIX: Final = (
     "run the bot where it may create user namespaces (sysctl user.max_user_namespaces > 0; "
     "on Ubuntu kernel.apparmor_restrict_unprivileged_userns=0) or as root with CAP_SYS_ADMIN, "
-    f"on x86-64 Linux 5.13+ with Landlock; or set {ALLOW_WEAK_ENV}=1 to accept weaker isolation"
+    "on x86-64 Linux 5.13+ with Landlock; or accept weaker isolation explicitly "
+    "(Sandbox(allow_weak_isolation=True))"
 )
 
 

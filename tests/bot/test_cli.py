@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
+import sandbox
 import tools
 from bot.cli import main
 from bot.database import make_engine, upgrade
@@ -65,6 +66,42 @@ def test_ask_shows_the_code_when_asked(cli_env, capsys):
 
     out = capsys.readouterr().out
     assert "yes" in out and "a marker comment" in out
+
+
+@pytest.fixture
+def weak_sandbox(monkeypatch):
+    """The shared sandbox restarted without chroot and Landlock: no required file fence."""
+    sandbox.shutdown()
+    monkeypatch.setenv("DEALBOT_SANDBOX_TESTING_SKIP", "chroot,landlock")
+    yield
+    sandbox.configure(allow_weak_isolation=False)
+    sandbox.shutdown()
+
+
+def test_ask_refuses_to_run_programs_when_the_sandbox_is_not_isolated(
+    cli_env, weak_sandbox, capsys
+):
+    status = main(["ask", "Any deals on orange soda this weekend?"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1
+    assert "missing: no file access" in err
+    assert "DEALBOT_SANDBOX_ALLOW_WEAK_ISOLATION=1" in err
+    assert not cli_env.requests, "nothing was asked of the model"
+
+
+def test_ask_runs_programs_in_a_weak_sandbox_when_the_operator_accepts_it(
+    cli_env, weak_sandbox, monkeypatch, capsys
+):
+    monkeypatch.setenv("DEALBOT_SANDBOX_ALLOW_WEAK_ISOLATION", "1")
+    cli_env.reply_code("final_answer('ran anyway')")
+
+    status = main(["ask", "Any deals on orange soda this weekend?", "--json"])
+
+    assert status == 0
+    assert json.loads(capsys.readouterr().out)["answer"] == "ran anyway"
+    assert sandbox.default_sandbox().isolation.missing()
 
 
 def test_ask_without_a_key_says_what_to_set(monkeypatch, capsys, demo_url):
@@ -380,8 +417,11 @@ def test_serve_on_a_database_without_deals_logs_it_at_start_up(
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(x) for x in process.stderr], daemon=True).start()
+    deadline = time.monotonic() + 30
     try:
-        line = lines.get(timeout=30)
+        line = ""
+        while "has no deals" not in line and time.monotonic() < deadline:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
