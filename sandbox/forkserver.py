@@ -106,15 +106,15 @@ class ForkServer:
         self.pid: int = hello["pid"]
         self.isolation = Isolation.from_message(hello["isolation"])
         self._root = self.isolation.root
-        # INFO only: the host says it its own way (the bot in one line at start-up, `run` in
-        # each refused result).
+        # DEBUG only: the host says it its own way (the bot in its ready line, or in one line
+        # refusing to start; `run` in each refused result).
         problem = self.isolation.problem()
         if problem is None:
-            logger.info("sandbox worker server %d: %s", self.pid, self.isolation.summary())
+            logger.debug("sandbox worker server %d: %s", self.pid, self.isolation.summary())
         elif allow_weak_isolation:
-            logger.info("sandbox worker server %d runs with weak isolation: %s", self.pid, problem)
+            logger.debug("sandbox worker server %d runs with weak isolation: %s", self.pid, problem)
         else:
-            logger.info("sandbox worker server %d refuses to run programs: %s", self.pid, problem)
+            logger.debug("sandbox worker server %d refuses to run programs: %s", self.pid, problem)
 
     def alive(self) -> bool:
         return not self._closed and self._process.poll() is None
