@@ -14,11 +14,14 @@ from pathlib import Path
 
 from tools.describe import describe
 from tools.models import DEAL_KINDS
+from tools.product_names import pack_count as read_pack_count
 
 REQUIRED = ("id", "store", "product", "category", "regular_price", "kind", "price")
 REQUIRED += ("starts", "ends")
 OPTIONAL = ("city", "brand", "size", "unit", "tags", "quantity", "description")
-OPTIONAL += ("requires_card", "limit_per_customer")
+OPTIONAL += ("requires_card", "limit_per_customer", "pack_count", "must_buy")
+NEEDS_CARD = ("member_price", "coupon")  # member prices and digital coupons
+WHOLE_SET = ("bogo", "multi_buy")  # kinds whose price is for the whole set by default
 COLUMNS = REQUIRED + OPTIONAL
 TRUE = {"true", "yes", "y", "1"}
 FALSE = {"false", "no", "n", "0"}
@@ -67,6 +70,8 @@ class FeedRow:
     ends: date
     requires_card: bool
     limit_per_customer: int | None
+    pack_count: int
+    must_buy: int
 
 
 class _Bad(ValueError):
@@ -204,8 +209,11 @@ def _row(line: int, record: object) -> FeedRow:
         description=field["description"] or describe(kind, price, quantity, regular),
         starts=starts,
         ends=ends,
-        requires_card=_flag(field["requires_card"], default=kind == "member_price"),
+        requires_card=_requires_card(kind, field["requires_card"]),
         limit_per_customer=_whole("limit_per_customer", field["limit_per_customer"]) or None,
+        pack_count=_whole("pack_count", field["pack_count"])
+        or read_pack_count(field["product"], _size(field["size"]), field["unit"] or "ct"),
+        must_buy=_whole("must_buy", field["must_buy"]) or (quantity if kind in WHOLE_SET else 1),
     )
 
 
@@ -265,6 +273,13 @@ def _size(value: str) -> float | None:
 def _tags(value: object) -> str:
     items = value if isinstance(value, list) else str(value or "").replace(";", ",").split(",")
     return ", ".join(tag for tag in (str(item).strip().lower() for item in items) if tag)
+
+
+def _requires_card(kind: str, value: str) -> bool:
+    needed = _flag(value, default=kind in NEEDS_CARD)
+    if kind == "coupon" and not needed:
+        raise _Bad("requires_card is false, but a coupon is a digital coupon, which needs the card")
+    return needed
 
 
 def _flag(value: str, *, default: bool) -> bool:

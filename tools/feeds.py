@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from tools.feed_rows import FeedError, FeedRow, read_feed
 from tools.models import DEAL_COLUMNS, Deal, Product, Store
+from tools.product_names import product_type
 
 log = logging.getLogger(__name__)
 
 CHUNK = 500
-PRODUCT_FIELDS = ("category", "size", "unit", "regular_price_cents", "tags")
+PRODUCT_FIELDS = ("category", "size", "unit", "regular_price_cents", "tags", "pack_count")
 
 __all__ = ["FeedError", "ImportReport", "import_feed"]
 
@@ -74,7 +75,8 @@ def _products(session: Session, rows: list[FeedRow]) -> tuple[dict[tuple, Produc
             product = known[(row.product, row.brand)] = Product(name=row.product, brand=row.brand)
             session.add(product)
             added += 1
-        _assign(product, {name: getattr(row, name) for name in PRODUCT_FIELDS})
+        values = {name: getattr(row, name) for name in PRODUCT_FIELDS}
+        _assign(product, values | {"product_type": product_type(row.product, row.brand, row.tags)})
     session.flush()
     return known, added
 
