@@ -18,7 +18,7 @@ import tools
 from bot.agent import Agent, AgentConfig
 from bot.claude import make_client
 from bot.database import prepare, today_in
-from bot.evals.command import MODES, evaluate
+from bot.evals.command import MODES, evaluate, evaluate_references
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
 from bot.evals.report import DEFAULT_PRICES
 from bot.history import History
@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, metavar="FILE")
     evaluation.add_argument("--prices", type=Path, default=DEFAULT_PRICES, metavar="FILE")
     evaluation.add_argument("--out", type=Path, metavar="FILE", help="write the JSON report")
+    evaluation.add_argument(
+        "--references", action="store_true", help="only the tool calls each reference needs"
+    )
     evaluation.set_defaults(handler=cmd_eval)
     return parser
 
@@ -164,6 +167,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.references:
+        return _references(args, settings)
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
     if args.model:
@@ -177,6 +182,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             questions=args.questions,
             prices=args.prices,
             out=args.out,
+        )
+    except EvalFileError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _references(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        return evaluate_references(
+            _engine(settings), timezone=settings.dealbot_timezone, questions=args.questions
         )
     except EvalFileError as exc:
         raise UsageError(str(exc)) from None
