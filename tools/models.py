@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 DEAL_KINDS = ("sale", "bogo", "multi_buy", "coupon", "member_price")
 RANKED_COLUMNS = ("price_cents", "quantity", "regular_price_cents", "store_id", "kind")
+RANKED_COLUMNS += ("requires_card",)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -95,9 +96,10 @@ class Deal(Base):
         CheckConstraint("quantity >= 1", name="quantity_positive"),
         CheckConstraint("ends >= starts", name="ends_after_starts"),
         CheckConstraint("must_buy >= 1", name="must_buy_positive"),
-        # Covering indexes: the tools rank candidate deals from an index alone and read
-        # whole rows only for the few they return. One serves the deals of given products,
-        # the other the deals in a date range. (PostgreSQL needs `id` spelled out.)
+        # Covering indexes: the tools rank, filter and count candidate deals from an index
+        # alone and read whole rows only for the few they return. One serves the deals of
+        # given products, the other the deals in a date range. (PostgreSQL needs `id`
+        # spelled out.)
         Index("ix_deals_by_product", "product_id", "ends", "starts", *RANKED_COLUMNS, "id"),
         Index("ix_deals_by_date", "ends", "starts", *RANKED_COLUMNS, "product_id", "id"),
     )

@@ -264,10 +264,10 @@ def count_deals(
     """How many deals match (every word of the query, no loosening), counted by the
     database: a number, or by `by` a dict of group -> count, most first."""
     if by is None:
-        statement = _narrowed(_counted(connection, wanted, func.count(Deal.id)), wanted)
+        statement = _narrowed(_counted(connection, wanted, func.count()), wanted)
         return connection.scalar(statement) or 0
     key = _group_key(by)
-    grouped = _counted(connection, wanted, key, func.count(Deal.id))
+    grouped = _counted(connection, wanted, key, func.count())
     by_product = by in ("category", "brand")
     if by_product:
         grouped = grouped.join(Product, Product.id == Deal.product_id)
@@ -357,34 +357,39 @@ def _deals() -> Select:
 
 
 def deal_dict(row: Row, match: Match = "all") -> dict:
-    """One deal as plain data; savings and percent off are per item, whatever the kind."""
-    unit_cents = row.price_cents / row.quantity
-    saved_cents = row.regular_price_cents - unit_cents
+    """One deal as plain data; savings and percent off are per item, whatever the kind.
+    Fields are read by name through the row's mapping (several times faster than
+    attributes, which counts at thousands of rows)."""
+    field = row._mapping
+    price, quantity, size = field["price_cents"], field["quantity"], field["size"]
+    regular, pieces = field["regular_price_cents"], field["pack_count"]
+    unit_cents = price / quantity
+    saved_cents = regular - unit_cents
     return {
-        "id": row.id,
-        "product_id": row.product_id,
-        "product": row.product,
-        "brand": row.brand,
-        "category": row.category,
-        "size": row.size,
-        "unit": row.unit,
-        "pack_count": row.pack_count,
-        "store": row.store,
-        "kind": row.kind,
-        "description": row.description,
-        "price": dollars(row.price_cents),
-        "quantity": row.quantity,
-        "must_buy": row.must_buy,
+        "id": field["id"],
+        "product_id": field["product_id"],
+        "product": field["product"],
+        "brand": field["brand"],
+        "category": field["category"],
+        "size": size,
+        "unit": field["unit"],
+        "pack_count": pieces,
+        "store": field["store"],
+        "kind": field["kind"],
+        "description": field["description"],
+        "price": dollars(price),
+        "quantity": quantity,
+        "must_buy": field["must_buy"],
         "unit_price": dollars(unit_cents),
-        "price_per_unit": rate(unit_cents / row.size) if row.size else None,
-        "price_per_piece": rate(unit_cents / row.pack_count),
-        "regular_price": dollars(row.regular_price_cents),
+        "price_per_unit": rate(unit_cents / size) if size else None,
+        "price_per_piece": rate(unit_cents / pieces),
+        "regular_price": dollars(regular),
         "savings": dollars(saved_cents),
-        "percent_off": round(100 * saved_cents / row.regular_price_cents, 1),
-        "starts": row.starts,
-        "ends": row.ends,
-        "requires_card": bool(row.requires_card),
-        "limit_per_customer": row.limit_per_customer,
+        "percent_off": round(100 * saved_cents / regular, 1),
+        "starts": field["starts"],
+        "ends": field["ends"],
+        "requires_card": bool(field["requires_card"]),
+        "limit_per_customer": field["limit_per_customer"],
         "match": match,
     }
 

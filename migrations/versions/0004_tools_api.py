@@ -9,6 +9,8 @@ Revises: 0002_runs
 - `deals.must_buy`: items a shopper must buy to get the deal's price; BOGO and multi-buy
   deals already stored keep their old meaning (the whole set), everything else is 1.
 - Coupons are digital coupons, which need the member card: stored ones are corrected.
+- The deals' covering indexes also hold `requires_card`, so that the card filter is
+  answered (and counted) from an index alone.
 - `product_search` is rebuilt to match whole words only (no stemming: "peppers" must not
   find "Peppered"; tools/text_search.py adds plural forms to the query instead), with the
   fields apart so that each weighs differently: what the product is, then its name without
@@ -43,6 +45,18 @@ CORRECTIONS = (
     "UPDATE deals SET requires_card = true WHERE kind = 'coupon'",
 )
 BATCH = 5_000
+
+RANKED = ["price_cents", "quantity", "regular_price_cents", "store_id", "kind"]
+INDEXES = {  # name: (columns before, columns after the ranked ones)
+    "ix_deals_by_product": (["product_id", "ends", "starts"], ["id"]),
+    "ix_deals_by_date": (["ends", "starts"], ["product_id", "id"]),
+}
+
+
+def _covering_indexes(ranked: list[str]) -> None:
+    for name, (before, after) in INDEXES.items():
+        op.drop_index(name, table_name="deals")
+        op.create_index(name, "deals", [*before, *ranked, *after])
 
 
 def _sqlite_text(value: str) -> str:
@@ -138,6 +152,7 @@ def upgrade() -> None:
     for statement in COLUMNS + CORRECTIONS:
         op.execute(statement)
     _read_names()
+    _covering_indexes([*RANKED, "requires_card"])
     for statement in POSTGRES_SEARCH if postgres else SQLITE_SEARCH:
         op.execute(statement)
 
@@ -167,6 +182,7 @@ def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for statement in first.POSTGRES_SEARCH_DROP if postgres else SQLITE_SEARCH_DROP:
         op.execute(statement)
+    _covering_indexes(RANKED)
     op.drop_column("deals", "must_buy")
     op.drop_column("products", "product_type")
     op.drop_column("products", "pack_count")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
 from datetime import date, timedelta
 
 import pytest
@@ -10,7 +9,15 @@ from sqlalchemy import event
 
 from tools.queries import DEAL_COLUMNS, deal_dict
 
-Row = namedtuple("Row", [column.key for column in DEAL_COLUMNS])
+
+class Row:
+    """A result row as deal_dict reads it: fields by name."""
+
+    def __init__(self, **fields) -> None:
+        assert set(fields) == {column.key for column in DEAL_COLUMNS}
+        self._mapping = fields
+
+
 PLAIN = (dict, list, str, int, float, bool, type(None), date)
 
 
