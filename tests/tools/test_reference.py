@@ -75,7 +75,8 @@ def test_find_deals_schema_follows_its_signature():
             " shoppers name."
         ),
     }
-    assert schema["properties"]["limit"]["type"] == "integer"
+    assert schema["properties"]["limit"]["type"] == ["integer", "null"]  # null: every match
+    assert schema["properties"]["requires_card"]["type"] == "boolean"  # left out: either
     assert schema["properties"]["min_percent_off"]["type"] == "number"
 
 
