@@ -135,9 +135,10 @@ class DealTools:
         Every word must be in the product as a whole word ("pop" does not find "popcorn",
         "peppers" not "peppered"), whatever its case, order or number ("banana" and
         "bananas" are one word); common synonyms count ("pop" finds soda, "oj" orange
-        juice, "crisps" chips). Words in the name (brand aside) rank first, then in tags,
-        brand, category. When no product has every word, products with some of them come
-        back, best first, with "match": "some".
+        juice, "crisps" chips). Products that are what the words name rank first (Bananas
+        before banana baby food), then those with the words in the name (brand aside),
+        tags, brand, category. When no product has every word, products with some of
+        them come back, best first, with "match": "some".
 
         Args:
             query: words to look for, e.g. "orange soda", "tide pods", "gluten-free".

@@ -197,7 +197,6 @@ def _expression(terms: SearchTerms, *, and_: str, or_: str, word: str) -> str:
 # Matches rank first by the first field holding any of the query's words, in the index's
 # order of fields (migration 0004): what the product is, its name without the brand, its
 # tags, then brand and category; then, within a field, by the database's own relevance.
-FIELDS = 4  # the tiers: type, name, tags, brand or category
 TIER = 100_000.0  # above any relevance score, so that tiers never mix
 
 # bm25() with one field weighted and the others zero is below zero exactly when that field

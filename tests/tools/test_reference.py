@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,12 @@ def test_find_deals_schema_follows_its_signature():
 def test_arguments_without_defaults_are_required(name, required):
     schema = next(s for s in tool_schemas() if s["name"] == name)["input_schema"]
     assert schema["required"] == required
+
+
+def test_the_readmes_table_of_tools_follows_the_registry():
+    """The README's table of the deals tools follows the registry."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    table = readme.split("### The deals tools", 1)[1].split("\n\n", 3)[2]
+    named = {name for name in TOOL_NAMES if f"`{name}(" in table}
+    assert named == set(TOOL_NAMES) - {"today", "search_products", "list_categories", "list_stores"}
+    assert f"up to {queries.MAX_MATCHES:,}" in table
