@@ -8,7 +8,7 @@ from datetime import date
 from itertools import groupby
 from typing import Literal
 
-from sqlalchemy import Connection, Float, Row, Select, cast, func, select
+from sqlalchemy import Connection, Float, Row, Select, cast, func, literal, select
 
 from tools.models import Deal, Product, Store
 from tools.text_search import SearchTerms, loosened, matches
@@ -202,49 +202,39 @@ def _chosen(connection: Connection, wanted: DealFilter) -> Select:
 def _best_per_product(connection: Connection, wanted: DealFilter, match: Match) -> list[dict]:
     """One deal per product: its lowest price per item, with every store that has it.
     Products come in the order find_deals ranks deals (best match, then percent off)."""
+    rank = literal(0.0)  # without a query every product matches alike
     candidates = select(
         Deal.id,
         Deal.product_id,
         (cast(Deal.price_cents, Float) / Deal.quantity).label("each"),
         _paid_share().label("share"),
     ).where(Deal.starts <= wanted.end, Deal.ends >= wanted.start)
-    rank = []
     if wanted.terms:
         found = matches(connection, wanted.terms)
-        candidates = candidates.add_columns(found.c.rank).join(
-            found, found.c.product_id == Deal.product_id
-        )
-    candidates = _narrowed(candidates, wanted).cte("candidates")
-    if wanted.terms:
-        rank = [func.min(candidates.c.rank).label("rank")]
+        candidates = candidates.join(found, found.c.product_id == Deal.product_id)
+        rank = found.c.rank
+    candidates = _narrowed(candidates.add_columns(rank.label("rank")), wanted).cte("candidates")
+    offers = candidates.c
     best = (
         select(
-            candidates.c.product_id,
-            func.min(candidates.c.each).label("lowest"),
-            func.min(candidates.c.share).label("share"),
-            *rank,
+            offers.product_id,
+            func.min(offers.each).label("lowest"),
+            func.min(offers.share).label("share"),
+            func.min(offers.rank).label("rank"),
         )
-        .group_by(candidates.c.product_id)
-        .order_by(*(["rank"] if rank else []), "share", candidates.c.product_id)
+        .group_by(offers.product_id)
+        .order_by("rank", "share", offers.product_id)
         .limit(wanted.limit)
         .subquery("best")
     )
     tied = (
-        select(candidates.c.id, candidates.c.share, *([best.c.rank] if rank else []))
-        .add_columns(best.c.share.label("product_share"), best.c.product_id)
-        .join(
-            best,
-            (best.c.product_id == candidates.c.product_id) & (candidates.c.each == best.c.lowest),
-        )
+        select(offers.id, offers.share, best.c.rank, best.c.share.label("product_share"))
+        .add_columns(best.c.product_id)
+        .join(best, (best.c.product_id == offers.product_id) & (offers.each == best.c.lowest))
         .subquery("tied")
     )
-    order = [tied.c.rank] if rank else []
-    statement = (
-        _deals()
-        .join(tied, tied.c.id == Deal.id)
-        .order_by(*order, tied.c.product_share, tied.c.product_id, tied.c.share, Deal.id)
-    )
-    rows = connection.execute(statement)
+    order = (tied.c.rank, tied.c.product_share, tied.c.product_id, tied.c.share, Deal.id)
+    rows = connection.execute(_deals().join(tied, tied.c.id == Deal.id).order_by(*order))
     return [_with_stores(list(deals), match) for _id, deals in groupby(rows, _product_id)]
 
 

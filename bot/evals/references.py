@@ -153,11 +153,8 @@ def store_with_most(tools: Tools, window: Window, counting: str = "deals", **fil
         raise ReferenceProblem(f"counting must be deals or products, not {counting!r}")
     if not counts:
         return NOTHING
-    most = max(counts.values())
-    return {
-        "store": (names([name for name, count in counts.items() if count == most]),),
-        "count": (one_of(COUNT, [most]),),
-    }
+    stores, most = _leaders(counts)
+    return {"store": (names(stores),), "count": (one_of(COUNT, [most]),)}
 
 
 def count(tools: Tools, window: Window, **filters: Any) -> Facts:
@@ -184,11 +181,14 @@ def most_often(tools: Tools, window: Window, by: str = "product", **filters: Any
     counts = tools["count_deals"](**wanted.count_arguments(), start=start, end=end, by=by)
     if not counts:
         return NOTHING
+    winners, most = _leaders(counts)
+    return {"winners": (names(winners),), "count": (one_of(COUNT, [most]),)}
+
+
+def _leaders(counts: Mapping[str, int]) -> tuple[list[str], int]:
+    """Every name with the highest count (all of a tie), and that count."""
     most = max(counts.values())
-    return {
-        "winners": (names([name for name, n in counts.items() if n == most]),),
-        "count": (one_of(COUNT, [most]),),
-    }
+    return [name for name, count in counts.items() if count == most], most
 
 
 def basket(tools: Tools, window: Window, items: Mapping[str, int], **filters: Any) -> Facts:
