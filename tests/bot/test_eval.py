@@ -12,7 +12,7 @@ from rich.console import Console
 
 import tools
 from bot.cli import main
-from bot.database import make_engine, upgrade
+from bot.database import make_engine, today_in, upgrade
 from bot.evals.checks import AMOUNT, COUNT, DATE, NAME, PERCENT, Fact, in_order, judge, names
 from bot.evals.command import build_modes
 from bot.evals.function_mode import GAVE_UP, MAX_RESULT_ROWS, FunctionsConfig, FunctionsMode
@@ -638,7 +638,7 @@ def test_every_reference_runs_on_the_demo_data(question, template_tools):
 def test_every_reference_runs_on_postgresql(postgres_url):
     engine = make_engine(postgres_url)
     upgrade(engine)
-    tools.seed_demo(engine, products=DEMO_PRODUCTS, deals=DEMO_DEALS)
+    tools.seed_demo(engine, products=DEMO_PRODUCTS, deals=DEMO_DEALS, today=today_in(TIMEZONE))
     deal_tools = tools.build_tools(engine, timezone=TIMEZONE)
     try:
         found = {question.id: any(question.expected(deal_tools)) for question in QUESTIONS}
