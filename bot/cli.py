@@ -29,6 +29,7 @@ from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_set
 log = logging.getLogger(__name__)
 
 NO_KEY = "ANTHROPIC_API_KEY is not set: export ANTHROPIC_API_KEY=sk-ant-... and try again."
+NO_DEALS = "the database has no deals: load some with `dealbot db seed --demo` or `db import FILE`"
 
 
 class UsageError(Exception):
@@ -188,9 +189,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _references(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    if not tools.has_deals(engine):
+        raise UsageError(NO_DEALS)
     try:
         return evaluate_references(
-            _engine(settings), timezone=settings.dealbot_timezone, questions=args.questions
+            engine, timezone=settings.dealbot_timezone, questions=args.questions
         )
     except EvalFileError as exc:
         raise UsageError(str(exc)) from None

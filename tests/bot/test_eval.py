@@ -737,6 +737,15 @@ def test_eval_references_prints_each_questions_tool_calls_without_a_model(
     assert f"none above {MOST_CALLS}" in printed
 
 
+def test_eval_references_on_a_database_without_deals_says_what_to_do(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+
+    assert main(["eval", "--references"]) == 2
+
+    err = capsys.readouterr().err.strip()
+    assert "has no deals" in err and "db seed --demo" in err and len(err.splitlines()) == 1
+
+
 def test_eval_without_a_key_says_what_to_set(monkeypatch, capsys, demo_url):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.setenv("DATABASE_URL", demo_url)
