@@ -4,7 +4,8 @@
         [--postgres postgresql://postgres@127.0.0.1:5432/test]
 
 For PostgreSQL a fresh database is made on the named server and dropped afterwards.
-Goal: p95 <= 20 ms for find_deals and search_products.
+Goals (p95): search_products and find_deals with a limit <= 20 ms; count_deals by store over
+a week <= 20 ms; find_deals(limit=None) for a broad query <= 100 ms.
 """
 
 from __future__ import annotations
@@ -27,23 +28,50 @@ from bot.database import make_engine, upgrade
 from tests.tools.databases import fresh_postgres
 from tools import build_tools, seed_demo
 
-GOAL_MS = 20.0
-GOAL_TOOLS = ("find_deals", "search_products")
+# The goals, by the calls they cover: the worst p95 of those calls, in milliseconds. The
+# existing ones cover every limited search and find; the issue 13 ones cover the calls
+# they name (marked in typical_calls), the other new calls are reported beside them.
+GOALS = {
+    "search_products": 20.0,
+    "find_deals": 20.0,
+    "count_deals by store over a week": 20.0,
+    "find_deals(limit=None), broad query": 100.0,
+}
+BY_STORE = "count_deals by store over a week"
+EVERY = "find_deals(limit=None), broad query"
+
+
+def goal_of(tool: str, what: str) -> str | None:
+    """The goal a call counts towards: the tool's own for the calls measured before issue
+    13 (limited finds), a named one for the calls issue 13 set goals for, else none."""
+    if what in MARKED:
+        return MARKED[what]
+    if tool == "find_deals" and ("None" in what or "per product" in what):
+        return None
+    return tool if tool in GOALS else None
+
+
+MARKED = {
+    "by store, week": BY_STORE,
+    "chips, week, limit=None": EVERY,
+    "soda, week, limit=None": EVERY,
+}
 
 
 def typical_calls(tools: dict) -> list[tuple[str, str, Callable[[], object]]]:
     """(tool, label, call): what the shopper questions make a program ask."""
     today = tools["today"]()
-    saturday = today + timedelta(days=(5 - today.weekday()) % 7)
-    friday = today + timedelta(days=(4 - today.weekday()) % 7)
-    week = {"start": today, "end": today + timedelta(days=6)}
+    saturday, sunday = tools["date_range"]("this weekend")
+    friday, _ = tools["date_range"]("friday")
+    start, end = tools["date_range"]("this week")
+    week = {"start": start, "end": end}
     cheerios = tools["search_products"]("cheerios 18 oz", limit=1)[0]["id"]
     pods = tools["search_products"]("tide pods", limit=1)[0]["id"]
-    find, search = tools["find_deals"], tools["search_products"]
+    find, search, count = tools["find_deals"], tools["search_products"], tools["count_deals"]
     return [
         *[("search_products", q, lambda q=q: search(q)) for q in SEARCHES],
         ("find_deals", "orange soda, weekend",
-         lambda: find("orange soda", start=saturday, end=saturday + timedelta(days=1))),
+         lambda: find("orange soda", start=saturday, end=sunday)),
         ("find_deals", "category cereal, today", lambda: find(category="Cereal & Breakfast")),
         ("find_deals", "ground beef, Friday", lambda: find("ground beef", start=friday)),
         ("find_deals", "Snacks this week, 500", lambda: find(category="Snacks", limit=500, **week)),
@@ -58,11 +86,26 @@ def typical_calls(tools: dict) -> list[tuple[str, str, Callable[[], object]]]:
         ("find_deals", "sparkling water, week", lambda: find("sparkling water", **week)),
         ("find_deals", "gluten-free, week", lambda: find("gluten-free", **week)),
         ("find_deals", "soda, week", lambda: find("soda", **week)),
+        ("find_deals", "chips, week, limit=None", lambda: find("chips", limit=None, **week)),
+        ("find_deals", "soda, week, limit=None", lambda: find("soda", limit=None, **week)),
+        ("find_deals", "Produce, Mission, limit=None",
+         lambda: find(category="Produce", store="Mission", limit=None)),
+        ("find_deals", "chips, week, per product",
+         lambda: find("chips", per_product=True, **week)),
+        ("find_deals", "soda, week, per product, limit=None",
+         lambda: find("soda", per_product=True, limit=None, **week)),
+        ("count_deals", "by store, week", lambda: count(by="store", **week)),
+        ("count_deals", "Snacks by store, week",
+         lambda: count(category="Snacks", by="store", **week)),
+        ("count_deals", "soda by brand, week", lambda: count("soda", by="brand", **week)),
+        ("count_deals", "all, week", lambda: count(**week)),
+        ("count_deals", "no card by store, today", lambda: count(requires_card=False, by="store")),
         ("deal_history", "Cheerios 18 oz", lambda: tools["deal_history"](cheerios)),
         ("deal_history", "Tide PODS", lambda: tools["deal_history"](pods)),
         ("list_categories", "", tools["list_categories"]),
         ("list_stores", "", tools["list_stores"]),
         ("today", "", tools["today"]),
+        ("date_range", "this week", lambda: tools["date_range"]("this week")),
     ]  # fmt: skip
 
 
@@ -90,6 +133,13 @@ def measure(call: Callable[[], object], runs: int) -> list[float]:
     return timings
 
 
+def _rows(found: object) -> int:
+    """How many rows a call returned; a count, the number counted."""
+    if isinstance(found, list | dict):
+        return len(found)
+    return found if isinstance(found, int) else 1
+
+
 def bench(engine: Engine, label: str, args: argparse.Namespace) -> bool:
     upgrade(engine)
     report = seed_demo(engine, products=args.products, deals=args.deals, seed=args.seed)
@@ -97,17 +147,21 @@ def bench(engine: Engine, label: str, args: argparse.Namespace) -> bool:
           f" in {report.seconds:.1f} s")  # fmt: skip
     tools = build_tools(engine, timezone="UTC")
     worst: dict[str, float] = {}
-    print(f"{'tool':<16} {'query':<28} {'rows':>5} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"{'tool':<16} {'query':<36} {'rows':>5} {'p50 ms':>8} {'p95 ms':>8}")
     for tool, what, call in typical_calls(tools):
         timings = measure(call, args.runs)
-        rows = call()
-        count = len(rows) if isinstance(rows, list) else 1
+        rows = _rows(call())
         p50, p95 = statistics.median(timings), percentile(timings, 0.95)
-        worst[tool] = max(worst.get(tool, 0.0), p95)
-        print(f"{tool:<16} {what:<28} {count:>5} {p50:>8.2f} {p95:>8.2f}")
-    met = all(worst[tool] <= GOAL_MS for tool in GOAL_TOOLS)
-    summary = ", ".join(f"{tool} worst p95 {worst[tool]:.1f} ms" for tool in GOAL_TOOLS)
-    print(f"{label}: {summary} (goal {GOAL_MS:g} ms): {'met' if met else 'NOT met'}")
+        goal = goal_of(tool, what)
+        if goal:
+            worst[goal] = max(worst.get(goal, 0.0), p95)
+        print(f"{tool:<16} {what:<36} {rows:>5} {p50:>8.2f} {p95:>8.2f}")
+    met = True
+    for goal, most in GOALS.items():
+        ok = worst[goal] <= most
+        met &= ok
+        print(f"{label}: {goal} worst p95 {worst[goal]:.1f} ms (goal {most:g} ms):"
+              f" {'met' if ok else 'NOT met'}")  # fmt: skip
     return met
 
 

@@ -23,7 +23,7 @@ import tools
 from bot.agent import Agent, AgentConfig
 from bot.claude import check_model, make_client
 from bot.database import describe_database, prepare, sqlite_file, today_in
-from bot.evals.command import MODES, evaluate
+from bot.evals.command import MODES, evaluate, evaluate_references
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
 from bot.evals.report import DEFAULT_PRICES
 from bot.history import History
@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, metavar="FILE")
     evaluation.add_argument("--prices", type=Path, default=DEFAULT_PRICES, metavar="FILE")
     evaluation.add_argument("--out", type=Path, metavar="FILE", help="write the JSON report")
+    evaluation.add_argument(
+        "--references", action="store_true", help="only the tool calls each reference needs"
+    )
     evaluation.set_defaults(handler=cmd_eval)
     _verbose_after_commands(parser)
     return parser
@@ -327,6 +330,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.references:
+        return _references(args, settings)
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
     if args.model:
@@ -342,6 +347,18 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             questions=args.questions,
             prices=args.prices,
             out=args.out,
+        )
+    except EvalFileError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _references(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    if not tools.has_deals(engine):
+        raise UsageError(NO_DEALS.format(where=describe_database(settings.database_url)))
+    try:
+        return evaluate_references(
+            engine, timezone=settings.dealbot_timezone, questions=args.questions
         )
     except EvalFileError as exc:
         raise UsageError(str(exc)) from None

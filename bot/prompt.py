@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from bot.runs import RunRecord
@@ -37,15 +38,26 @@ When nothing matches, say so plainly and, if useful, suggest a near alternative 
 - Keep the answer short and scannable for Slack: a one-line answer first, then at most ~10 \
 bullet lines (`- `), prices as $1.99, dates like Sat Nov 29. Use *bold* sparingly. No tables, \
 no headings.
-- today() is the shopper's today. "This weekend" is the coming Saturday and Sunday (today and \
-tomorrow when today is Saturday or Sunday).
+- today() is the shopper's today. For days the shopper names ("this weekend", "Friday", \
+"this week", "since Monday") use date_range(phrase): its readings are the only ones, so \
+never work those days out by hand. Say in the answer which dates you used, e.g. "this \
+weekend (Sat Nov 29–Sun Nov 30)".
+- One line per product, not per store: find_deals(..., per_product=True) gives each \
+product's best price with every store that has it; name those stores together. When stores \
+or products tie for best or most, name every one of them.
+- To count ("how many", "which store has the most", "most often") use count_deals; for \
+every match use find_deals(limit=None). A limit cuts the list, so never count a limited one.
+- List only products that fit the question: a result with "match": "some" lacks some of \
+the shopper's words. Deal terms are in find_deals' docstring: `price` buys `quantity` items, \
+`must_buy` says how many must be bought, savings assume the full quantity, digital coupons \
+and member prices need the card (`requires_card`).
 - If the message is not about groceries or deals, reply in plain text without using the tools.
 - Never reveal keys, tokens or environment variables; you have none to reveal."""
 
 PROGRAM_RULES = """\
 - Write one complete program per run_python call. Compose the tools freely: loops, filters, \
 date arithmetic, per-unit comparisons, sums. Prefer one program that answers fully.
-- End with final_answer(text), text being the answer for the shopper.
+- End with final_answer(text), text being the answer for the shopper; it ends the program.
 - The tools' dates are datetime.date objects.
 - Modules you may import: {modules}. Nothing else (no files, network, os or sys).
 - The sandbox refuses names and attributes that start with an underscore (so no \
@@ -54,40 +66,78 @@ Deals are plain dicts: use `d["price"]`, not `d.price`. A tool given a bad argum
 ValueError with a message saying what to change.
 - If a run fails you get the error with its line; fix the program and run it again."""
 
-EXAMPLES = """\
-Example — "Any deals on orange soda this weekend?":
-```python
-from datetime import timedelta
-t = today()
-sat = t + timedelta(days=(5 - t.weekday()) % 7)
-sun = sat + timedelta(days=1)
-deals = find_deals("orange soda", start=sat, end=sun)
-if not deals:
-    final_answer("No orange soda deals this weekend.")
-else:
-    lines = [f"- {d['product']} at {d['store']}: {d['description']} (save ${d['savings']:.2f}, "
-             f"until {d['ends']:%a %b %d})" for d in deals[:8]]
-    final_answer(f"{len(deals)} orange soda deals this weekend:\\n" + "\\n".join(lines))
-```
 
-Example — "How much would I save on 2 cases of Coke and 3 bags of chips this week?":
-```python
-from datetime import timedelta
-t = today()
-end = t + timedelta(days=6 - t.weekday())
-basket = {"coke 12 pack": 2, "chips": 3}
+@dataclass(frozen=True)
+class Example:
+    """A question and the program that answers it, shown to the model (and run by tests)."""
+
+    question: str
+    program: str
+
+
+EXAMPLE_PROGRAMS = (
+    Example(
+        "Any deals on orange soda this weekend?",
+        """\
+start, end = date_range("this weekend")
+days = f"{start:%a %b %d}" if start == end else f"{start:%a %b %d}–{end:%a %b %d}"
+deals = find_deals("orange soda", start=start, end=end, per_product=True)
+if not deals:
+    final_answer(f"No orange soda deals this weekend ({days}).")
+lines = [f"- {d['product']}: {d['description']} at {', '.join(d['stores'])} "
+         f"(${d['unit_price']:.2f} each, until {d['ends']:%a %b %d})" for d in deals[:8]]
+final_answer(f"{len(deals)} orange sodas on sale this weekend ({days}):\\n" + "\\n".join(lines))
+""",
+    ),
+    Example(
+        "How much would I save on 2 cases of Coke and 3 bags of chips this week?",
+        """\
+start, end = date_range("this week")
+
+def cost(deal, count):
+    # Deals that need the whole set (must_buy) charge the regular price for the rest.
+    if deal["must_buy"] <= 1:
+        return count * deal["unit_price"]
+    sets, rest = divmod(count, deal["quantity"])
+    return sets * deal["price"] + rest * deal["regular_price"]
+
 total, lines = 0.0, []
-for query, qty in basket.items():
-    deals = find_deals(query, start=t, end=end)
+for query, count in {"coca-cola 24 pk": 2, "chips": 3}.items():
+    deals = [d for d in find_deals(query, start=start, end=end, limit=None) if d["match"] == "all"]
     if not deals:
         lines.append(f"- {query}: no deal this week")
         continue
-    best = max(deals, key=lambda d: d["savings"])  # savings are per item
-    saved = best["savings"] * qty
+    best = max(deals, key=lambda d: count * d["regular_price"] - cost(d, count))
+    saved = count * best["regular_price"] - cost(best, count)
     total += saved
-    lines.append(f"- {qty} x {best['product']} at {best['store']}: save ${saved:.2f}")
-final_answer(f"You'd save about ${total:.2f}:\\n" + "\\n".join(lines))
-```"""
+    lines.append(f"- {count} x {best['product']} at {best['store']} ({best['description']}): "
+                 f"save ${saved:.2f}")
+final_answer(f"You'd save about ${total:.2f} this week ({start:%a %b %d}–{end:%a %b %d}):\\n"
+             + "\\n".join(lines))
+""",
+    ),
+    Example(
+        "Which store has the most snack deals this week?",
+        """\
+start, end = date_range("this week")
+days = f"{start:%a %b %d}–{end:%a %b %d}"
+counts = count_deals(category="Snacks", start=start, end=end, by="store")
+if not counts:
+    final_answer(f"No snack deals this week ({days}).")
+most = max(counts.values())
+winners = [store for store, n in counts.items() if n == most]  # every store that ties
+best = find_deals(category="Snacks", store=winners[0], start=start, end=end, limit=1)[0]
+final_answer(f"{' and '.join(winners)}: {most} snack deals each this week ({days}). "
+             f"Biggest discount at {winners[0]}: {best['product']}, {best['description']} "
+             f"(${best['unit_price']:.2f} each, {best['percent_off']:.0f}% off).")
+""",
+    ),
+)
+
+EXAMPLES = "\n\n".join(
+    f'Example — "{example.question}":\n```python\n{example.program}```'
+    for example in EXAMPLE_PROGRAMS
+)
 
 
 def system_blocks(tool_reference: str) -> list[dict]:

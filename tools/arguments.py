@@ -91,6 +91,15 @@ def _whole(tool: str, name: str, value: object) -> bool:
     return check_length(tool, name, value, MAX_NUMBER_CHARS).strip().isdigit()
 
 
+def as_flag(tool: str, name: str, value: object) -> bool | None:
+    """True, False, or None for "either"."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise ToolArgumentError(
+        f"{tool}: {name} must be True, False or None (either), got {quoted(value)}"
+    )
+
+
 def as_percent(tool: str, name: str, value: object) -> float | None:
     """A percentage from 0 to 100; "30%" and "30" are read as 30."""
     if value is None:

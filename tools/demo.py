@@ -22,10 +22,12 @@ from tools.catalog import SHELVES, STAPLES, STORE_BRAND, STORES, Shelf, Size
 from tools.demo_deals import DEMO_ID_PREFIX, demo_deals
 from tools.describe import shelf_price
 from tools.models import DEAL_COLUMNS, Deal
+from tools.product_names import pack_count, product_type
 
 log = logging.getLogger(__name__)
 
 PRODUCT_COLUMNS = ("id", "name", "brand", "category", "size", "unit", "regular_price_cents", "tags")
+PRODUCT_COLUMNS += ("pack_count", "product_type")
 SEARCHABLE_QUALIFIERS = {"Organic", "Gluten-Free", "Grass-Fed", "Keto", "Grain-Free"}
 PREMIUM_QUALIFIERS = {"Organic", "Grass-Fed", "Gluten-Free", "Craft", "Single Origin"}
 LEADING_NUMBER = re.compile(r"^\d+(\.\d+)?(?= )")
@@ -41,6 +43,8 @@ class DemoProduct:
     unit: str
     regular_price_cents: int
     tags: str
+    pack_count: int
+    product_type: str
 
 
 class NotDemoData(Exception):
@@ -140,7 +144,16 @@ def _staples():
                 number += 1
                 name = f"{line.name.format(variety)} {label}"
                 yield DemoProduct(
-                    number, name, line.brand, line.category, amount, unit, cents, line.tags
+                    number,
+                    name,
+                    line.brand,
+                    line.category,
+                    amount,
+                    unit,
+                    cents,
+                    line.tags,
+                    pack_count(name, amount, unit),
+                    product_type(name, line.brand, line.tags),
                 )
 
 
@@ -174,6 +187,7 @@ def _filler(rng: random.Random, item: tuple, number: int) -> DemoProduct:
     extra = [qualifier.lower()] if qualifier in SEARCHABLE_QUALIFIERS else []
     if brand == STORE_BRAND:
         extra.append("store brand")
+    tags = ", ".join([tags, *extra])
     return DemoProduct(
         number,
         name,
@@ -182,5 +196,7 @@ def _filler(rng: random.Random, item: tuple, number: int) -> DemoProduct:
         amount,
         unit,
         shelf_price(cents * factor),
-        ", ".join([tags, *extra]),
+        tags,
+        pack_count(name, amount, unit),
+        product_type(name, brand, tags),
     )

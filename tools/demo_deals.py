@@ -23,8 +23,10 @@ STAPLE_DEALS = 60  # at most, per staple over the half year: about one a fortnig
 EVERY = "*"
 
 # (product, stores, kind, terms, window, requires card). Terms: sale and member_price, the
-# price in cents; multi_buy, (quantity, total cents); bogo, (paid, free) items; coupon, cents
-# off. Windows are named in _window(); a number is "that many days ago, for a week".
+# price in cents; multi_buy, (quantity, total cents) and, when one item rings up at the
+# deal's price on its own, 1 (else the whole set must be bought); bogo, (paid, free) items;
+# coupon, cents off. Windows are named in _window(); a number is "that many days ago, for a
+# week".
 # fmt: off
 PLACED = (
     # 1. orange soda this weekend
@@ -54,7 +56,7 @@ PLACED = (
     ("Tillamook Shredded Mexican Four Cheese Blend 8 oz", EVERY, "sale", 299, "friday", False),
     ("Pace Chunky Salsa Medium 16 oz", "Mission, Marina, Rockridge",
      "bogo", (1, 1), "friday", False),
-    ("Hass Avocados each", "Sunset, Daly City", "multi_buy", (4, 500), "friday", False),
+    ("Hass Avocados each", "Sunset, Daly City", "multi_buy", (4, 500, 1), "friday", False),
     ("Old El Paso Hard Taco Shells 12 ct", EVERY, "sale", 199, "friday", False),
     # 4. snack deals this week, most at Mission
     ("Lay's Classic Potato Chips 8 oz", "Mission", "multi_buy", (2, 600), "week", False),
@@ -92,13 +94,13 @@ PLACED = (
     # 11. produce at Mission; 16. milk, eggs, bread, bananas today
     ("Bananas per lb", "Mission", "sale", 49, "today", False),
     ("Bananas per lb", "Marina, Sunset, Rockridge", "member_price", 59, "today", True),
-    ("Strawberries 1 lb", "Mission", "multi_buy", (2, 600), "today", False),
+    ("Strawberries 1 lb", "Mission", "multi_buy", (2, 600, 1), "today", False),
     ("Hass Avocados each", "Mission", "sale", 99, "today", False),
     ("Romaine Hearts 3 ct", "Mission", "sale", 299, "today", False),
     ("Blueberries 6 oz", "Mission", "sale", 299, "today", False),
     ("Bayside Whole Milk 1 gal", EVERY, "sale", 349, "today", False),
     ("Bayside Large Grade A Eggs 12 ct", "Mission, Marina", "sale", 279, "today", False),
-    ("Bayside Sandwich White Bread 20 oz", EVERY, "multi_buy", (2, 300), "today", False),
+    ("Bayside Sandwich White Bread 20 oz", EVERY, "multi_buy", (2, 300, 1), "today", False),
     # 12. digital coupons for diapers
     ("Pampers Swaddlers Diapers Size 3 74 ct", EVERY, "coupon", 300, "week", True),
     ("Huggies Little Snugglers Diapers Size 2 64 ct", EVERY, "coupon", 400, "week", True),
@@ -115,7 +117,7 @@ PLACED = (
     ("Bayside Sparkling Water Lime 12 pk 12 fl oz cans", EVERY, "sale", 349, "week", False),
     # 14. new since Monday
     ("Honey Nut Cheerios 10.8 oz", "Daly City", "sale", 349, "since_monday", False),
-    ("Sprite Lemon-Lime 2 L", EVERY, "multi_buy", (2, 500), "since_monday", False),
+    ("Sprite Lemon-Lime 2 L", EVERY, "multi_buy", (2, 500, 1), "since_monday", False),
     ("Tide Original Liquid Laundry Detergent 92 fl oz", "Mission",
      "sale", 1099, "since_monday", False),
     ("Sabra Classic Hummus 10 oz", "Marina", "sale", 349, "since_monday", False),
@@ -128,7 +130,7 @@ PLACED = (
     ("Amy's Margherita Pizza 13 oz", "Marina", "coupon", 150, "week", True),
     ("Bayside Thin Crust Margherita Pizza 15 oz", EVERY, "sale", 349, "week", False),
     # 17. multi-buys that save and ones that do not
-    ("Kraft Macaroni & Cheese Original 7.25 oz", EVERY, "multi_buy", (5, 500), "week", False),
+    ("Kraft Macaroni & Cheese Original 7.25 oz", EVERY, "multi_buy", (5, 500, 1), "week", False),
     ("Barilla Spaghetti 16 oz", EVERY, "multi_buy", (2, 400), "week", False),
     ("Skippy Creamy Peanut Butter 16.3 oz", "Mission", "multi_buy", (2, 700), "week", False),
     ("Dasani Purified Water 24 pk 16.9 fl oz bottles", EVERY,
@@ -146,7 +148,8 @@ PLACED = (
 # fmt: on
 
 # Random deals: kind, weight, share of them needing a card.
-KINDS = (("sale", 45, 0.0), ("multi_buy", 15, 0.1), ("bogo", 10, 0.3), ("coupon", 15, 0.7))
+# Coupons are digital coupons, which always need the card.
+KINDS = (("sale", 45, 0.0), ("multi_buy", 15, 0.1), ("bogo", 10, 0.3), ("coupon", 15, 1.0))
 KINDS += (("member_price", 15, 1.0),)
 
 
@@ -176,23 +179,24 @@ def _placed(products: Sequence[DemoProduct], stores: Sequence[str], today: date)
     store_ids = {name: number for number, name in enumerate(stores, start=1)}
     for name, where, kind, terms, window, card in PLACED:
         item = by_name[name]
-        price, quantity = _terms(kind, terms, item.regular_price_cents)
+        bought = _terms(kind, terms, item.regular_price_cents)
         starts, ends = _window(window, today)
         chosen = stores if where == EVERY else where.split(", ")
         for store in chosen:
-            yield _row(item, store_ids[store], kind, price, quantity, starts, ends, card, None)
+            yield _row(item, store_ids[store], kind, bought, starts, ends, card)
 
 
-def _terms(kind: str, terms, regular: int) -> tuple[int, int]:
-    """(price in cents, quantity it buys) from a PLACED entry's terms."""
+def _terms(kind: str, terms, regular: int) -> tuple[int, int, int]:
+    """(price in cents, quantity it buys, items to buy) from a PLACED entry's terms."""
     if kind == "multi_buy":
-        return terms[1], terms[0]
+        quantity, total, *alone = terms
+        return total, quantity, alone[0] if alone else quantity
     if kind == "bogo":
         paid, free = terms
-        return paid * regular, paid + free
+        return paid * regular, paid + free, paid + free
     if kind == "coupon":
-        return regular - terms, 1
-    return terms, 1
+        return regular - terms, 1, 1
+    return terms, 1, 1
 
 
 def _window(window: str | int, today: date) -> tuple[date, date]:
@@ -214,7 +218,9 @@ def _window(window: str | int, today: date) -> tuple[date, date]:
     return windows[window]
 
 
-def _row(item, store_id, kind, price, quantity, starts, ends, card, limit) -> tuple:
+def _row(item, store_id, kind, terms, starts, ends, card, limit=None) -> tuple:
+    """A deals row in DEAL_COLUMNS order; `terms` is (price, quantity, must buy)."""
+    price, quantity, must_buy = terms
     regular = item.regular_price_cents
     return (
         item.id,
@@ -228,6 +234,7 @@ def _row(item, store_id, kind, price, quantity, starts, ends, card, limit) -> tu
         ends.isoformat(),
         card,
         limit,
+        must_buy,
     )
 
 
@@ -257,7 +264,14 @@ class _RandomDeals:
         card = rng.random() < self.card_share[kind]
         limit = rng.randint(2, 6) if rng.random() < 0.15 else None
         store = 1 + int(rng.random() * self.store_count)
-        return _row(item, store, kind, price, quantity, starts, ends, card, limit)
+        terms = (price, quantity, self._must_buy(kind, quantity))
+        return _row(item, store, kind, terms, starts, ends, card, limit)
+
+    def _must_buy(self, kind: str, quantity: int) -> int:
+        """BOGO needs every item; half the multi-buys ring up each item at the deal's price."""
+        if kind == "multi_buy" and self.rng.random() < 0.5:
+            return 1
+        return quantity if kind in ("bogo", "multi_buy") else 1
 
     def _dates(self, kind: str) -> tuple[date, date]:
         start = date.fromordinal(self.first_day + int(self.rng.random() * self.days))

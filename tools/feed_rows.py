@@ -21,11 +21,15 @@ import ijson
 
 from tools.describe import describe
 from tools.models import DEAL_KINDS
+from tools.product_names import pack_count as read_pack_count
+from tools.product_names import product_type
 
 REQUIRED: tuple[str, ...] = ("id", "store", "product", "category", "regular_price", "kind")
 REQUIRED += ("price", "starts", "ends")
 OPTIONAL: tuple[str, ...] = ("city", "brand", "size", "unit", "tags", "quantity", "description")
-OPTIONAL += ("requires_card", "limit_per_customer")
+OPTIONAL += ("requires_card", "limit_per_customer", "pack_count", "must_buy")
+NEEDS_CARD = ("member_price", "coupon")  # member prices and digital coupons
+WHOLE_SET = ("bogo", "multi_buy")  # kinds whose price is for the whole set by default
 COLUMNS = REQUIRED + OPTIONAL
 TRUE = {"true", "yes", "y", "1"}
 FALSE = {"false", "no", "n", "0"}
@@ -128,6 +132,9 @@ class FeedRow:
     ends: date
     requires_card: bool
     limit_per_customer: int | None
+    pack_count: int
+    must_buy: int
+    product_type: str
 
 
 def open_feed(path: str | Path) -> FeedFile:
@@ -307,8 +314,14 @@ def check_row(unit: Unit, number: int, record: object) -> FeedRow | BadRow:
     if starts and ends and ends < starts:
         problems.append(f"ends {ends.isoformat()} is before starts {starts.isoformat()}")
     size = _size(problems, field["size"])
-    requires_card = _flag(problems, field["requires_card"], default=kind == "member_price")
+    requires_card = _flag(problems, field["requires_card"], default=kind in NEEDS_CARD)
+    if kind == "coupon" and not requires_card:
+        problems.append(
+            "requires_card is false, but a coupon is a digital coupon, which needs the card"
+        )
     limit = _whole(problems, "limit_per_customer", field["limit_per_customer"])
+    pack_count = _whole(problems, "pack_count", field["pack_count"])
+    must_buy = _whole(problems, "must_buy", field["must_buy"])
     if problems or regular is None or price is None or quantity is None:
         return BadRow(unit, number, tuple(problems))
     if starts is None or ends is None:
@@ -333,6 +346,9 @@ def check_row(unit: Unit, number: int, record: object) -> FeedRow | BadRow:
         ends=ends,
         requires_card=requires_card,
         limit_per_customer=limit,
+        pack_count=pack_count or read_pack_count(field["product"], size, field["unit"] or "ct"),
+        must_buy=must_buy or (quantity if kind in WHOLE_SET else 1),
+        product_type=product_type(field["product"], field["brand"], field["tags"]),
     )
 
 

@@ -63,7 +63,8 @@ __all__ = [
 ]
 
 DEALS, PRODUCTS, STORES = Deal.__table__, Product.__table__, Store.__table__
-PRODUCT_FIELDS = ("category", "size", "unit", "regular_price_cents", "tags")
+PRODUCT_FIELDS = ("category", "size", "unit", "regular_price_cents", "tags", "pack_count")
+PRODUCT_FIELDS += ("product_type",)
 DEAL_FIELDS = tuple(name for name in DEAL_COLUMNS if name != "feed_id")
 
 STAGING = MetaData()
@@ -90,6 +91,9 @@ FEED_ROWS = Table(  # one checked row; columns in the order _staged() writes the
     Column("ends", DEALS.c.ends.type),
     Column("requires_card", DEALS.c.requires_card.type),
     Column("limit_per_customer", DEALS.c.limit_per_customer.type),
+    Column("pack_count", PRODUCTS.c.pack_count.type),
+    Column("product_type", PRODUCTS.c.product_type.type),
+    Column("must_buy", DEALS.c.must_buy.type),
     prefixes=["TEMPORARY"],
 )
 FEED_STORES = Table(  # each store the feed names, with its id once known
@@ -212,6 +216,9 @@ def _staged(rows: Iterator[FeedRow | BadRow], bad: BadRows) -> Iterator[tuple]:
             row.ends.isoformat(),
             row.requires_card,
             row.limit_per_customer,
+            row.pack_count,
+            row.product_type,
+            row.must_buy,
         )
 
 

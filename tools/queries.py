@@ -5,11 +5,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import groupby
+from typing import Literal
 
-from sqlalchemy import Connection, Float, Row, Select, cast, func, select
+from sqlalchemy import Connection, Float, Row, Select, cast, func, literal, select
 
 from tools.models import Deal, Product, Store
 from tools.text_search import SearchTerms, loosened, matches
+
+# The most deals (or products, one per product) find_deals(limit=None) returns; past it,
+# it says how many match instead of cutting the list.
+MAX_MATCHES = 5_000
+
+Grouping = Literal["store", "category", "brand", "product", "kind"]
+GROUPINGS: tuple[Grouping, ...] = ("store", "category", "brand", "product", "kind")
+Match = Literal["all", "some"]
 
 PRODUCT_COLUMNS = (
     Product.id,
@@ -18,6 +28,7 @@ PRODUCT_COLUMNS = (
     Product.category,
     Product.size,
     Product.unit,
+    Product.pack_count,
     Product.regular_price_cents,
 )
 
@@ -29,11 +40,13 @@ DEAL_COLUMNS = (
     Product.category,
     Product.size,
     Product.unit,
+    Product.pack_count,
     Store.name.label("store"),
     Deal.kind,
     Deal.description,
     Deal.price_cents,
     Deal.quantity,
+    Deal.must_buy,
     Deal.regular_price_cents,
     Deal.starts,
     Deal.ends,
@@ -42,9 +55,22 @@ DEAL_COLUMNS = (
 )
 
 
+class TooManyMatches(Exception):
+    """find_deals(limit=None) matched more than MAX_MATCHES; `count` says how many."""
+
+    def __init__(self, count: int, per_product: bool) -> None:
+        self.count = count
+        self.per_product = per_product
+        super().__init__(count)
+
+
 @dataclass(frozen=True)
 class DealFilter:
-    """A find_deals request after its arguments were checked and resolved to ids."""
+    """A find_deals or count_deals request after its arguments were checked and resolved.
+
+    `limit` None is every match (at most MAX_MATCHES); `per_product` gives one deal per
+    product, its lowest price per item, with every store that has that price.
+    """
 
     start: date
     end: date
@@ -53,7 +79,9 @@ class DealFilter:
     store_id: int | None = None
     kind: str | None = None
     min_percent_off: float | None = None
-    limit: int = 50
+    requires_card: bool | None = None
+    limit: int | None = 50
+    per_product: bool = False
 
 
 def dollars(cents: float) -> float:
@@ -62,18 +90,26 @@ def dollars(cents: float) -> float:
     return math.floor(cents + 0.5) / 100
 
 
+def rate(cents: float) -> float:
+    """A price per ounce, per can or per piece: dollars to a hundredth of a cent."""
+    return round(cents / 100, 4)
+
+
+# --- Products ---
+
+
 def search_products(
     connection: Connection, terms: SearchTerms, category: str | None, limit: int
 ) -> list[dict]:
     """Best matches first; products with some of the words when none has them all."""
-    found = _search_products(connection, terms, category, limit)
+    found = _search_products(connection, terms, category, limit, "all")
     if not found and (loose := loosened(connection, terms)):
-        found = _search_products(connection, loose, category, limit)
+        found = _search_products(connection, loose, category, limit, "some")
     return found
 
 
 def _search_products(
-    connection: Connection, terms: SearchTerms, category: str | None, limit: int
+    connection: Connection, terms: SearchTerms, category: str | None, limit: int, match: Match
 ) -> list[dict]:
     """Rank in the text index alone, then read only the products returned."""
     found = matches(connection, terms)
@@ -88,10 +124,10 @@ def _search_products(
         .join(chosen, chosen.c.product_id == Product.id)
         .order_by(chosen.c.rank, Product.id)
     )
-    return [product_dict(row) for row in connection.execute(statement)]
+    return [product_dict(row, match) for row in connection.execute(statement)]
 
 
-def product_dict(row: Row) -> dict:
+def product_dict(row: Row, match: Match = "all") -> dict:
     return {
         "id": row.id,
         "name": row.name,
@@ -99,19 +135,43 @@ def product_dict(row: Row) -> dict:
         "category": row.category,
         "size": row.size,
         "unit": row.unit,
+        "pack_count": row.pack_count,
         "regular_price": dollars(row.regular_price_cents),
+        "match": match,
     }
 
 
+def product_exists(connection: Connection, product_id: int) -> bool:
+    return connection.scalar(select(Product.id).where(Product.id == product_id)) is not None
+
+
+# --- Deals ---
+
+
 def find_deals(connection: Connection, wanted: DealFilter) -> list[dict]:
-    """The deals `wanted` asks for; with some of the words when no product has them all."""
-    found = _find_deals(connection, wanted)
+    """The deals `wanted` asks for; with some of the words when no product has them all.
+    Raises TooManyMatches when `wanted.limit` is None and more than MAX_MATCHES match."""
+    found = _find_deals(connection, wanted, "all")
     if not found and wanted.terms and (loose := loosened(connection, wanted.terms)):
-        found = _find_deals(connection, replace(wanted, terms=loose))
+        found = _find_deals(connection, replace(wanted, terms=loose), "some")
     return found
 
 
-def _find_deals(connection: Connection, wanted: DealFilter) -> list[dict]:
+def _find_deals(connection: Connection, wanted: DealFilter, match: Match) -> list[dict]:
+    most = MAX_MATCHES + 1 if wanted.limit is None else wanted.limit
+    bounded = replace(wanted, limit=most)
+    if wanted.per_product:
+        found = _best_per_product(connection, bounded, match)
+    else:
+        found = _every_deal(connection, bounded, match)
+    if wanted.limit is None and len(found) > MAX_MATCHES:
+        by = "product" if wanted.per_product else None
+        counted = count_deals(connection, wanted, by)
+        raise TooManyMatches(len(counted) if isinstance(counted, dict) else counted, bool(by))
+    return found
+
+
+def _every_deal(connection: Connection, wanted: DealFilter, match: Match) -> list[dict]:
     """Two steps: rank candidates from the covering indexes (ids, match rank and price
     share only), then read whole rows for those returned."""
     chosen = _chosen(connection, wanted).subquery("chosen")
@@ -119,7 +179,7 @@ def _find_deals(connection: Connection, wanted: DealFilter) -> list[dict]:
     statement = (
         _deals().join(chosen, chosen.c.id == Deal.id).order_by(*order, chosen.c.share, chosen.c.id)
     )
-    return [deal_dict(row) for row in connection.execute(statement)]
+    return [deal_dict(row, match) for row in connection.execute(statement)]
 
 
 def _chosen(connection: Connection, wanted: DealFilter) -> Select:
@@ -139,15 +199,121 @@ def _chosen(connection: Connection, wanted: DealFilter) -> Select:
     return _narrowed(statement, wanted).order_by(*order).limit(wanted.limit)
 
 
-def _narrowed(statement: Select, wanted: DealFilter) -> Select:
-    if wanted.category is not None:
-        statement = statement.join(Product, Product.id == Deal.product_id).where(
-            Product.category == wanted.category
+def _best_per_product(connection: Connection, wanted: DealFilter, match: Match) -> list[dict]:
+    """One deal per product: its lowest price per item, with every store that has it.
+    Products come in the order find_deals ranks deals (best match, then percent off)."""
+    rank = literal(0.0)  # without a query every product matches alike
+    candidates = select(
+        Deal.id,
+        Deal.product_id,
+        (cast(Deal.price_cents, Float) / Deal.quantity).label("each"),
+        _paid_share().label("share"),
+    ).where(Deal.starts <= wanted.end, Deal.ends >= wanted.start)
+    if wanted.terms:
+        found = matches(connection, wanted.terms)
+        candidates = candidates.join(found, found.c.product_id == Deal.product_id)
+        rank = found.c.rank
+    candidates = _narrowed(candidates.add_columns(rank.label("rank")), wanted).cte("candidates")
+    offers = candidates.c
+    best = (
+        select(
+            offers.product_id,
+            func.min(offers.each).label("lowest"),
+            func.min(offers.share).label("share"),
+            func.min(offers.rank).label("rank"),
         )
+        .group_by(offers.product_id)
+        .order_by("rank", "share", offers.product_id)
+        .limit(wanted.limit)
+        .subquery("best")
+    )
+    tied = (
+        select(offers.id, offers.share, best.c.rank, best.c.share.label("product_share"))
+        .add_columns(best.c.product_id)
+        .join(best, (best.c.product_id == offers.product_id) & (offers.each == best.c.lowest))
+        .subquery("tied")
+    )
+    order = (tied.c.rank, tied.c.product_share, tied.c.product_id, tied.c.share, Deal.id)
+    rows = connection.execute(_deals().join(tied, tied.c.id == Deal.id).order_by(*order))
+    return [_with_stores(list(deals), match) for _id, deals in groupby(rows, _product_id)]
+
+
+def _product_id(row: Row) -> int:
+    return row.product_id
+
+
+def _with_stores(rows: list[Row], match: Match) -> dict:
+    deal = deal_dict(rows[0], match)
+    deal["stores"] = list(dict.fromkeys(row.store for row in rows))
+    return deal
+
+
+def count_deals(
+    connection: Connection, wanted: DealFilter, by: Grouping | None
+) -> int | dict[str, int]:
+    """How many deals match (every word of the query, no loosening), counted by the
+    database: a number, or by `by` a dict of group -> count, most first."""
+    if by is None:
+        statement = _narrowed(_counted(connection, wanted, func.count()), wanted)
+        return connection.scalar(statement) or 0
+    key = _group_key(by)
+    grouped = _counted(connection, wanted, key, func.count())
+    by_product = by in ("category", "brand")
+    if by_product:
+        grouped = grouped.join(Product, Product.id == Deal.product_id)
+    grouped = _narrowed(grouped, wanted, products_joined=by_product)
+    grouped = grouped.group_by(key).subquery("grouped")
+    names = _group_names(by, grouped)
+    counts: dict[str, int] = {}
+    for name, count in connection.execute(names):
+        counts[name] = counts.get(name, 0) + count  # two products may share a name
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _counted(connection: Connection, wanted: DealFilter, *columns) -> Select:
+    statement = (
+        select(*columns)
+        .select_from(Deal)
+        .where(Deal.starts <= wanted.end, Deal.ends >= wanted.start)
+    )
+    if wanted.terms:
+        found = matches(connection, wanted.terms)
+        statement = statement.join(found, found.c.product_id == Deal.product_id)
+    return statement
+
+
+def _group_key(by: Grouping):
+    return {
+        "store": Deal.store_id,
+        "category": Product.category,
+        "brand": Product.brand,
+        "product": Deal.product_id,
+        "kind": Deal.kind,
+    }[by]
+
+
+def _group_names(by: Grouping, grouped) -> Select:
+    """(name, count) per group: stores and products are counted by id, then named."""
+    key, count = grouped.c[0], grouped.c[1]
+    if by == "store":
+        return select(Store.name, count).join(grouped, key == Store.id)
+    if by == "product":
+        return select(Product.name, count).join(grouped, key == Product.id)
+    return select(key, count)
+
+
+def _narrowed(statement: Select, wanted: DealFilter, *, products_joined: bool = False) -> Select:
+    """The filters beyond days and words."""
+    if wanted.category is not None:
+        if not products_joined:
+            statement = statement.join(Product, Product.id == Deal.product_id)
+        statement = statement.where(Product.category == wanted.category)
     if wanted.store_id is not None:
         statement = statement.where(Deal.store_id == wanted.store_id)
     if wanted.kind is not None:
         statement = statement.where(Deal.kind == wanted.kind)
+    if wanted.requires_card is not None:
+        statement = statement.where(Deal.requires_card == wanted.requires_card)
     if wanted.min_percent_off is not None:
         most_paid = 1 - wanted.min_percent_off / 100 + 1e-9
         statement = statement.where(_paid_share() <= most_paid)
@@ -157,9 +323,10 @@ def _narrowed(statement: Select, wanted: DealFilter) -> Select:
 def deal_history(
     connection: Connection, product_id: int, since: date, until: date, limit: int
 ) -> list[dict]:
+    """Deals on one product active on any day from `since` to `until`, newest first."""
     statement = (
         _deals()
-        .where(Deal.product_id == product_id, Deal.starts >= since, Deal.starts <= until)
+        .where(Deal.product_id == product_id, Deal.ends >= since, Deal.starts <= until)
         .order_by(Deal.starts.desc(), Deal.id.desc())
         .limit(limit)
     )
@@ -179,38 +346,45 @@ def _deals() -> Select:
     )
 
 
-def deal_dict(row: Row) -> dict:
-    """One deal as plain data; savings and percent off are per item, whatever the kind."""
-    (id_, product_id, product, brand, category, size, unit, store, kind, description,
-     price, quantity, regular, starts, ends, requires_card, limit) = row  # fmt: skip
+def deal_dict(row: Row, match: Match = "all") -> dict:
+    """One deal as plain data; savings and percent off are per item, whatever the kind.
+    Fields are read by name through the row's mapping (several times faster than
+    attributes, which counts at thousands of rows)."""
+    field = row._mapping
+    price, quantity, size = field["price_cents"], field["quantity"], field["size"]
+    regular, pieces = field["regular_price_cents"], field["pack_count"]
     unit_cents = price / quantity
     saved_cents = regular - unit_cents
     return {
-        "id": id_,
-        "product_id": product_id,
-        "product": product,
-        "brand": brand,
-        "category": category,
+        "id": field["id"],
+        "product_id": field["product_id"],
+        "product": field["product"],
+        "brand": field["brand"],
+        "category": field["category"],
         "size": size,
-        "unit": unit,
-        "store": store,
-        "kind": kind,
-        "description": description,
+        "unit": field["unit"],
+        "pack_count": pieces,
+        "store": field["store"],
+        "kind": field["kind"],
+        "description": field["description"],
         "price": dollars(price),
         "quantity": quantity,
+        "must_buy": field["must_buy"],
         "unit_price": dollars(unit_cents),
+        "price_per_unit": rate(unit_cents / size) if size else None,
+        "price_per_piece": rate(unit_cents / pieces),
         "regular_price": dollars(regular),
         "savings": dollars(saved_cents),
         "percent_off": round(100 * saved_cents / regular, 1),
-        "starts": starts,
-        "ends": ends,
-        "requires_card": bool(requires_card),
-        "limit_per_customer": limit,
+        "starts": field["starts"],
+        "ends": field["ends"],
+        "requires_card": bool(field["requires_card"]),
+        "limit_per_customer": field["limit_per_customer"],
+        "match": match,
     }
 
 
-def product_exists(connection: Connection, product_id: int) -> bool:
-    return connection.scalar(select(Product.id).where(Product.id == product_id)) is not None
+# --- Categories and stores ---
 
 
 def list_categories(connection: Connection) -> list[str]:

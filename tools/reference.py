@@ -13,6 +13,10 @@ ARGS_SECTION = re.compile(r"^Args:\n((?:    .*\n?|\n)*)", re.MULTILINE)
 ARG_LINE = re.compile(r"^    (\w+): (.*)$")
 MAX_LINE = 92
 JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
+CUT_NOTE = (
+    "\n\nHere a result of more than {rows} items is cut to its first {rows}, followed by"
+    " a note saying how many were left out."
+)
 
 
 def render_reference() -> str:
@@ -48,19 +52,22 @@ def _indented(docstring: str) -> str:
     return "\n".join([lines[0], *("    " + line if line else "" for line in lines[1:])])
 
 
-def tool_schemas() -> list[dict]:
-    """Anthropic tool definitions: {"name", "description", "input_schema"} per tool."""
-    return [_schema(name) for name in TOOL_NAMES]
+def tool_schemas(*, max_rows: int | None = None) -> list[dict]:
+    """Anthropic tool definitions: {"name", "description", "input_schema"} per tool.
+    `max_rows`: the caller cuts longer lists and dicts to that many items (and says how many
+    it left out); each description of a tool returning one says so."""
+    return [_schema(name, max_rows) for name in TOOL_NAMES]
 
 
-def _schema(name: str) -> dict:
+def _schema(name: str, max_rows: int | None) -> dict:
     function = getattr(DealTools, name)
+    signature = inspect.signature(function)
     docstring = inspect.getdoc(function) or ""
     described = _argument_descriptions(docstring)
     properties, required = {}, []
-    for parameter in _parameters(inspect.signature(function)):
+    for parameter in _parameters(signature):
         properties[parameter.name] = {
-            **_json_type(str(parameter.annotation)),
+            **_json_type(str(parameter.annotation), parameter.default),
             "description": described.get(parameter.name, ""),
         }
         if parameter.default is inspect.Parameter.empty:
@@ -68,11 +75,10 @@ def _schema(name: str) -> dict:
     schema = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
-    return {
-        "name": name,
-        "description": ARGS_SECTION.sub("", docstring).strip(),
-        "input_schema": schema,
-    }
+    description = ARGS_SECTION.sub("", docstring).strip()
+    if max_rows is not None and re.search(r"\b(list|dict)\[", str(signature.return_annotation)):
+        description += CUT_NOTE.format(rows=max_rows)
+    return {"name": name, "description": description, "input_schema": schema}
 
 
 def _argument_descriptions(docstring: str) -> dict[str, str]:
@@ -89,11 +95,14 @@ def _argument_descriptions(docstring: str) -> dict[str, str]:
     return described
 
 
-def _json_type(annotation: str) -> dict:
-    """JSON Schema for an annotation string such as "date | str | None"; None only means
-    the argument may be left out, dates travel as "YYYY-MM-DD" strings."""
+def _json_type(annotation: str, default: object) -> dict:
+    """JSON Schema for an annotation string such as "date | str | None"; dates travel as
+    "YYYY-MM-DD" strings. None is a value of its own (null) only where leaving the argument
+    out means something else (find_deals' limit: 50 left out, every match as null)."""
     names = [name.strip() for name in annotation.split("|") if name.strip() != "None"]
     if "date" in names:
         return {"type": "string", "format": "date"}
     types = [JSON_TYPES[name] for name in names]
+    if "None" in annotation and default is not None:
+        types.append("null")
     return {"type": types[0]} if len(types) == 1 else {"type": types}

@@ -1,10 +1,15 @@
-"""Forgiving product search: a shopper's words become a query for the database's own index.
+"""Product search, forgiving and precise: a shopper's words become a query for the
+database's own index.
 
-Words are matched whatever their case, order or number (the index stems "sodas" to
-"soda"); common synonyms widen a word to its alternatives ("pop" also finds "soda"). When
-no product has all the words, callers search again with loosened() terms: products with
-some of them, ranked.
-The index itself is made by migration 0001: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
+Words are matched whole, whatever their case, order or number: the index holds each word
+as written (no stemming, so "peppers" never finds "Peppered"), and each word of the query
+is looked for in its singular and plural forms ("banana" and "bananas"). Common synonyms
+widen a word to its alternatives ("pop" also finds "soda"). Matches rank by where the words
+are: what the product is first ("bananas", not the banana in banana baby food), then its
+name without its brand, its tags, its brand, its category.
+When no product has all the words, callers search again with loosened() terms: products
+with some of them, ranked, and said to match only some.
+The index itself is made by migration 0004: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ SYNONYMS = (
     ("sparkling water", "seltzer", "carbonated water", "fizzy water"),
     ("coke", "coca cola"),
     ("diapers", "nappies"),
-    ("candy", "sweets"),
     ("ground beef", "minced beef", "hamburger meat"),
     ("cilantro", "coriander"),
     ("zucchini", "courgette"),
@@ -45,11 +49,12 @@ SYNONYMS = (
 )
 
 # One way only: the alias also finds the first word, not the reverse, because the aliases
-# stand in unrelated product names ("chips" must not find Cosmic Crisp apples first, nor
-# "soda" Pop-Tarts).
+# stand in unrelated product names ("chips" must not find Cosmic Crisp apples first, "soda"
+# Pop-Tarts, nor "candy" Sweet Potato).
 ALIASES = (
     ("soda", "pop", "soft drink"),
     ("chips", "crisps"),
+    ("candy", "sweets"),
 )
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -68,14 +73,37 @@ def words(value: str) -> list[str]:
 
 
 def singular(word: str) -> str:
-    """A rough singular, only to look synonyms up ("nappies" -> "nappy")."""
+    """A rough singular, to look synonyms up and to find a word's forms ("nappies" ->
+    "nappy", "tomatoes" -> "tomato"); words that only end in s stay ("hummus", "swiss")."""
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "sses")):
+    if word.endswith(("ches", "shes", "xes", "sses", "oes")) and len(word) > 4:
         return word[:-2]
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
         return word[:-1]
     return word
+
+
+def forms(word: str) -> tuple[str, ...]:
+    """The word as written and its singular and plural forms, each a whole word to look for:
+    "bananas" -> bananas, banana; "berry" -> berry, berries; numbers stay as they are."""
+    if word.isdigit():
+        return (word,)
+    found = [word, singular(word)]
+    if word.endswith("ies"):
+        found.append(word[:-1])  # "cookies" is "cookie" (or "cooky")
+    found.append(_plural(found[1]))
+    if found[1].endswith("o"):
+        found.append(found[1] + "es")  # "tomato" -> "tomatoes"
+    return tuple(dict.fromkeys(found))
+
+
+def _plural(word: str) -> str:
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 def _key(phrase: Phrase) -> Phrase:
@@ -138,33 +166,61 @@ def _longest_synonym(found: list[str], at: int) -> tuple[int, tuple[Phrase, ...]
 
 def fts5_expression(terms: SearchTerms) -> str:
     """The SQLite FTS5 MATCH expression; every word is quoted, so no word is an operator."""
-    return " AND ".join(
-        "(" + " OR ".join(_joined(phrase, " AND ", '"{}"') for phrase in group) + ")"
-        for group in terms.groups
-    )
+    return _expression(terms, and_=" AND ", or_=" OR ", word='"{}"')
 
 
 def tsquery_expression(terms: SearchTerms) -> str:
-    """The PostgreSQL to_tsquery('english', ...) text; words are [a-z0-9]+ only."""
-    return " & ".join(
-        "(" + " | ".join(_joined(phrase, " & ", "{}") for phrase in group) + ")"
-        for group in terms.groups
-    )
+    """The PostgreSQL to_tsquery('simple', ...) text; words are [a-z0-9]+ only."""
+    return _expression(terms, and_=" & ", or_=" | ", word="{}")
 
 
-def _joined(phrase: Phrase, operator: str, template: str) -> str:
-    inner = operator.join(template.format(word) for word in phrase)
-    return f"({inner})" if len(phrase) > 1 else inner
+def any_word_tsquery(terms: SearchTerms, weight: str) -> str:
+    """A to_tsquery('simple', ...) text matching any form of any word of `terms` found in
+    the field of the given weight (A to D)."""
+    every = dict.fromkeys(f for group in terms.groups for p in group for w in p for f in forms(w))
+    return " | ".join(f"{word}:{weight}" for word in every)
 
 
+def _expression(terms: SearchTerms, *, and_: str, or_: str, word: str) -> str:
+    """All groups (AND) of any phrase (OR) of all words (AND) in any of their forms (OR)."""
+
+    def one_of(items: list[str], operator: str) -> str:
+        return items[0] if len(items) == 1 else "(" + operator.join(items) + ")"
+
+    def phrase_expression(phrase: Phrase) -> str:
+        return one_of([one_of([word.format(f) for f in forms(w)], or_) for w in phrase], and_)
+
+    groups = [one_of([phrase_expression(p) for p in group], or_) for group in terms.groups]
+    return and_.join(group if group.startswith("(") else f"({group})" for group in groups)
+
+
+# Matches rank first by the first field holding any of the query's words, in the index's
+# order of fields (migration 0004): what the product is, its name without the brand, its
+# tags, then brand and category; then, within a field, by the database's own relevance.
+TIER = 100_000.0  # above any relevance score, so that tiers never mix
+
+# bm25() with one field weighted and the others zero is below zero exactly when that field
+# holds a word of the query: the tier, read from the same index row.
 SQLITE_MATCHES = """
-    SELECT rowid AS product_id, bm25(product_search, 10.0, 5.0, 2.0, 5.0) AS rank
+    SELECT rowid AS product_id,
+        (CASE WHEN bm25(product_search, 1.0, 0.0, 0.0, 0.0, 0.0) < 0 THEN 0
+              WHEN bm25(product_search, 0.0, 1.0, 0.0, 0.0, 0.0) < 0 THEN 1
+              WHEN bm25(product_search, 0.0, 0.0, 1.0, 0.0, 0.0) < 0 THEN 2
+              ELSE 3 END) * :tier
+        + bm25(product_search, 10.0, 5.0, 2.0, 1.0, 1.0) AS rank
     FROM product_search WHERE product_search MATCH :match
 """
 
+# The same tiers from the weight each field has in the tsvector: A type, B name, C tags,
+# D brand and category; a query word written "word:A" matches in that field alone.
 POSTGRES_MATCHES = """
-    SELECT product_id, -ts_rank(document, query, 1) AS rank
-    FROM product_search, to_tsquery('english', :match) AS query
+    SELECT product_id,
+        (CASE WHEN document @@ to_tsquery('simple', :in_type) THEN 0
+              WHEN document @@ to_tsquery('simple', :in_name) THEN 1
+              WHEN document @@ to_tsquery('simple', :in_tags) THEN 2
+              ELSE 3 END) * :tier
+        - ts_rank(document, query, 1) AS rank
+    FROM product_search, to_tsquery('simple', :match) AS query
     WHERE document @@ query
 """
 
@@ -180,9 +236,15 @@ def matches(connection: Connection, terms: SearchTerms, *, best_first: bool = Fa
     `best_first` when the caller orders by rank and stops early (costs a sort otherwise)."""
     if connection.dialect.name == "postgresql":
         sql = POSTGRES_MATCHES + (POSTGRES_BEST_FIRST if best_first else "")
-        statement = text(sql).bindparams(match=tsquery_expression(terms))
+        statement = text(sql).bindparams(
+            match=tsquery_expression(terms),
+            in_type=any_word_tsquery(terms, "A"),
+            in_name=any_word_tsquery(terms, "B"),
+            in_tags=any_word_tsquery(terms, "C"),
+            tier=TIER,
+        )
     else:
-        statement = text(SQLITE_MATCHES).bindparams(match=fts5_expression(terms))
+        statement = text(SQLITE_MATCHES).bindparams(match=fts5_expression(terms), tier=TIER)
     return statement.columns(product_id=Integer, rank=Float).subquery("matches")
 
 

@@ -3,7 +3,9 @@
 A fact is something the answer must contain — product or store names, dollar amounts within
 a cent, counts, percentages, dates, names in a given order — or, when the reference found
 nothing, a plain "none". Names are matched forgivingly (case, punctuation, "12pk" for
-"12 pk", most of the words before the size) so that a paraphrased name still counts.
+"12 pk", most of the words before the size) so that a paraphrased name still counts. A name
+fact may also list names the answer must not state (precision: products or stores that do
+not fit the question); those count only where the answer names them apart from a right one.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ NOTHING_FOUND = re.compile(
 
 @dataclass(frozen=True)
 class Fact:
-    """Something the answer must state: at least `need` of `values`, all of one kind.
+    """Something the answer must state: at least `need` of `values`, all of one kind, and
+    none of `outside` (names only).
 
     For ORDER, every value must be named and in this order.
     """
@@ -87,14 +90,18 @@ class Fact:
     values: tuple[Any, ...]
     need: int = 1
     about: str = ""
+    outside: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fact kind {self.kind!r}")
+        if self.outside and self.kind != NAME:
+            raise ValueError("only name facts list names that must not be stated")
 
     def as_json(self) -> dict:
         values = [_plain(value) for value in self.values]
-        return {"kind": self.kind, "values": values, "need": self.need, "about": self.about}
+        plain = {"kind": self.kind, "values": values, "need": self.need, "about": self.about}
+        return plain | ({"outside": len(self.outside)} if self.outside else {})
 
 
 # A label (what a question's check names, e.g. "products") -> facts that must all hold.
@@ -108,11 +115,19 @@ class Verdict:
     why: str = ""
 
 
-def names(values: Sequence[str], *, need: int | None = None, about: str = "") -> Fact:
-    """At least `need` of these names (default all), duplicates dropped, order kept."""
+def names(
+    values: Sequence[str],
+    *,
+    need: int | None = None,
+    about: str = "",
+    outside: Sequence[str] = (),
+) -> Fact:
+    """At least `need` of these names (default all), duplicates dropped, order kept; and
+    none of the `outside` names that are not among them."""
     unique = tuple(dict.fromkeys(values))
     wanted = len(unique) if need is None else min(need, len(unique))
-    return Fact(NAME, unique, wanted, about)
+    others = tuple(name for name in dict.fromkeys(outside) if name not in unique)
+    return Fact(NAME, unique, wanted, about, others)
 
 
 def one_of(kind: str, values: Sequence[Any], about: str = "") -> Fact:
@@ -158,7 +173,7 @@ def _miss(reading: Reading, fact: Fact) -> str | None:
         return _order_miss(reading, fact)
     found = _found(reading, fact)
     if found >= fact.need:
-        return None
+        return _outside_miss(reading, fact)
     wanted = ", ".join(_shown(value, fact.kind) for value in fact.values[:SHOWN])
     more = f", … ({len(fact.values)} in all)" if len(fact.values) > SHOWN else ""
     if fact.need == 1 and len(fact.values) > 1:
@@ -175,6 +190,29 @@ def _found(reading: Reading, fact: Fact) -> int:
         return sum(reading.states(fact.kind, value) for value in fact.values)
     places = {reading.name_position(value) for value in fact.values}
     return len(places - {None})
+
+
+def _outside_miss(reading: Reading, fact: Fact) -> str | None:
+    """The names the answer states that do not fit: each named apart from every right name
+    ("Cheerios 18 oz" does not also name "Cheerios 12 oz"; "Honey Nut Cheerios" is apart)."""
+    if not fact.outside:
+        return None
+    taken = [span for value in fact.values for span in reading.mention_spans(value)]
+    wrong = [
+        name
+        for name in fact.outside
+        if any(not _within(span, taken) for span in reading.name_spans(name))
+    ]
+    if not wrong:
+        return None
+    shown = ", ".join(repr(name) for name in wrong[:SHOWN])
+    more = f" and {len(wrong) - SHOWN} more" if len(wrong) > SHOWN else ""
+    return f"also named {shown}{more}, which do not fit the question"
+
+
+def _within(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    start, end = span
+    return any(first <= start and end <= last for first, last in taken)
 
 
 def _order_miss(reading: Reading, fact: Fact) -> str | None:
@@ -240,6 +278,16 @@ class Reading:
         """Where the answer names `name` (a word index), or None."""
         return mention(self.words, name)
 
+    def name_spans(self, name: str) -> list[tuple[int, int]]:
+        """Every (first word, past last word) where the answer names `name`: in full, or by
+        all the words of its name without the size, in a row."""
+        return spans(self.words, name)
+
+    def mention_spans(self, name: str) -> list[tuple[int, int]]:
+        """Every stretch of words that names `name`, strictly or as forgivingly as
+        mention() reads names."""
+        return spans(self.words, name) + mentions(self.words, name)
+
     def what_it_has(self, kind: str) -> str:
         seen = {AMOUNT: self.amounts, PERCENT: self.percents}.get(kind)
         if seen is None:
@@ -268,14 +316,45 @@ def mention(words: Sequence[str], name: str) -> int | None:
     exact = _find_run(words, wanted)
     if exact is not None:
         return exact
+    loose = mentions(words, name)
+    return loose[0][0] if loose else None
+
+
+def mentions(words: Sequence[str], name: str) -> list[tuple[int, int]]:
+    """Every stretch where most of the words of `name` without its size are named,
+    starting with its first word (what mention() accepts short of the full name)."""
+    wanted = name_words(name)
+    if not wanted:
+        return []
     core = [_stem(word) for word in _core(wanted)]
     need = math.ceil(len(core) * 2 / 3)
     width = len(core) + NAME_SLACK
     stems = [_stem(word) for word in words]
+    found = []
     for start, stem in enumerate(stems):
-        if stem == core[0] and len(set(stems[start : start + width]) & set(core)) >= need:
-            return start
-    return None
+        window = stems[start : start + width]
+        if stem == core[0] and len(set(window) & set(core)) >= need:
+            last = max(at for at, word in enumerate(window) if word in core)
+            found.append((start, start + last + 1))
+    return found
+
+
+def spans(words: Sequence[str], name: str) -> list[tuple[int, int]]:
+    """Where `name` is named in full or by its whole name without the size, word for word
+    (stems): stricter than mention(), so that a wrong product is not seen in a right one."""
+    wanted = name_words(name)
+    core = [_stem(word) for word in _core(wanted)]
+    stems = [_stem(word) for word in words]
+    found = []
+    for run in (wanted, core):
+        size = len(run)
+        source = words if run is wanted else stems
+        found += [
+            (start, start + size)
+            for start in range(len(source) - size + 1)
+            if run and list(source[start : start + size]) == list(run)
+        ]
+    return sorted(set(found))
 
 
 def _find_run(words: Sequence[str], run: Sequence[str]) -> int | None:
@@ -296,12 +375,15 @@ def _stem(word: str) -> str:
 
 
 def date_pattern(day: date) -> re.Pattern[str]:
-    """ "Nov 29", "November 29th", "29 Nov", "2025-11-29", "11/29" (in lower case)."""
+    """ "Nov 29", "November 29th", "29 Nov", "2025-11-29", "11/29", and the end of a range
+    within the month: "Nov 28–29", "Nov 28 to 29th" (in lower case)."""
     months = "|".join(MONTHS[day.month - 1])
     number = rf"0?{day.day}"
     return re.compile(
         rf"\b(?:(?:{months})\.?\s+{number}(?:st|nd|rd|th)?\b"
         rf"|{number}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{months})\b"
+        rf"|(?:{months})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\s*(?:-|–|—|to|through|thru|until)\s*"
+        rf"{number}(?:st|nd|rd|th)?\b"
         rf"|{day.isoformat()}"
         rf"|0?{day.month}/{number}\b)"
     )

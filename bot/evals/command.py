@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
 
 import tools
 from bot.evals.function_mode import FunctionsConfig, FunctionsMode
 from bot.evals.modes import CodeMode, Mode
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError, load_questions
+from bot.evals.reference_calls import MOST_CALLS, print_costs, reference_costs
 from bot.evals.report import (
     DEFAULT_PRICES,
     load_prices,
@@ -81,6 +83,21 @@ def evaluate(
         out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
         console.print(f"JSON report: {out}", highlight=False)
     return 0
+
+
+def evaluate_references(
+    engine: Engine,
+    *,
+    timezone: str,
+    questions: Path = DEFAULT_QUESTIONS,
+    console: Console | None = None,
+) -> int:
+    """Work out every question's facts through the deals tools, no model asked, and print
+    the tool calls each needed; 1 when a reference fails or needs more than MOST_CALLS."""
+    question_set = load_questions(questions)
+    costs = reference_costs(question_set, tools.build_tools(engine, timezone=timezone))
+    print_costs(console or Console(), costs)
+    return 1 if any(cost.error or cost.calls > MOST_CALLS for cost in costs) else 0
 
 
 def build_modes(mode: str, agent: Agent) -> list[Mode]:

@@ -33,7 +33,11 @@ You answer by calling the deals tools, then replying in text with the message fo
 shopper. Call several tools in one turn when they do not depend on each other. Tool results \
 are JSON; dates are "YYYY-MM-DD" strings, and you pass dates the same way. Work out per-unit \
 prices, totals and date ranges carefully from the results. find_deals returns at most \
-`limit` deals (default 50): raise it when you need every match."""
+`limit` deals (default 50): pass null for every match, or count them with count_deals."""
+
+# The most items of a list or dict result the model is shown: what find_deals' docstring
+# promises for a limit (the schemas' descriptions say so, from this same number).
+MAX_RESULT_ROWS = tools.registry.MAX_DEALS
 
 
 def system_blocks() -> list[dict]:
@@ -48,7 +52,7 @@ class FunctionsConfig:
     timezone: str
     max_tokens: int = 4096
     max_model_calls: int = 12
-    max_result_chars: int = 40_000
+    max_result_rows: int = MAX_RESULT_ROWS
 
 
 @dataclass
@@ -91,7 +95,7 @@ class FunctionsMode:
         self.config = config
         self.build_tools = build_tools
         self.system = system_blocks()
-        self.tool_definitions = tools.tool_schemas()
+        self.tool_definitions = tools.tool_schemas(max_rows=config.max_result_rows)
 
     def answer(self, question: str) -> Answered:
         tally = _Tally()
@@ -132,7 +136,7 @@ class FunctionsMode:
         return None
 
     def _call(self, use: Any, deal_tools: Mapping[str, Callable[..., Any]], tally: _Tally) -> dict:
-        text, ok = run_tool(deal_tools, use.name, use.input, self.config.max_result_chars)
+        text, ok = run_tool(deal_tools, use.name, use.input, self.config.max_result_rows)
         tally.tool_calls += 1
         tally.tool_errors += not ok
         tally.turns.append({"tool": use.name, "input": use.input, "ok": ok, "chars": len(text)})
@@ -141,7 +145,7 @@ class FunctionsMode:
 
 
 def run_tool(
-    deal_tools: Mapping[str, Callable[..., Any]], name: str, arguments: Any, max_chars: int
+    deal_tools: Mapping[str, Callable[..., Any]], name: str, arguments: Any, max_rows: int
 ) -> tuple[str, bool]:
     """Call one tool as the model asked: (JSON of the result, True) or (the error, False)."""
     function = deal_tools.get(name)
@@ -153,25 +157,18 @@ def run_tool(
         value = function(**arguments)
     except Exception as exc:  # the model reads every tool failure, as in the sandbox
         return f"{type(exc).__name__}: {exc}", False
-    return as_json(value, max_chars), True
+    return as_json(value, max_rows), True
 
 
-def as_json(value: Any, max_chars: int) -> str:
-    """The result as JSON; a list too long for `max_chars` keeps the items that fit, and says so."""
-    text = _dumps(value)
-    if len(text) <= max_chars:
-        return text
-    if not isinstance(value, list):
-        return text[:max_chars]
-    kept, size = [], 2
-    for item in value:
-        size += len(_dumps(item)) + 1
-        if size > max_chars:
-            break
-        kept.append(item)
+def as_json(value: Any, max_rows: int) -> str:
+    """The result as JSON; a list or dict of more than `max_rows` items keeps the first ones
+    and says how many it left out."""
+    if not isinstance(value, list | dict) or len(value) <= max_rows:
+        return _dumps(value)
+    kept = value[:max_rows] if isinstance(value, list) else dict(list(value.items())[:max_rows])
     return (
-        f"{_dumps(kept)}\n(Only the first {len(kept)} of {len(value)} results fit; narrow the "
-        "query or lower `limit`.)"
+        f"{_dumps(kept)}\n({len(value) - max_rows:,} more of the {len(value):,} results were left"
+        " out; narrow the search, or count with count_deals.)"
     )
 
 

@@ -5,7 +5,7 @@ finds the facts a right answer states and the check that says which of them it m
       question: Any deals on orange soda this weekend?
       tags: [QUESTIONS.md, date arithmetic]
       reference: deals           # a function in references.py
-      when: this_weekend         # a window in windows.py, for the dated references
+      when: this weekend         # for the dated references: a phrase the date_range tool reads
       args: {query: orange soda} # or a list of such mappings: readings of an ambiguous question
       check: [products]          # labels of the reference's facts the answer must state
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import yaml
 from bot.evals.checks import Facts
 from bot.evals.references import REFERENCES, Reference
 from bot.evals.selection import Tools
-from bot.evals.windows import NAMED, windows
+from tools.dates import KNOWN, date_range
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2] / "evals" / "deals.yaml"
 KEYS = {"id", "question", "tags", "reference", "when", "args", "check"}
@@ -43,10 +44,11 @@ class Question:
     tags: tuple[str, ...] = ()
 
     def expected(self, tools: Tools) -> tuple[Facts, ...]:
-        """The facts of every reading (window x arguments), computed now through `tools`."""
+        """The facts of every reading of the arguments, computed now through `tools`, over
+        the days the tools' date_range reads `when` as (the one reading the model has)."""
         reference = REFERENCES[self.reference]
-        days = windows(self.when, tools["today"]()) if self.when else (None,)
-        return tuple(reference.run(tools, window, args) for window in days for args in self.args)
+        window = tools["date_range"](self.when) if self.when else None
+        return tuple(reference.run(tools, window, args) for args in self.args)
 
 
 def load_questions(path: Path) -> tuple[Question, ...]:
@@ -117,11 +119,15 @@ def _entry_problem(entry: Any) -> str | None:
 
 def _when_problem(reference: Reference, when: Any) -> str | None:
     if reference.dated and when is None:
-        return f"{reference.name} needs 'when' (one of {', '.join(NAMED)})"
+        return f"{reference.name} needs 'when' (days date_range reads, like {KNOWN})"
     if not reference.dated and when is not None:
         return f"{reference.name} takes no 'when' (it looks back a number of days)"
-    if when is not None and when not in NAMED:
-        return f"unknown when {when!r} (one of {', '.join(NAMED)})"
+    if when is None:
+        return None
+    try:
+        date_range(str(when), date.today())
+    except ValueError as exc:
+        return f"unknown when: {exc}"
     return None
 
 
@@ -137,11 +143,11 @@ def _args_problem(reference: Reference, args: Any) -> str | None:
 
 
 def _check_problem(reference: Reference, check: Any) -> str | None:
+    labels = ", ".join(reference.all_labels)
     if not isinstance(check, list) or not check or not all(isinstance(c, str) for c in check):
-        return f"'check' must be a list of labels from {', '.join(reference.labels)}"
-    unknown = [label for label in check if label not in reference.labels]
+        return f"'check' must be a list of labels from {labels}"
+    unknown = [label for label in check if label not in reference.all_labels]
     if unknown:
-        labels = ", ".join(reference.labels)
         return f"{reference.name} has no {', '.join(unknown)} to check (it has {labels})"
     return None
 

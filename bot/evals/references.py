@@ -1,9 +1,12 @@
 """What a right answer states, computed now through the same deals tools the model uses.
 
 A reference is a small function of the tools mapping (`tools.build_tools`), a window of
-days (for the dated ones) and a question's arguments. It returns the facts a right answer
-names, by label (see checks.py), or no facts when nothing matches. References run at eval
-time, so expected facts follow the database as the demo dates move.
+days (for the dated ones: what the tools' date_range makes of the question's `when`) and a
+question's arguments. It returns the facts a right answer names, by label (see checks.py),
+or no facts when nothing matches. References run at eval time, so expected facts follow
+the database as the demo dates move. Where a question has winners, every tied winner is a
+fact; where it asks for a list, the products that do not fit are named as ones the answer
+must not state. Every dated reference also has `dates`: the first and last day it covers.
 """
 
 from __future__ import annotations
@@ -22,16 +25,18 @@ from bot.evals.selection import (
     Filters,
     ReferenceProblem,
     Tools,
+    Window,
+    deal_cost,
     matching,
     per_item,
     per_unit,
     size_in,
-    strict_cost,
     ties,
+    topic,
 )
-from bot.evals.windows import Window
 
 LISTED = 3
+DATES = "dates"
 NOTHING: Facts = MappingProxyType({})
 
 
@@ -47,16 +52,21 @@ def _prices(deals: Iterable[dict]) -> list[float]:
 
 
 def deals(tools: Tools, window: Window, **filters: Any) -> Facts:
-    """A list of deals: some of its products, its stores, how many, the best percent off."""
-    found = matching(tools, window, Filters(**filters))
+    """A list of deals: some of its products and none that do not fit, its stores and no
+    other, how many, the best percent off."""
+    wanted = Filters(**filters)
+    found = matching(tools, window, wanted)
     if not found:
         return NOTHING
     products = _products(found)
     offers = {(deal["product"], deal["description"]) for deal in found}
+    stores = [deal["store"] for deal in found]
     best = ties(found, lambda deal: -deal["percent_off"])
+    unfit = _products(topic(tools, window, wanted))
+    every_store = [store["name"] for store in tools["list_stores"]()]
     return {
-        "products": (names(products, need=LISTED),),
-        "stores": (names([deal["store"] for deal in found]),),
+        "products": (names(products, need=LISTED, outside=unfit),),
+        "stores": (names(stores, outside=every_store),),
         "count": (one_of(COUNT, [len(found), len(products), len(offers)]),),
         "best": (one_of(NAME, _products(best)),),
     }
@@ -65,6 +75,7 @@ def deals(tools: Tools, window: Window, **filters: Any) -> Facts:
 SCORES: dict[str, Callable[[dict, str], float | None]] = {
     "unit_price": lambda deal, unit: per_item(deal),
     "per_unit": per_unit,
+    "per_piece": lambda deal, unit: per_item(deal) / deal["pack_count"],
     "percent_off": lambda deal, unit: -deal["percent_off"],
     "savings": lambda deal, unit: -deal["savings"],
     "most_expensive": lambda deal, unit: -per_item(deal),
@@ -74,7 +85,8 @@ SCORES: dict[str, Callable[[dict, str], float | None]] = {
 def best_deal(
     tools: Tools, window: Window, by: str = "unit_price", unit: str = "item", **filters: Any
 ) -> Facts:
-    """The one best deal by `by` (lowest price or per-unit price, most off or saved)."""
+    """The best deal by `by` (lowest price, per-unit or per-piece price, most off or saved):
+    every tied product and store must be named."""
     if by not in SCORES:
         raise ReferenceProblem(f"by must be one of {', '.join(SCORES)}, not {by!r}")
     score = SCORES[by]
@@ -83,19 +95,25 @@ def best_deal(
         return NOTHING
     winners = ties(found, lambda deal: score(deal, unit))
     return {
-        "product": (one_of(NAME, _products(winners)),),
-        "store": (one_of(NAME, [deal["store"] for deal in winners]),),
+        "product": (names(_products(winners)),),
+        "store": (names([deal["store"] for deal in winners]),),
         "price": (one_of(AMOUNT, _prices(winners)),),
-        "per_unit": (one_of(AMOUNT, [per_unit(deal, unit) for deal in winners]),),
+        "per_unit": (one_of(AMOUNT, [_per_unit(deal, by, unit) for deal in winners]),),
         "percent": (one_of(PERCENT, [deal["percent_off"] for deal in winners]),),
         "savings": (one_of(AMOUNT, [deal["savings"] for deal in winners]),),
     }
 
 
+def _per_unit(deal: dict, by: str, unit: str) -> float | None:
+    """The price per unit a best-deal answer states: per piece when ranked by piece."""
+    return SCORES["per_piece"](deal, unit) if by == "per_piece" else per_unit(deal, unit)
+
+
 def sorted_by_unit(tools: Tools, window: Window, unit: str, **filters: Any) -> Facts:
     """Products by their lowest price per `unit`: the first ones in order, and the cheapest."""
     lowest: dict[str, float] = {}
-    for deal in matching(tools, window, Filters(**filters)):
+    wanted = Filters(**filters)
+    for deal in matching(tools, window, wanted):
         value = per_unit(deal, unit)
         if value is not None:
             lowest[deal["product"]] = min(value, lowest.get(deal["product"], math.inf))
@@ -109,67 +127,95 @@ def sorted_by_unit(tools: Tools, window: Window, unit: str, **filters: Any) -> F
         leading.append(item)
     return {
         "order": (in_order([product for product, _value in leading]),),
-        "products": (names([product for product, _value in ranked], need=LISTED),),
+        "products": (
+            names(
+                [product for product, _value in ranked],
+                need=LISTED,
+                outside=_products(topic(tools, window, wanted)),
+            ),
+        ),
         "per_unit": (one_of(AMOUNT, [ranked[0][1]]),),
     }
 
 
-def store_with_most(tools: Tools, window: Window, **filters: Any) -> Facts:
-    """The store with the most deals, counting deals or different products."""
-    found = matching(tools, window, Filters(**filters))
-    if not found:
+def store_with_most(tools: Tools, window: Window, counting: str = "deals", **filters: Any) -> Facts:
+    """The store with the most deals (counting "deals", the database counts them) or the
+    most different products on a deal ("products"): every store that ties."""
+    wanted = Filters(**filters)
+    if counting == "deals" and wanted.countable:
+        start, end = window
+        counts = tools["count_deals"](**wanted.count_arguments(), start=start, end=end, by="store")
+    elif counting in ("deals", "products"):
+        found = matching(tools, window, wanted)
+        pairs = [(d["store"], d["product"] if counting == "products" else d["id"]) for d in found]
+        counts = Counter(store for store, _item in set(pairs))
+    else:
+        raise ReferenceProblem(f"counting must be deals or products, not {counting!r}")
+    if not counts:
         return NOTHING
-    by_deals = Counter(deal["store"] for deal in found)
-    by_products = Counter(store for store, _product in {(d["store"], d["product"]) for d in found})
-    winners = _most(by_deals) + _most(by_products)
-    return {
-        "store": (one_of(NAME, winners),),
-        "count": (one_of(COUNT, [max(by_deals.values()), max(by_products.values())]),),
-    }
+    stores, most = _leaders(counts)
+    return {"store": (names(stores),), "count": (one_of(COUNT, [most]),)}
 
 
-def _most(counts: Counter) -> list[str]:
-    top = max(counts.values())
-    return [name for name, count in counts.items() if count == top]
+def count(tools: Tools, window: Window, **filters: Any) -> Facts:
+    """How many deals match, counted by the database: deals, or different products."""
+    wanted = Filters(**filters)
+    if not wanted.countable:
+        raise ReferenceProblem("count takes find_deals' filters only")
+    start, end = window
+    arguments = wanted.count_arguments() | {"start": start, "end": end}
+    total = tools["count_deals"](**arguments)
+    if not total:
+        return NOTHING
+    products = len(tools["count_deals"](**arguments, by="product"))
+    return {"count": (one_of(COUNT, [total, products]),)}
 
 
-READINGS: dict[str, Callable[[dict, int], float]] = {
-    "item": lambda deal, count: count * per_item(deal),
-    "sets": strict_cost,
-}
+def most_often(tools: Tools, window: Window, by: str = "product", **filters: Any) -> Facts:
+    """The product (or brand) on a deal most often in the window, counted by the database:
+    every one that ties, and how often."""
+    wanted = Filters(**filters)
+    if not wanted.countable or by not in ("product", "brand"):
+        raise ReferenceProblem("most_often counts by product or brand, with find_deals' filters")
+    start, end = window
+    counts = tools["count_deals"](**wanted.count_arguments(), start=start, end=end, by=by)
+    if not counts:
+        return NOTHING
+    winners, most = _leaders(counts)
+    return {"winners": (names(winners),), "count": (one_of(COUNT, [most]),)}
+
+
+def _leaders(counts: Mapping[str, int]) -> tuple[list[str], int]:
+    """Every name with the highest count (all of a tie), and that count."""
+    most = max(counts.values())
+    return [name for name, count in counts.items() if count == most], most
 
 
 def basket(tools: Tools, window: Window, items: Mapping[str, int], **filters: Any) -> Facts:
     """A shopping list {query: how many} at the deals that save the most: the total and the
-    savings, reading multi-buys per item (the tools' way) or only in whole sets."""
-    costs = dict.fromkeys(READINGS, 0.0)
-    saved = dict.fromkeys(READINGS, 0.0)
-    products = []
-    for query, count in items.items():
+    savings, each deal priced as its terms say (whole sets where it needs them)."""
+    cost, saved, products = 0.0, 0.0, []
+    for query, wanted in items.items():
         found = matching(tools, window, Filters(query=query, **filters))
         if not found:
-            for reading in costs:
-                costs[reading] += count * _regular_price(tools, query)
+            cost += wanted * _regular_price(tools, query)
             continue
-        chosen = []
-        for reading, cost in READINGS.items():
-            best = ties(found, _overspend(cost, count))
-            costs[reading] += cost(best[0], count)
-            saved[reading] -= _overspend(cost, count)(best[0])
-            chosen += best
-        products.append(one_of(NAME, _products(chosen), about=query))
+        best = ties(found, _overspend(wanted))
+        cost += deal_cost(best[0], wanted)
+        saved -= _overspend(wanted)(best[0])
+        products.append(one_of(NAME, _products(best), about=query))
     if not products:
         return NOTHING
     return {
-        "total": (one_of(AMOUNT, list(costs.values())),),
-        "savings": (one_of(AMOUNT, list(saved.values())),),
+        "total": (one_of(AMOUNT, [cost]),),
+        "savings": (one_of(AMOUNT, [saved]),),
         "products": tuple(products),
     }
 
 
-def _overspend(cost: Callable[[dict, int], float], count: int) -> Callable[[dict], float]:
+def _overspend(count: int) -> Callable[[dict], float]:
     """What a deal costs above the regular price for `count` items (lower saves more)."""
-    return lambda deal: cost(deal, count) - count * deal["regular_price"]
+    return lambda deal: deal_cost(deal, count) - count * deal["regular_price"]
 
 
 def _regular_price(tools: Tools, query: str) -> float:
@@ -284,11 +330,13 @@ def cheapest_for(
     def packs(deal: dict) -> int:
         return math.ceil(count / size_in(deal, unit) - TIE)
 
-    readings = (lambda d: packs(d) * per_item(d), lambda d: strict_cost(d, packs(d)))
-    winners = [(cost, ties(found, cost)) for cost in readings]
+    def cost(deal: dict) -> float:
+        return deal_cost(deal, packs(deal))
+
+    best = ties(found, cost)
     return {
-        "product": (one_of(NAME, [p for _c, best in winners for p in _products(best)]),),
-        "total": (one_of(AMOUNT, [cost(best[0]) for cost, best in winners]),),
+        "product": (one_of(NAME, _products(best)),),
+        "total": (one_of(AMOUNT, [cost(best[0])]),),
     }
 
 
@@ -306,7 +354,7 @@ def top_discounts(
     ranked = sorted(best.values(), reverse=True)
     threshold = ranked[min(n, len(ranked)) - 1]
     leaders = [product for product, value in best.items() if value >= threshold - TIE]
-    return {"products": (names(leaders, need=n),)}
+    return {"products": (names(leaders, need=n, outside=list(best)),)}
 
 
 @dataclass(frozen=True)
@@ -334,11 +382,18 @@ class Reference:
             return str(exc)
         return None
 
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        """What a question may check: the reference's facts, and `dates` when it is dated."""
+        return (*self.labels, DATES) if self.dated else self.labels
+
     def run(self, tools: Tools, window: Window | None, args: Mapping[str, Any]) -> Facts:
         facts = self.function(tools, window, **args) if self.dated else self.function(tools, **args)
         missing = set(self.labels) - set(facts) if facts else set()
         if missing:
             raise ReferenceProblem(f"{self.name} returned no {', '.join(sorted(missing))}")
+        if facts and window is not None:
+            facts = {**facts, DATES: tuple(one_of(DATE, [day]) for day in dict.fromkeys(window))}
         return facts
 
 
@@ -349,6 +404,8 @@ REFERENCES: dict[str, Reference] = {
         Reference(best_deal, ("product", "store", "price", "per_unit", "percent", "savings")),
         Reference(sorted_by_unit, ("order", "products", "per_unit")),
         Reference(store_with_most, ("store", "count")),
+        Reference(count, ("count",)),
+        Reference(most_often, ("winners", "count")),
         Reference(basket, ("total", "savings", "products")),
         Reference(items_on_sale, ("products",)),
         Reference(compare, ("per_unit", "prices")),

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.evals.checks import name_words
-from bot.evals.windows import Window
 
 Tools = Mapping[str, Callable[..., Any]]
+# The first and last day of a question's days, as the tools' date_range reads its `when`.
+Window = tuple[date, date]
 
-MAX_DEALS = 500
 TIE = 1e-6
 CONVERSIONS = {("lb", "oz"): 16.0}
 
@@ -40,13 +41,28 @@ class Filters:
     def keeps(self, deal: dict, window: Window) -> bool:
         start, end = window
         return (
-            (self.product is None or deal["product"] == self.product)
-            and (self.card is None or deal["requires_card"] == self.card)
+            deal["match"] == "all"
+            and (self.product is None or deal["product"] == self.product)
             and (not self.ending or start <= deal["ends"] <= end)
             and (not self.starting or start <= deal["starts"] <= end)
             and (not self.lasting or deal["ends"] >= end)
             and not _excluded(deal["product"], self.exclude)
         )
+
+    @property
+    def countable(self) -> bool:
+        """Whether count_deals can count these (no condition beyond find_deals' filters)."""
+        return not (self.product or self.ending or self.starting or self.lasting or self.exclude)
+
+    def count_arguments(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "category": self.category,
+            "store": self.store,
+            "kind": self.kind,
+            "min_percent_off": self.min_percent_off,
+            "requires_card": self.card,
+        }
 
 
 def _excluded(product: str, exclude: Sequence[str]) -> bool:
@@ -55,31 +71,33 @@ def _excluded(product: str, exclude: Sequence[str]) -> bool:
 
 
 def matching(tools: Tools, window: Window, filters: Filters) -> list[dict]:
-    """Every deal the filters describe in the window; category by category when nothing
-    narrows the search, so that no tool limit hides a deal."""
-    if filters.query or filters.product or filters.category:
-        found = _find(tools, window, filters, filters.category)
-    else:
-        categories = tools["list_categories"]()
-        found = [deal for name in categories for deal in _find(tools, window, filters, name)]
+    """Every deal the filters describe in the window, in one call: find_deals(limit=None)
+    lists every match or says it cannot."""
+    start, end = window
+    try:
+        found = tools["find_deals"](
+            filters.product or filters.query,
+            category=filters.category,
+            store=filters.store,
+            start=start,
+            end=end,
+            limit=None,
+            kind=filters.kind,
+            min_percent_off=filters.min_percent_off,
+            requires_card=filters.card,
+        )
+    except ValueError as exc:
+        raise ReferenceProblem(f"{exc}; narrow the question") from exc
     return [deal for deal in found if filters.keeps(deal, window)]
 
 
-def _find(tools: Tools, window: Window, filters: Filters, category: str | None) -> list[dict]:
-    start, end = window
-    found = tools["find_deals"](
-        filters.product or filters.query,
-        category=category,
-        store=filters.store,
-        start=start,
-        end=end,
-        limit=MAX_DEALS,
-        kind=filters.kind,
-        min_percent_off=filters.min_percent_off,
-    )
-    if len(found) >= MAX_DEALS:
-        raise ReferenceProblem(f"{MAX_DEALS} or more deals match {filters}; narrow the question")
-    return found
+def topic(tools: Tools, window: Window, filters: Filters) -> list[dict]:
+    """Every deal in the window on what the question is about (its words, product or
+    category), whatever else it asks: the products an answer may name by mistake."""
+    broad = Filters(query=filters.query, product=filters.product, category=filters.category)
+    if broad.product:
+        broad = Filters(query=broad.product)
+    return matching(tools, window, broad)
 
 
 def per_item(deal: dict) -> float:
@@ -100,10 +118,16 @@ def per_unit(deal: dict, unit: str) -> float | None:
     return per_item(deal) / size if size else None
 
 
-def strict_cost(deal: dict, count: int) -> float:
-    """`count` items when the deal only applies to whole sets of its quantity."""
-    sets, rest = divmod(count, deal["quantity"])
-    return sets * deal["price"] + rest * deal["regular_price"]
+def deal_cost(deal: dict, count: int) -> float:
+    """What `count` items cost with the deal, as its terms say: a deal that needs the whole
+    set (must_buy) prices the items short of a set at the regular price; one that does
+    not prices each item at price / quantity once must_buy are bought."""
+    if deal["must_buy"] >= deal["quantity"]:
+        sets, rest = divmod(count, deal["quantity"])
+        return sets * deal["price"] + rest * deal["regular_price"]
+    if count < deal["must_buy"]:
+        return count * deal["regular_price"]
+    return count * per_item(deal)
 
 
 def ties(deals: Iterable[dict], key: Callable[[dict], float]) -> list[dict]:

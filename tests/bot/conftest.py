@@ -10,11 +10,12 @@ from sqlalchemy import Engine
 
 import tools
 from bot.agent import Agent, AgentConfig
-from bot.database import make_engine, upgrade
+from bot.database import make_engine, today_in, upgrade
 from bot.history import History
 from tests.fakes.anthropic_api import FakeAnthropic
 
 TEST_MODEL = "claude-sonnet-5-5"
+TEST_TIMEZONE = "America/Los_Angeles"
 DEMO_PRODUCTS = 400
 DEMO_DEALS = 3000
 
@@ -25,7 +26,8 @@ def demo_template(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("demo") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    tools.seed_demo(engine, products=DEMO_PRODUCTS, deals=DEMO_DEALS)
+    # Dated around the shoppers' today, which is not the server's for hours each day.
+    tools.seed_demo(engine, products=DEMO_PRODUCTS, deals=DEMO_DEALS, today=today_in(TEST_TIMEZONE))
     engine.dispose()
     return str(path)
 
@@ -45,7 +47,7 @@ def demo_engine(demo_url) -> Iterator[Engine]:
 
 
 def make_test_agent(engine: Engine, fake: FakeAnthropic, **config) -> Agent:
-    config = {"model": TEST_MODEL, "timezone": "America/Los_Angeles", **config}
+    config = {"model": TEST_MODEL, "timezone": TEST_TIMEZONE, **config}
     return Agent(
         client=fake.client(max_retries=1),
         engine=engine,

@@ -5,19 +5,20 @@ baseline is the real thing (registry tools, parallel calls, results fed back).""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from rich.console import Console
 
 import tools
 from bot.cli import main
-from bot.database import make_engine, upgrade
+from bot.database import make_engine, today_in, upgrade
 from bot.evals.checks import AMOUNT, COUNT, DATE, NAME, PERCENT, Fact, in_order, judge, names
 from bot.evals.command import build_modes
-from bot.evals.function_mode import GAVE_UP, FunctionsConfig, FunctionsMode
+from bot.evals.function_mode import GAVE_UP, MAX_RESULT_ROWS, FunctionsConfig, FunctionsMode
 from bot.evals.modes import Usage
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError, Question, load_questions
+from bot.evals.reference_calls import MOST_CALLS, reference_costs
 from bot.evals.report import Prices, pass_hat, percentile, print_report, summarize
 from bot.evals.runner import EvalRun, run_questions
 from bot.prompt import RUN_TOOL_NAME
@@ -31,12 +32,11 @@ CHEERIOS = BY_ID["cheerios-lowest-six-months"]
 TIMEZONE = "America/Los_Angeles"
 
 STORES_PROGRAM = """\
-from datetime import timedelta
-t = today()
-saturday = t + timedelta(days=(5 - t.weekday()) % 7)
-deals = find_deals("Fanta Orange 2 L", start=saturday, end=saturday + timedelta(days=1), limit=500)
+start, end = date_range("this weekend")
+deals = find_deals("Fanta Orange 2 L", start=start, end=end, limit=None)
 stores = sorted({d["store"] for d in deals if d["product"] == "Fanta Orange 2 L"})
-final_answer("Fanta Orange 2 L is on sale at " + ", ".join(stores[:KEEP]) + ".")
+final_answer(f"Fanta Orange 2 L is on sale this weekend ({start:%a %b %d}–{end:%a %b %d}) at "
+             + ", ".join(stores[:KEEP]) + ".")
 """
 
 
@@ -80,6 +80,13 @@ def fanta_stores(deal_tools) -> tuple[str, ...]:
     return readings[-1]["stores"][0].values
 
 
+def fanta_answer(deal_tools, stores: tuple[str, ...] | None = None) -> str:
+    """A right answer to FANTA (or one naming only `stores`): the stores and the days."""
+    start, end = deal_tools["date_range"]("this weekend")
+    named = ", ".join(fanta_stores(deal_tools) if stores is None else stores)
+    return f"{named}, this weekend ({start:%a %b %d}–{end:%a %b %d})."
+
+
 # --- Verdicts: a right answer passes, a wrong or incomplete one fails ---
 
 
@@ -115,18 +122,18 @@ per_oz = best["unit_price"] / best["size"]
 final_answer(f"*{best['product']}* at {best['store']}: ${per_oz:.3f}/oz ({best['description']})")
 """,
     "pepsi-or-coke-per-can": """\
-from datetime import timedelta
-start = today()
-end = start + timedelta(days=6 - start.weekday())
+start, end = date_range("this week")
 def cheapest(query):
-    cans = [d for d in find_deals(query, start=start, end=end, limit=500) if d["unit"] == "can"]
-    best = min(cans, key=lambda d: d["unit_price"] / d["size"])
-    return best, best["unit_price"] / best["size"]
+    deals = find_deals(query, start=start, end=end, limit=None)
+    cans = [d for d in deals if d["unit"] == "can" and d["match"] == "all"]
+    best = min(cans, key=lambda d: d["price_per_piece"])
+    return best, best["price_per_piece"]
 pepsi, pepsi_can = cheapest("pepsi")
 coke, coke_can = cheapest("coke")
 winner = "Pepsi" if pepsi_can < coke_can else "Coke"
 final_answer(
-    f"{winner} wins per can.\\n- Pepsi: ${pepsi_can:.2f}/can ({pepsi['product']}, {pepsi['store']})"
+    f"{winner} wins per can this week ({start:%a %b %d}–{end:%a %b %d})."
+    f"\\n- Pepsi: ${pepsi_can:.2f}/can ({pepsi['product']}, {pepsi['store']})"
     f"\\n- Coke: ${coke_can:.2f}/can ({coke['product']}, {coke['store']})"
 )
 """,
@@ -139,18 +146,20 @@ final_answer(
 )
 """,
     "mission-coke-and-lays-total": """\
-from datetime import timedelta
-start = today()
-end = start + timedelta(days=6 - start.weekday())
+start, end = date_range("this week")
+def cost(deal, count):
+    if deal["must_buy"] <= 1:
+        return count * deal["unit_price"]
+    sets, rest = divmod(count, deal["quantity"])
+    return sets * deal["price"] + rest * deal["regular_price"]
 total = 0
 for name, count in {"Coca-Cola Classic 24 pk": 2, "Lay's Classic Potato Chips 8 oz": 3}.items():
     deals = [
         d for d in find_deals(name, store="Mission", start=start, end=end)
         if d["product"].startswith(name)
     ]
-    best = min(deals, key=lambda d: d["unit_price"])
-    total += count * best["price"] / best["quantity"]
-final_answer(f"About ${total:.2f} at Mission with this week's deals.")
+    total += min(cost(d, count) for d in deals)
+final_answer(f"About ${total:.2f} at Mission with this week's deals ({start:%b %d}–{end:%b %d}).")
 """,
     "caviar-this-week": """\
 from datetime import timedelta
@@ -158,11 +167,10 @@ deals = find_deals("caviar", start=today(), end=today() + timedelta(days=6))
 final_answer("No caviar deals this week." if not deals else f"{len(deals)} caviar deals")
 """,
     "ending-tomorrow": """\
-from datetime import timedelta
-tomorrow = today() + timedelta(days=1)
-ending = [d for d in find_deals(start=tomorrow, end=tomorrow, limit=500) if d["ends"] == tomorrow]
+tomorrow, _ = date_range("tomorrow")
+ending = [d for d in find_deals(start=tomorrow, limit=None) if d["ends"] == tomorrow]
 lines = [f"- {d['product']} at {d['store']}: {d['description']}" for d in ending[:10]]
-final_answer(f"{len(ending)} deals end tomorrow:\\n" + "\\n".join(lines))
+final_answer(f"{len(ending)} deals end tomorrow, {tomorrow:%a %b %d}:\\n" + "\\n".join(lines))
 """,
     "frozen-pizza-per-ounce": """\
 lowest = {}
@@ -191,18 +199,33 @@ def test_a_right_program_passes_its_check(agent, fake_anthropic, deal_tools, que
 @pytest.mark.parametrize(
     ("answer", "passes"),
     [
-        ("Fanta Orange 2 L is on sale at {all}.", True),
-        ("You'll find it at {all} — all this weekend.", True),
-        ("Only at {first}.", False),
-        ("Fanta Orange 2 L is on sale at Daly City.", False),
+        ("Fanta Orange 2 L is on sale at {all} this weekend ({days}).", True),
+        ("You'll find it at {all} — all weekend, {days}.", True),
+        ("Only at {first} ({days}).", False),
+        ("At {all} and {other} ({days}).", False),
+        ("Fanta Orange 2 L is on sale at {all}.", False),
+        ("At {all} next weekend ({later}).", False),
         ("No Fanta Orange 2 L deals this weekend.", False),
     ],
-)
+    ids=["all stores", "paraphrased", "one store", "a store without it", "no dates",
+         "other dates", "none"],
+)  # fmt: skip
 def test_functions_answer_is_judged_on_the_reference_facts(
     agent, fake_anthropic, deal_tools, answer, passes
 ):
     stores = fanta_stores(deal_tools)
-    fake_anthropic.reply_text(answer.format(all=", ".join(stores), first=stores[0]))
+    other = next(s["name"] for s in deal_tools["list_stores"]() if s["name"] not in stores)
+    start, end = deal_tools["date_range"]("this weekend")
+    later_start, later_end = deal_tools["date_range"]("next weekend")
+    fake_anthropic.reply_text(
+        answer.format(
+            all=", ".join(stores),
+            first=stores[0],
+            other=other,
+            days=f"{start:%a %b %d}–{end:%a %b %d}",
+            later=f"{later_start:%a %b %d}–{later_end:%a %b %d}",
+        )
+    )
     [functions] = build_modes("functions", agent)
 
     [result] = run_questions([FANTA], [functions], deal_tools)
@@ -295,6 +318,67 @@ def test_a_name_fact_with_one_of_many_values_needs_one():
     assert judge("Marina wins", [{"store": (fact,)}], ["store"]).passed
 
 
+# --- Stricter: products that do not fit, every tied winner, the days date_range reads ---
+
+
+def _days(deal_tools, phrase: str) -> str:
+    start, end = deal_tools["date_range"](phrase)
+    return f"{start:%a %b %d}–{end:%a %b %d}"
+
+
+def test_naming_a_product_that_does_not_fit_fails_even_beside_every_right_one(deal_tools):
+    question = BY_ID["bogo-ice-cream-no-card"]
+    [products] = facts_of(question, deal_tools)["products"]
+    right = "BOGO without a card: " + ", ".join(products.values) + "."
+    wrong = right + f" Also {products.outside[0]}."
+
+    assert judge(right, question.expected(deal_tools), question.check).passed
+    verdict = judge(wrong, question.expected(deal_tools), question.check)
+    assert not verdict.passed and "which do not fit the question" in verdict.why
+
+
+def test_every_tied_winner_must_be_named(deal_tools):
+    question = BY_ID["coke-24-pack-which-stores"]
+    facts = facts_of(question, deal_tools)
+    [stores], [price] = facts["store"], facts["price"]
+    said = f"${price.values[0]:.2f} this week ({_days(deal_tools, 'this week')})"
+
+    assert len(stores.values) > 1
+    every = judge(f"{', '.join(stores.values)}: {said}.", [facts], question.check)
+    one = judge(f"{stores.values[0]}: {said}.", [facts], question.check)
+    assert every.passed, every.why
+    assert not one.passed and f"named 1 of the {len(stores.values)} needed" in one.why
+
+
+def test_this_week_read_as_one_day_fails(deal_tools):
+    question = BY_ID["ice-cream-deals-count"]
+    facts = facts_of(question, deal_tools)
+    count = facts["count"][0].values[0]
+    today = deal_tools["today"]()
+
+    seven_days = judge(
+        f"{count} ice cream deals this week ({_days(deal_tools, 'this week')}).",
+        [facts],
+        question.check,
+    )
+    one_day = judge(
+        f"{count} ice cream deals this week ({today:%a %b %d}).", [facts], question.check
+    )
+    assert seven_days.passed, seven_days.why
+    assert not one_day.passed and one_day.why.startswith("dates: expected")
+
+
+def test_most_often_names_every_winner_and_its_count(deal_tools):
+    question = BY_ID["snack-brand-most-deals"]
+    facts = facts_of(question, deal_tools)
+    [winners] = facts["winners"]
+
+    assert judge(f"{' and '.join(winners.values)}.", [facts], question.check).passed
+    others = deal_tools["count_deals"](category="Snacks", by="brand")
+    loser = next(brand for brand in others if brand not in winners.values)
+    assert not judge(f"{loser}.", [facts], question.check).passed
+
+
 # --- Sums: model calls, tokens, cost, errors and repairs ---
 
 
@@ -343,7 +427,7 @@ def _run_of(results, repeat: int = 1, modes=("code", "functions")) -> EvalRun:
 
 
 def test_pass_k_needs_all_k_tries(agent, fake_anthropic, deal_tools):
-    right = ", ".join(fanta_stores(deal_tools))
+    right = fanta_answer(deal_tools)
     for text in (right, "Only at Daly City.", right, right, right, right):
         fake_anthropic.reply_text(text)
     [functions] = build_modes("functions", agent)
@@ -378,7 +462,7 @@ def test_percentiles_are_nearest_rank():
 @pytest.mark.parametrize("mode", ["code", "functions"])
 def test_a_model_error_fails_that_try_and_the_run_goes_on(agent, fake_anthropic, deal_tools, mode):
     fake_anthropic.push(error_reply(400, "invalid_request_error", "prompt is too long"))
-    fake_anthropic.reply_text(", ".join(fanta_stores(deal_tools)))
+    fake_anthropic.reply_text(fanta_answer(deal_tools))
 
     results = run_questions([FANTA, FANTA], build_modes(mode, agent), deal_tools)
 
@@ -399,7 +483,7 @@ def test_a_broken_reference_fails_its_question_without_asking_the_model(
         when="today",
         args=({"by": "nonsense"},),
     )
-    fake_anthropic.reply_text(", ".join(fanta_stores(deal_tools)))
+    fake_anthropic.reply_text(fanta_answer(deal_tools))
 
     first, second = run_questions([broken, FANTA], build_modes("functions", agent), deal_tools)
 
@@ -452,6 +536,32 @@ def test_functions_mode_feeds_a_tool_error_back_as_an_error(agent, fake_anthropi
     assert answered.tool_errors == 1 and answered.answer == "There is no Atlantis store."
 
 
+def test_functions_mode_cuts_long_results_where_the_tools_say_and_tells_how_many(
+    agent, fake_anthropic, deal_tools
+):
+    today = deal_tools["today"]()
+    span = {"start": (today - timedelta(days=60)).isoformat(), "end": today.isoformat()}
+    matching = deal_tools["count_deals"](**span)
+    fake_anthropic.push(
+        tool_calls_reply(("find_deals", {**span, "limit": None})), text_reply("Lots of deals.")
+    )
+    [functions] = build_modes("functions", agent)
+
+    functions.answer("Every deal of the last two months?")
+
+    [result] = fake_anthropic.last_request.tool_results
+    rows, note = result["content"].rsplit("\n", 1)
+    assert matching > MAX_RESULT_ROWS and len(json.loads(rows)) == MAX_RESULT_ROWS
+    assert note == (
+        f"({matching - MAX_RESULT_ROWS:,} more of the {matching:,} results were left out;"
+        " narrow the search, or count with count_deals.)"
+    )
+    [find_deals] = [t for t in fake_anthropic.requests[0].tools if t["name"] == "find_deals"]
+    assert f"cut to its first {MAX_RESULT_ROWS}" in find_deals["description"]
+    limit = find_deals["input_schema"]["properties"]["limit"]
+    assert f"1 to {MAX_RESULT_ROWS}" in limit["description"] and "null" in limit["type"]
+
+
 def test_functions_loop_is_bounded(agent, fake_anthropic, demo_engine):
     fake_anthropic.responder = lambda request: tool_calls_reply(("list_categories", {}))
     config = FunctionsConfig(model=TEST_MODEL, timezone=TIMEZONE, max_model_calls=3)
@@ -472,12 +582,12 @@ def test_functions_mode_offers_the_registry_tools_with_the_products_facts(agent,
     code.answer("Any deals on orange soda this weekend?")
 
     baseline, product = fake_anthropic.requests
-    assert baseline.tools == tools.tool_schemas()
+    assert baseline.tools == tools.tool_schemas(max_rows=MAX_RESULT_ROWS)
     assert [tool["name"] for tool in baseline.tools] == list(tools.TOOL_NAMES)
     assert baseline.body["model"] == product.body["model"] == TEST_MODEL
     prompt = baseline.system_blocks[0]["text"]
     assert baseline.system_blocks[0]["cache_control"] == {"type": "ephemeral"}
-    for fact in ('"This weekend" is the coming Saturday and Sunday', "Never invent one"):
+    for fact in ("use date_range(phrase)", "Never invent one", "per_product=True"):
         assert fact in prompt and fact in product.system_blocks[0]["text"]
     assert "run_python" not in prompt and "final_answer" not in prompt
     [question_turn] = baseline.messages
@@ -500,7 +610,15 @@ def test_the_question_set_covers_the_shoppers_questions_and_beyond():
     assert len(QUESTIONS) >= 40
     assert sum("QUESTIONS.md" in q.tags for q in QUESTIONS) >= 20
     kinds = {"date arithmetic", "per-unit", "basket", "history", "empty", "ambiguous"}
+    kinds |= {"counting", "most often", "per piece", "ties"}
     assert kinds <= tags
+
+
+def test_no_reference_needs_more_than_ten_tool_calls(template_tools):
+    costs = reference_costs(QUESTIONS, template_tools)
+
+    assert all(cost.error is None for cost in costs), [c for c in costs if c.error]
+    assert {cost.question_id: cost.calls for cost in costs if cost.calls > MOST_CALLS} == {}
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda question: question.id)
@@ -520,7 +638,7 @@ def test_every_reference_runs_on_the_demo_data(question, template_tools):
 def test_every_reference_runs_on_postgresql(postgres_url):
     engine = make_engine(postgres_url)
     upgrade(engine)
-    tools.seed_demo(engine, products=DEMO_PRODUCTS, deals=DEMO_DEALS)
+    tools.seed_demo(engine, products=DEMO_PRODUCTS, deals=DEMO_DEALS, today=today_in(TIMEZONE))
     deal_tools = tools.build_tools(engine, timezone=TIMEZONE)
     try:
         found = {question.id: any(question.expected(deal_tools)) for question in QUESTIONS}
@@ -557,7 +675,7 @@ def test_a_broken_question_file_names_the_question_and_the_problem(tmp_path, ent
 def test_the_table_shows_each_modes_measures_and_the_failures_with_why(
     agent, fake_anthropic, deal_tools
 ):
-    fake_anthropic.reply_text(", ".join(fanta_stores(deal_tools)))
+    fake_anthropic.reply_text(fanta_answer(deal_tools))
     fake_anthropic.reply_text("Only at Daly City.")
     results = run_questions([FANTA], build_modes("functions", agent), deal_tools, repeat=2)
     run = _run_of(results, repeat=2, modes=("functions",))
@@ -604,6 +722,28 @@ def test_eval_prints_the_table_and_writes_the_json_report(eval_env, tmp_path, ca
     trial = caviar["trials"][0]
     assert trial["mode"] == "code" and trial["run_id"] and trial["input_tokens"] == 100
     assert pods["trials"][-1]["transcript"] == [{"text": "No deals on that, sorry."}]
+
+
+def test_eval_references_prints_each_questions_tool_calls_without_a_model(
+    monkeypatch, capsys, demo_url
+):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+
+    assert main(["eval", "--references"]) == 0
+
+    printed = capsys.readouterr().out
+    assert all(question.id[:20] in printed for question in QUESTIONS)
+    assert f"none above {MOST_CALLS}" in printed
+
+
+def test_eval_references_on_a_database_without_deals_says_what_to_do(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+
+    assert main(["eval", "--references"]) == 2
+
+    err = capsys.readouterr().err.strip()
+    assert "has no deals" in err and "db seed --demo" in err and len(err.splitlines()) == 1
 
 
 def test_eval_without_a_key_says_what_to_set(monkeypatch, capsys, demo_url):

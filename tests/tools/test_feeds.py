@@ -448,3 +448,88 @@ def test_a_nul_character_is_refused_before_it_reaches_the_database(migrated_engi
     deals = [GOOD | {"product": "Cheerios\x00"}]
     (bad,) = _refused(migrated_engine, _write_json(tmp_path / "feed.json", deals)).listed
     assert str(bad) == "item 1: holds a NUL character (is it a text file?)"
+
+
+# --- Pieces per pack, items a deal needs, and digital coupons (docs/feeds.md) ---
+
+
+def _import_one(engine, tmp_path: Path, **fields: str) -> tuple[Product, Deal]:
+    row = GOOD | fields
+    path = tmp_path / "one.csv"
+    with path.open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    import_feed(engine, path)
+    with engine.connect() as connection:
+        product = connection.execute(select(Product)).one()
+        deal = connection.execute(select(Deal)).one()
+    return product, deal
+
+
+@pytest.mark.parametrize(
+    ("fields", "pack_count"),
+    [
+        ({"product": "Pepsi 12 pk 12 fl oz cans", "size": "12", "unit": "can"}, 12),
+        ({"product": "Bounty Paper Towels 6 double rolls", "size": "6", "unit": "ct"}, 6),
+        ({"product": "Cheerios 18 oz"}, 1),
+        ({"product": "Eggs Large", "size": "12", "unit": "ct"}, 12),
+        ({"product": "Seltzer Variety", "pack_count": "8"}, 8),
+    ],
+)
+def test_pack_count_comes_from_the_feed_or_else_the_name(
+    migrated_engine, tmp_path, fields, pack_count
+):
+    product, _deal = _import_one(migrated_engine, tmp_path, **fields)
+    assert product.pack_count == pack_count
+
+
+def test_what_a_product_is_is_read_at_import(migrated_engine, tmp_path):
+    product, _deal = _import_one(
+        migrated_engine,
+        tmp_path,
+        product="Gerber Banana Baby Food Pouches 4 ct",
+        brand="Gerber",
+        tags="baby food",
+    )
+    assert product.product_type == "baby food, pouches"
+
+
+@pytest.mark.parametrize(
+    ("fields", "must_buy"),
+    [
+        ({"kind": "multi_buy", "price": "5.00", "quantity": "2"}, 2),
+        ({"kind": "multi_buy", "price": "5.00", "quantity": "2", "must_buy": "1"}, 1),
+        ({"kind": "bogo", "price": "5.49", "quantity": "2"}, 2),
+        ({"kind": "sale"}, 1),
+    ],
+)
+def test_must_buy_defaults_to_the_whole_set_for_multi_buys_and_bogos(
+    migrated_engine, tmp_path, fields, must_buy
+):
+    _product, deal = _import_one(migrated_engine, tmp_path, **fields)
+    assert deal.must_buy == must_buy
+
+
+def test_a_digital_coupon_needs_the_card_by_default(migrated_engine, tmp_path):
+    _product, deal = _import_one(migrated_engine, tmp_path, kind="coupon", price="4.49")
+    assert deal.requires_card is True
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"kind": "coupon", "requires_card": "false"}, "requires_card is false, but a coupon"),
+        ({"pack_count": "0"}, "pack_count '0' must be a whole number from 1 to 10,000"),
+        ({"must_buy": "two"}, "must_buy 'two' must be a whole number from 1 to 10,000"),
+    ],
+)
+def test_deal_rules_the_docs_state_are_checked(migrated_engine, tmp_path, change, reason):
+    path = tmp_path / "feed.csv"
+    row = GOOD | change
+    with path.open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    (bad,) = _refused(migrated_engine, path).listed
+    assert str(bad).startswith(f"line 2: {reason}")

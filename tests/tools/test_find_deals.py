@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
 from datetime import date, timedelta
 
 import pytest
@@ -10,13 +9,22 @@ from sqlalchemy import event
 
 from tools.queries import DEAL_COLUMNS, deal_dict
 
-Row = namedtuple("Row", [column.key for column in DEAL_COLUMNS])
+
+class Row:
+    """A result row as deal_dict reads it: fields by name."""
+
+    def __init__(self, **fields) -> None:
+        assert set(fields) == {column.key for column in DEAL_COLUMNS}
+        self._mapping = fields
+
+
 PLAIN = (dict, list, str, int, float, bool, type(None), date)
 
 
 DAY = date(2026, 11, 28)
 PRODUCT = {"id": 1, "product_id": 2, "product": "P", "brand": "B", "category": "C"}
-PRODUCT |= {"size": 1.0, "unit": "oz", "store": "S", "description": "d", "starts": DAY}
+PRODUCT |= {"size": 1.0, "unit": "oz", "pack_count": 1, "store": "S", "description": "d"}
+PRODUCT |= {"must_buy": 1, "starts": DAY}
 PRODUCT |= {"ends": DAY, "requires_card": False, "limit_per_customer": None}
 
 
@@ -104,7 +112,7 @@ def test_limit_caps_the_number_of_deals(tools):
         {"query": "soda"},
         {"query": "organic", "kind": "sale"},
         {"query": "coffee", "min_percent_off": 20},
-        {"query": "cheese", "store": "Mission"},
+        {"query": "cheese", "category": "Dairy & Eggs"},
         {"query": "gluten-free", "category": "Snacks"},
     ],
 )
@@ -153,7 +161,8 @@ def test_deal_history_lists_one_products_past_deals_newest_first(tools):
     history = tools["deal_history"](pods["id"])
     today = tools["today"]()
     assert {deal["product_id"] for deal in history} == {pods["id"]}
-    assert all(today - timedelta(days=180) <= deal["starts"] <= today for deal in history)
+    first_day = today - timedelta(days=179)
+    assert all(deal["ends"] >= first_day and deal["starts"] <= today for deal in history)
     assert [d["starts"] for d in history] == sorted((d["starts"] for d in history), reverse=True)
 
 
@@ -204,3 +213,61 @@ def test_deals_on_products_with_some_of_the_words_come_back_when_none_has_all(to
 def test_no_deals_on_products_that_have_every_word_stays_no_deals(tools):
     long_ago = tools["today"]() - timedelta(days=400)
     assert tools["find_deals"]("tide pods", start=long_ago, end=long_ago) == []
+
+
+@pytest.mark.parametrize(
+    ("product", "pack_count", "per_piece", "per_unit"),
+    [
+        ("Pepsi 12 pk 12 fl oz cans", 12, "can", "can"),
+        ("Bounty Select-A-Size Paper Towels 6 double rolls", 6, "roll", "ct"),
+        ("Bayside Baby Diapers Size 4 84 ct", 84, "diaper", "ct"),
+        ("Cheerios 18 oz", 1, "box", "oz"),
+        ("Dasani Purified Water 24 pk 16.9 fl oz bottles", 24, "bottle", "ct"),
+    ],
+)
+def test_deals_carry_pack_counts_and_per_piece_prices_that_need_no_parsing(
+    tools, product, pack_count, per_piece, per_unit
+):
+    today = tools["today"]()
+    span = {"start": today - timedelta(days=180), "end": today + timedelta(days=14)}
+    [deal, *_] = [
+        d for d in tools["find_deals"](product, limit=500, **span) if d["product"] == product
+    ]
+    assert deal["pack_count"] == pack_count and deal["unit"] == per_unit
+    each = deal["price"] / deal["quantity"]
+    assert deal["price_per_piece"] == round(each / pack_count, 4)
+    assert deal["price_per_unit"] == round(each / deal["size"], 4)
+
+
+def test_products_carry_their_pack_count(tools):
+    [pepsi, *_] = tools["search_products"]("pepsi 12 pk")
+    assert pepsi["name"] == "Pepsi 12 pk 12 fl oz cans"
+    assert pepsi["pack_count"] == 12 and pepsi["unit"] == "can"
+
+
+def test_must_buy_says_when_a_deal_needs_the_whole_set(tools):
+    today = tools["today"]()
+    found = tools["find_deals"](start=today - timedelta(days=30), end=today, limit=None)
+    by_kind = {}
+    for deal in found:
+        by_kind.setdefault(deal["kind"], set()).add(deal["must_buy"] == deal["quantity"])
+    assert by_kind["bogo"] == {True}
+    assert by_kind["multi_buy"] == {True, False}
+    assert all(deal["must_buy"] == 1 for deal in found if deal["kind"] in ("sale", "coupon"))
+
+
+def test_digital_coupons_always_need_the_card(tools):
+    coupons = tools["find_deals"](kind="coupon", limit=None)
+    assert coupons and all(deal["requires_card"] for deal in coupons)
+
+
+def test_deal_history_includes_deals_that_began_before_the_window_and_ran_into_it(tools):
+    today = tools["today"]()
+    for product in tools["search_products"]("cheerios", limit=10):
+        for deal in tools["deal_history"](product["id"], days=180):
+            started_before = deal["starts"] < today - timedelta(days=30) <= deal["ends"]
+            if started_before:
+                recent = tools["deal_history"](product["id"], days=31)
+                assert deal["id"] in {d["id"] for d in recent}
+                return
+    pytest.fail("the demo data has no deal that ran into the last 30 days from before them")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect, text
 
-from bot.database import alembic_config, upgrade
+from bot.database import alembic_config, make_engine, upgrade
+from tools import build_tools
 
 SEARCH_INDEX = "product_search"
 
@@ -53,3 +54,51 @@ def _downgrade_to_base(engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
+
+
+def test_upgrading_a_filled_database_reads_pack_sizes_and_deal_rules_and_reindexes(database_url):
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0002_runs")
+        with engine.begin() as connection:
+            for statement in (STORE, PRODUCTS, DEALS):
+                connection.execute(text(statement))
+        upgrade(engine)
+        with engine.connect() as connection:
+            products = connection.execute(
+                text("SELECT name, pack_count, product_type FROM products ORDER BY id")
+            ).all()
+            deals = connection.execute(
+                text("SELECT kind, must_buy, requires_card FROM deals ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in products] == [
+            ("Pepsi 12 pk 12 fl oz cans", 12, ""),
+            ("Gerber Banana Baby Food Pouches 4 ct", 4, "baby food, pouches"),
+        ]
+        assert [tuple(row) for row in deals] == [
+            ("multi_buy", 2, False),
+            ("coupon", 1, True),
+            ("sale", 1, False),
+        ]
+        tools = build_tools(engine, timezone="UTC")
+        assert [p["name"] for p in tools["search_products"]("baby food")] == [products[1].name]
+    finally:
+        engine.dispose()
+
+
+STORE = "INSERT INTO stores (id, name, city) VALUES (1, 'Mission', 'San Francisco')"
+PRODUCTS = """
+    INSERT INTO products (id, name, brand, category, size, unit, regular_price_cents, tags)
+    VALUES (1, 'Pepsi 12 pk 12 fl oz cans', 'Pepsi', 'Beverages', 12, 'can', 849, 'soda'),
+           (2, 'Gerber Banana Baby Food Pouches 4 ct', 'Gerber', 'Baby', 4, 'ct', 549,
+            'baby food')
+"""
+
+DEALS = """
+    INSERT INTO deals (id, feed_id, product_id, store_id, kind, description, price_cents,
+        quantity, regular_price_cents, starts, ends, requires_card)
+    VALUES (1, 'a', 1, 1, 'multi_buy', '2 for $11', 1100, 2, 849, '2026-11-25', '2026-12-01',
+            false),
+           (2, 'b', 2, 1, 'coupon', '$1 off', 449, 1, 549, '2026-11-25', '2026-12-01', false),
+           (3, 'c', 2, 1, 'sale', 'Sale $3.99', 399, 1, 549, '2026-11-25', '2026-12-01', false)
+"""
