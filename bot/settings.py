@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     dealbot_model_timeout_s: Annotated[float, Field(gt=0)] = 60.0
     dealbot_answer_deadline_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
     dealbot_max_question_chars: Annotated[int, Field(ge=10)] = 2000
+    dealbot_show_cost: bool = False
 
     @field_validator("dealbot_timezone")
     @classmethod
