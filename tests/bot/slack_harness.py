@@ -99,9 +99,9 @@ class TrackingExecutor(ThreadPoolExecutor):
 
 
 def streamed_answer(slack: FakeSlack, count: int = 1, timeout: float = 5.0) -> dict[str, Any]:
-    """The `count`-th answer streamed (its chat.stopStream), as Slack now holds its message:
-    the streamed text, the blocks, the thread, and the channel."""
-    stop = slack.wait_for("chat.stopStream", count, timeout)[count - 1]
+    """The `count`-th answer streamed (its chat.stopStream that Slack took), as Slack now holds
+    its message: the streamed text, the blocks, the thread, and the channel."""
+    stop = slack.wait_for("chat.stopStream", count, timeout, ok=True)[count - 1]
     return slack.message(stop["channel"], stop["ts"]) | {"channel": stop["channel"]}
 
 

@@ -415,8 +415,9 @@ def test_slack_rate_limit_is_retried_by_the_sdk(bot, fake_anthropic):
 
     bot.event(app_mention_event("deals?"))
 
-    answer = _answer(bot.slack, 2)
+    answer = _answer(bot.slack)
     assert "Answer after a 429." in answer["text"]
+    assert len(bot.slack.calls_to("chat.stopStream")) == 2  # the 429, then the retry
     assert len(bot.slack.calls_to("chat.startStream")) == 1  # retried, not re-posted
     assert bot.slack.calls_to("chat.postMessage") == []
 

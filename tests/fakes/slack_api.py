@@ -276,19 +276,22 @@ class FakeSlack(LocalHTTPServer):
         """The arguments of every call to `method`, in order (failed attempts included)."""
         return [call.args for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
-        """Blocks until `method` was called `count` times; returns their arguments."""
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, *, ok: bool = False
+    ) -> list[dict[str, Any]]:
+        """Blocks until `method` was called `count` times (with `ok`, answered ok that many
+        times); returns the arguments of those calls."""
         with self._changed:
-            done = self._changed.wait_for(lambda: self._count(method) >= count, timeout)
+            done = self._changed.wait_for(lambda: self._count(method, ok) >= count, timeout)
             if not done:
                 seen = [call.method for call in self._calls]
                 raise AssertionError(
-                    f"{method} called {self._count(method)}/{count} times; saw {seen}"
+                    f"{method} called {self._count(method, ok)}/{count} times; saw {seen}"
                 )
-        return self.calls_to(method)
+            return [c.args for c in self._calls if c.method == method and (c.ok or not ok)]
 
-    def _count(self, method: str) -> int:
-        return sum(1 for call in self._calls if call.method == method)
+    def _count(self, method: str, ok: bool = False) -> int:
+        return sum(1 for call in self._calls if call.method == method and (call.ok or not ok))
 
     # --- the world the bot sees ------------------------------------------------------------
 
