@@ -4,9 +4,11 @@ program that gets the shape wrong is repaired like any failing program."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
+from bot.prompt import EXAMPLES
 from bot.runs import Origin, Progress
 from bot.structured import Chart, Series, StructureError, Table, chart_from, table_from
 
@@ -155,3 +157,16 @@ def test_a_failing_progress_listener_does_not_stop_the_answer(agent, fake_anthro
     run = agent.complete(agent.record("q", origin=Origin()), on_progress=broken)
 
     assert run.ok and run.answer == "fine"
+
+
+@pytest.mark.parametrize("kind", ["table", "chart"])
+def test_the_prompts_table_and_chart_examples_carry_one_on_the_demo_data(
+    agent, fake_anthropic, kind
+):
+    examples = re.findall(r"```python\n(.*?)```", EXAMPLES, re.S)
+    fake_anthropic.reply_code(next(code for code in examples if f"{kind}=" in code))
+
+    run = agent.ask("an example question")
+
+    assert run.ok, run.error
+    assert getattr(run, kind) is not None
