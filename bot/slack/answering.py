@@ -29,7 +29,7 @@ from bot.slack.render import (
     render_notice,
     render_rate_limited,
 )
-from bot.slack.reply import SLACK_FAILURES, Reply, Where, post_message
+from bot.slack.reply import SLACK_FAILURES, Reply, Where, post_or_plain
 from bot.slack.text import plural
 from tools.models import Store
 
@@ -220,7 +220,7 @@ class Responder:
 
     def post(self, client: WebClient, question: Question, message: Message) -> str | None:
         try:
-            return post_message(client, _where(question), message)
+            return post_or_plain(client, _where(question), message)
         except SLACK_FAILURES as exc:
             log.warning("could not post to %s: %r", question.channel, exc)
             return None

@@ -28,13 +28,7 @@ def register(app: App, service: SlackService) -> None:
         thread_ts = event.get("thread_ts") or event["ts"]
         question = _question(event, context.team_id, thread_ts=thread_ts)
         if not question.text:
-            help_message = render_help()
-            client.chat_postMessage(
-                channel=event["channel"],
-                thread_ts=thread_ts,
-                text=help_message.text,
-                blocks=help_message.blocks,
-            )
+            service.responder.post(client, question, render_help())
             return
         service.ask(client, question)
 

@@ -21,7 +21,7 @@ from bot.slack.render_home import (
     render_home,
     render_home_plain,
 )
-from bot.slack.reply import BLOCK_ERRORS, SLACK_FAILURES, Where, post_message
+from bot.slack.reply import BLOCK_ERRORS, SLACK_FAILURES, Where, post_or_plain
 from bot.slack.service import SlackService
 from bot.slack.work import ShuttingDown
 
@@ -61,7 +61,7 @@ def open_messages(
         log.info("no suggested prompts in %s: %r", channel, exc)
     if service.responder.memory.first_greeting(team, user):
         try:
-            post_message(client, Where(channel, None, team, user), render_greeting(user))
+            post_or_plain(client, Where(channel, None, team, user), render_greeting(user))
         except SLACK_FAILURES as exc:
             log.warning("could not greet %s: %r", user, exc)
 

@@ -126,6 +126,7 @@ class Reply:
             if delivered is not None:
                 return delivered
             log.warning("could not replace message %s: posting the answer anew", target)
+            self._retract(target)
         return self._post(render)
 
     def _finish_stream(
@@ -197,6 +198,14 @@ class Reply:
         if self.private_reply is not None:
             self.private_reply(answer.message())
         return None
+
+    def _retract(self, ts: str) -> None:
+        """Delete a half-finished stream or a placeholder, so the answer posted anew is the
+        only one the thread shows."""
+        try:
+            self.client.chat_delete(channel=self.where.channel, ts=ts)
+        except SLACK_FAILURES as exc:
+            log.warning("could not delete %s: %s", ts, _reason(exc))
 
     def _delivered(self, ts: str, answer: Answer) -> Delivered:
         thread = self.where.thread_ts or ts
@@ -302,6 +311,17 @@ def post_message(client: WebClient, where: Where, message: Message) -> str:
         **SEND_OPTIONS,
     )
     return response["ts"]
+
+
+def post_or_plain(client: WebClient, where: Where, message: Message) -> str:
+    """Post a message; when Slack refuses its blocks, its text alone (for messages with one
+    rendering: notices, help, greetings)."""
+    try:
+        return post_message(client, where, message)
+    except SlackApiError as exc:
+        if not message.blocks or not _block_refusal(exc, "rich"):
+            raise
+    return post_message(client, where, Message(text=message.text, blocks=[]))
 
 
 def _task(task_id: str, title: str, status: TaskStatus = "in_progress") -> dict[str, Any]:

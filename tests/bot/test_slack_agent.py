@@ -167,7 +167,43 @@ def test_a_stream_that_fails_midway_is_replaced_by_the_answer_once(bot, fake_ant
     assert bot.agent.history.recent(limit=1)[0].reply_ts == update["ts"]
 
 
+def test_a_stream_that_can_be_neither_finished_nor_replaced_gives_way_to_a_new_answer(
+    bot, fake_anthropic
+):
+    fake_anthropic.reply_code("final_answer('The whole answer.')")
+    bot.slack.fail_next("chat.stopStream", "message_not_in_streaming_state")
+    bot.slack.fail_next("chat.update", "cant_update_message")
+    event = app_mention_event("deals?")
+
+    bot.event(event)
+    [posted] = bot.slack.wait_for("chat.postMessage")
+    bot.drain()
+
+    assert "The whole answer." in posted["text"]
+    [started] = [c for c in bot.slack.calls if c.method == "chat.startStream"]
+    [deleted] = bot.slack.calls_to("chat.delete")
+    assert (deleted["channel"], deleted["ts"]) == (CHANNEL_ID, started.response["ts"])
+    thread = event["event"]["ts"]
+    from_the_bot = [
+        m
+        for m in bot.slack.messages(CHANNEL_ID)
+        if m.get("thread_ts") == thread and m.get("bot_id")
+    ]
+    assert [m["text"] for m in from_the_bot] == [posted["text"]]
+
+
 # --- tables, charts and refused blocks ------------------------------------------------------
+
+
+def test_a_notice_refused_by_the_validator_goes_as_text(bot, fake_anthropic):
+    bot.slack.refuse_blocks("section")
+
+    bot.event(app_mention_event(""))  # a bare mention gets the help
+    posts = bot.slack.wait_for("chat.postMessage", 2)
+    bot.drain()
+
+    assert posts[0]["blocks"] and "blocks" not in posts[1]
+    assert bot.slack.calls[-1].ok and "orange soda" in posts[1]["text"]
 
 
 def test_a_table_is_a_paged_sortable_data_table(bot, fake_anthropic):
