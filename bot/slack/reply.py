@@ -139,64 +139,61 @@ class Reply:
             for task, title in self._open_tasks.items()
         ]
         text_sent = False
-        for rendering in RENDERINGS:
-            answer = render(rendering)
-            try:
-                if not text_sent:
-                    text_sent = True  # appended text stays in the stream's buffer on failure
-                    stream.append(markdown_text=answer.markdown)
-                stream.stop(blocks=answer.blocks or None, chunks=closing or None)
-            except SlackApiError as exc:
-                if _block_refusal(exc, rendering):
-                    continue
-                self._stream_failed(exc)
-                return None
-            except SLACK_FAILURES as exc:
-                self._stream_failed(exc)
-                return None
-            return self._delivered(stream.ts or "", answer)
-        return None
+
+        def stop(answer: Answer) -> str:
+            nonlocal text_sent
+            if not text_sent:
+                text_sent = True  # appended text stays in the stream's buffer on failure
+                stream.append(markdown_text=answer.markdown)
+            stream.stop(blocks=answer.blocks or None, chunks=closing or None)
+            return stream.ts or ""
+
+        return self._send(render, stop, self._stream_failed)
 
     def _update(self, ts: str, render: Callable[[Rendering], Answer]) -> Delivered | None:
-        for rendering in RENDERINGS:
-            answer = render(rendering)
+        def update(answer: Answer) -> str:
             message = answer.message()
-            try:
-                self.client.chat_update(
-                    channel=self.where.channel,
-                    ts=ts,
-                    text=message.text,
-                    blocks=message.blocks,
-                    link_names=False,
-                )
-            except SlackApiError as exc:
-                if _block_refusal(exc, rendering):
-                    continue
-                log.warning("could not update %s: %s", ts, _reason(exc))
-                return None
-            except SLACK_FAILURES as exc:
-                log.warning("could not update %s: %s", ts, _reason(exc))
-                return None
-            return self._delivered(ts, answer)
-        return None
+            self.client.chat_update(
+                channel=self.where.channel,
+                ts=ts,
+                text=message.text,
+                blocks=message.blocks,
+                link_names=False,
+            )
+            return ts
+
+        return self._send(
+            render, update, lambda exc: log.warning("could not update %s: %s", ts, _reason(exc))
+        )
 
     def _post(self, render: Callable[[Rendering], Answer]) -> Delivered | None:
-        answer = render("rich")
+        delivered = self._send(
+            render,
+            lambda answer: post_message(self.client, self.where, answer.message()),
+            lambda exc: log.warning("could not post to %s: %s", self.where.channel, _reason(exc)),
+        )
+        if delivered is None and self.private_reply is not None:
+            self.private_reply(render("rich").message())
+        return delivered
+
+    def _send(
+        self,
+        render: Callable[[Rendering], Answer],
+        send: Callable[[Answer], str],
+        failed: Callable[[Exception], None],
+    ) -> Delivered | None:
+        """Send the answer at each rendering in turn until Slack takes one; None when Slack
+        fails for another reason than its blocks, or refuses even the plainest."""
         for rendering in RENDERINGS:
             answer = render(rendering)
             try:
-                ts = post_message(self.client, self.where, answer.message())
-            except SlackApiError as exc:
-                if _block_refusal(exc, rendering):
-                    continue
-                log.warning("could not post to %s: %s", self.where.channel, _reason(exc))
-                break
+                ts = send(answer)
             except SLACK_FAILURES as exc:
-                log.warning("could not post to %s: %s", self.where.channel, _reason(exc))
-                break
+                if isinstance(exc, SlackApiError) and _block_refusal(exc, rendering):
+                    continue
+                failed(exc)
+                return None
             return self._delivered(ts, answer)
-        if self.private_reply is not None:
-            self.private_reply(answer.message())
         return None
 
     def _retract(self, ts: str) -> None:
