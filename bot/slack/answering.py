@@ -113,7 +113,11 @@ class Responder:
         )
         reply.start()
         timezone = self.timezone_of(client, question.origin)
-        done = self.agent.complete(run, timezone=timezone, on_progress=reply.step)
+        try:
+            done = self.agent.complete(run, timezone=timezone, on_progress=reply.step)
+        except Exception:  # the database went away: the run stays pending for recovery
+            reply.abandon()
+            raise
         delivered = reply.finish(
             lambda rendering: self.render(done, rendering, question), ok=done.ok
         )

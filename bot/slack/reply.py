@@ -196,6 +196,14 @@ class Reply:
             return self._delivered(ts, answer)
         return None
 
+    def abandon(self) -> None:
+        """No answer is coming from this process (it failed past the agent's own handling):
+        take back the stream or placeholder, so the answer given later (by recovery) is the
+        only one the thread shows."""
+        target = self._stream.ts if self._stream is not None else self._placeholder
+        if target is not None:
+            self._retract(target)
+
     def _retract(self, ts: str) -> None:
         """Delete a half-finished stream or a placeholder, so the answer posted anew is the
         only one the thread shows."""

@@ -8,11 +8,12 @@ import json
 import logging
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.models import Run
 from bot.slack.render_home import SUGGESTED_PROMPTS
 from tests.bot.slack_harness import running_bot, streamed_answer
+from tests.fakes.anthropic_api import tool_use_reply
 from tests.fakes.fixtures import load_manifest
 from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, USER_ID, new_ts
 from tests.fakes.slack_payloads import (
@@ -190,6 +191,28 @@ def test_a_stream_that_can_be_neither_finished_nor_replaced_gives_way_to_a_new_a
         if m.get("thread_ts") == thread and m.get("bot_id")
     ]
     assert [m["text"] for m in from_the_bot] == [posted["text"]]
+
+
+def test_when_the_database_fails_midway_the_stream_is_taken_back_for_recovery(
+    bot, fake_anthropic
+):
+    def break_the_database(_request):
+        with bot.agent.engine.begin() as connection:
+            connection.execute(text("DROP TABLE run_attempts"))
+        return tool_use_reply({"code": "final_answer('never stored')"})
+
+    fake_anthropic.responder = break_the_database
+    bot.slack.refuse("assistant.threads.setStatus")  # the stream is the first sign
+
+    bot.event(app_mention_event("deals?"))
+    [deleted] = bot.slack.wait_for("chat.delete")
+    bot.drain()
+
+    [started] = [c for c in bot.slack.calls if c.method == "chat.startStream"]
+    assert deleted["ts"] == started.response["ts"]
+    assert bot.slack.calls_to("chat.stopStream") == []
+    with bot.agent.engine.connect() as connection:
+        assert connection.scalar(text("SELECT status FROM runs")) == "pending"
 
 
 # --- tables, charts and refused blocks ------------------------------------------------------
