@@ -23,7 +23,8 @@ from bot.prompt import (
     run_tool_definition,
     system_blocks,
 )
-from bot.runs import Attempt, Origin, Outcome, RunRecord
+from bot.runs import Attempt, Origin, Outcome, Progress, RunRecord
+from bot.structured import Chart, StructureError, Table, structures_from
 from sandbox.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -146,13 +147,21 @@ class Agent:
             question, origin=origin, model=self.config.model, event_key=event_key
         )
 
-    def complete(self, run: RunRecord, *, timezone: str | None = None) -> RunRecord:
+    def complete(
+        self,
+        run: RunRecord,
+        *,
+        timezone: str | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> RunRecord:
         """Answer a recorded run and store its outcome; never raises for model or program faults,
-        nor leaves the run pending while the database works."""
+        nor leaves the run pending while the database works. `on_progress` hears of each
+        program as it is written and as it has run."""
         meter = _Meter()
         deadline = Deadline.after(self.config.answer_deadline_s)
+        report = _Reporter(run.run_id, on_progress)
         try:
-            outcome = self._solve(run, timezone or self.config.timezone, meter, deadline)
+            outcome = self._solve(run, timezone or self.config.timezone, meter, deadline, report)
         except Exception:
             log.exception("run %s: unexpected failure", run.run_id)
             outcome = meter.outcome("failed", error=SOMETHING_WRONG)
@@ -172,7 +181,9 @@ class Agent:
         )
         return self.history.finish(run.run_id, bare)
 
-    def _solve(self, run: RunRecord, timezone: str, meter: _Meter, deadline: Deadline) -> Outcome:
+    def _solve(
+        self, run: RunRecord, timezone: str, meter: _Meter, deadline: Deadline, report: _Reporter
+    ) -> Outcome:
         problem = question_problem(run.question, self.config.max_question_chars)
         if problem:
             return meter.outcome("failed", error=problem)
@@ -197,10 +208,14 @@ class Agent:
             if deadline.remaining() <= 0:
                 return self._out_of_time(run, meter)
             code = str(programs[0].input.get("code", ""))
+            number = len(meter.attempts) + 1
+            report(Progress(number, code))
             attempt, answer = self._run(code, deal_tools, deadline)
             meter.add_attempt(attempt)
+            report(Progress(number, code, attempt))
             if attempt.ok and answer:
-                return meter.outcome("ok", answer=answer, code=code)
+                text, table, chart = answer
+                return meter.outcome("ok", answer=text, table=table, chart=chart, code=code)
             failures += 0 if attempt.ok else 1
             if failures > self.config.max_repairs:
                 break
@@ -243,9 +258,10 @@ class Agent:
 
     def _run(
         self, code: str, deal_tools: Mapping[str, Callable[..., Any]], deadline: Deadline
-    ) -> tuple[Attempt, str | None]:
+    ) -> tuple[Attempt, tuple[str, Table | None, Chart | None] | None]:
         """Run one program, within the sandbox's limit and what is left of the deadline; the
-        attempt as recorded, and what it passed to final_answer."""
+        attempt as recorded, and what it passed to final_answer (its text, table and chart).
+        A table or chart of the wrong shape fails the attempt, for the model to repair."""
         result = self.run_program(
             code,
             deal_tools,
@@ -261,7 +277,29 @@ class Agent:
             duration_ms=result.duration_ms,
             tool_calls=result.tool_calls,
         )
-        return attempt, result.answer
+        if not result.ok or not result.answer:
+            return attempt, None
+        try:
+            table, chart = structures_from(result.table, result.chart)
+        except StructureError as exc:
+            return replace(attempt, ok=False, error=str(exc), error_kind="runtime"), None
+        return attempt, (result.answer, table, chart)
+
+
+class _Reporter:
+    """Tells `on_progress` of each step; a listener that fails is logged, never fatal."""
+
+    def __init__(self, run_id: str, listener: Callable[[Progress], None] | None) -> None:
+        self.run_id = run_id
+        self.listener = listener
+
+    def __call__(self, step: Progress) -> None:
+        if self.listener is None:
+            return
+        try:
+            self.listener(step)
+        except Exception:
+            log.exception("run %s: progress listener failed", self.run_id)
 
 
 def _text_outcome(response: Any, meter: _Meter) -> Outcome:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, UOWTransaction, selectinload, sessionmaker
 from bot.models import Attempt as AttemptRow
 from bot.models import Run
 from bot.runs import Attempt, Origin, Outcome, RunRecord
+from bot.structured import Chart, Table
 from sandbox.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class History:
             run = session.scalars(select(Run).where(Run.run_id == run_id)).one()
             for name, value in _columns(outcome, Outcome).items():
                 setattr(run, name, value)
+            run.table = outcome.table.to_json() if outcome.table else None
+            run.chart = outcome.chart.to_json() if outcome.chart else None
             run.finished_at = utcnow()
             run.attempts = [AttemptRow(seq=i, **asdict(a)) for i, a in enumerate(outcome.attempts)]
             session.flush()
@@ -171,13 +174,14 @@ class History:
         with self._session() as session, session.begin():
             return session.execute(statement).rowcount == 1
 
-    def set_reply(self, run_id: str, reply_ts: str) -> None:
-        """Remember the answer message; a top-level answer starts the thread for follow-ups."""
+    def set_reply(self, run_id: str, reply_ts: str, thread_ts: str | None = None) -> None:
+        """Remember the answer message and the thread it is in (`thread_ts`, else the answer
+        starts one): a question asked outside a thread continues in its answer's thread."""
         with self._session() as session, session.begin():
             run = session.scalars(select(Run).where(Run.run_id == run_id)).one()
             run.reply_ts = reply_ts
             if run.thread_ts is None and run.source == "slack":
-                run.thread_ts = reply_ts
+                run.thread_ts = thread_ts or reply_ts
 
     def _has_event(self, event_key: str) -> bool:
         with self._session() as session:
@@ -203,6 +207,29 @@ class WorkspaceRuns:
         query = select(Run).where(Run.run_id == run_id.lower(), Run.team_id == self.team_id)
         return self._history._one(query)
 
+    def answered_in_thread(self, channel_id: str, thread_ts: str) -> bool:
+        """Whether dealbot has answered in this thread (so a reply there is meant for it)."""
+        query = select(Run.id).where(
+            Run.team_id == self.team_id,
+            Run.channel_id == channel_id,
+            Run.thread_ts == thread_ts,
+            Run.reply_ts.is_not(None),
+        )
+        with self._session() as session:
+            return session.scalar(query.limit(1)) is not None
+
+    def asked_at(self, user_id: str, since: datetime, *, nth_newest: int) -> datetime | None:
+        """When the user asked their `nth_newest` question (1 = the latest) since `since`."""
+        query = (
+            select(Run.created_at)
+            .where(Run.team_id == self.team_id, Run.user_id == user_id, Run.created_at >= since)
+            .order_by(Run.created_at.desc(), Run.id.desc())
+            .offset(nth_newest - 1)
+            .limit(1)
+        )
+        with self._session() as session:
+            return session.scalar(query)
+
     def count_since(self, user_id: str, since: datetime) -> int:
         """How many questions the user asked in this workspace since `since` (the rate limit)."""
         query = select(func.count()).where(
@@ -222,9 +249,14 @@ class WorkspaceRuns:
             return session.execute(statement).rowcount == 1
 
 
+# Outcome fields stored otherwise than as they are: attempts in their own table, the table
+# and chart as JSON.
+_NOT_COLUMNS = frozenset({"attempts", "table", "chart"})
+
+
 def _columns(row: object, shape: type) -> dict:
     """The row's values for a dataclass whose fields are named like the row's columns."""
-    return {f.name: getattr(row, f.name) for f in fields(shape) if f.name != "attempts"}
+    return {f.name: getattr(row, f.name) for f in fields(shape) if f.name not in _NOT_COLUMNS}
 
 
 def _to_record(run: Run, attempts: tuple[Attempt, ...] | None = None) -> RunRecord:
@@ -239,5 +271,7 @@ def _to_record(run: Run, attempts: tuple[Attempt, ...] | None = None) -> RunReco
         feedback=run.feedback,
         reply_ts=run.reply_ts,
         attempts=attempts,
+        table=Table.from_json(run.table) if run.table else None,
+        chart=Chart.from_json(run.chart) if run.chart else None,
         **_columns(run, Outcome),
     )

@@ -1,10 +1,12 @@
-"""The bot's own tables: every run (question, programs tried, answer, cost) and its attempts."""
+"""The bot's own tables: every run (question, programs tried, answer, cost) and its attempts, and
+what the Slack app remembers per workspace."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -36,6 +38,8 @@ class Run(BotBase):
     is_dm: Mapped[bool] = mapped_column(default=False)
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)
+    table: Mapped[dict[str, Any] | None] = mapped_column("answer_table", JSON)
+    chart: Mapped[dict[str, Any] | None] = mapped_column("answer_chart", JSON)
     code: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     model: Mapped[str] = mapped_column(String(100))
@@ -71,3 +75,27 @@ class Attempt(BotBase):
     tool_calls: Mapped[int] = mapped_column(default=0)
 
     run: Mapped[Run] = relationship(back_populates="attempts")
+
+
+class SlackRefusal(BotBase):
+    """A workspace refused a Slack feature (the status, streaming) with this error: it is not
+    asked again for a while, by any process."""
+
+    __tablename__ = "slack_refusals"
+    __table_args__ = (PrimaryKeyConstraint("team_id", "feature"),)
+
+    team_id: Mapped[str] = mapped_column(String(32))
+    feature: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str] = mapped_column(String(100))
+    refused_at: Mapped[datetime]
+
+
+class SlackGreeting(BotBase):
+    """A user dealbot has greeted in its DM: each is greeted once, whichever process sees them."""
+
+    __tablename__ = "slack_greetings"
+    __table_args__ = (PrimaryKeyConstraint("team_id", "user_id"),)
+
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    greeted_at: Mapped[datetime]

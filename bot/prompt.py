@@ -36,8 +36,8 @@ SHARED_RULES = """\
 - Every price, date, store and product in your answer comes from the tools. Never invent one. \
 When nothing matches, say so plainly and, if useful, suggest a near alternative the data shows.
 - Keep the answer short and scannable for Slack: a one-line answer first, then at most ~10 \
-bullet lines (`- `), prices as $1.99, dates like Sat Nov 29. Use *bold* sparingly. No tables, \
-no headings.
+bullet lines (`- `), prices as $1.99, dates like Sat Nov 29. Use **bold** sparingly. No \
+Markdown tables, no headings.
 - today() is the shopper's today. For days the shopper names ("this weekend", "Friday", \
 "this week", "since Monday") use date_range(phrase): its readings are the only ones, so \
 never work those days out by hand. Say in the answer which dates you used, e.g. "this \
@@ -57,7 +57,11 @@ and member prices need the card (`requires_card`).
 PROGRAM_RULES = """\
 - Write one complete program per run_python call. Compose the tools freely: loops, filters, \
 date arithmetic, per-unit comparisons, sums. Prefer one program that answers fully.
-- End with final_answer(text), text being the answer for the shopper; it ends the program.
+- End with final_answer(text), text being the answer for the shopper. For a list of many \
+deals also pass table=rows (a list of dicts, one per row, the same keys in each; the shopper \
+can page and sort it), and keep the text to a summary. For a trend or a comparison pass \
+chart={{"type": "line" or "bar", "title": ..., "x": [labels], "series": {{name: [one number \
+or None per label]}}, "y_label": ...}}. Both are optional; the text always comes first.
 - The tools' dates are datetime.date objects.
 - Modules you may import: {modules}. Nothing else (no files, network, os or sys).
 - The sandbox refuses names and attributes that start with an underscore (so no \
@@ -130,6 +134,38 @@ best = find_deals(category="Snacks", store=winners[0], start=start, end=end, lim
 final_answer(f"{' and '.join(winners)}: {most} snack deals each this week ({days}). "
              f"Biggest discount at {winners[0]}: {best['product']}, {best['description']} "
              f"(${best['unit_price']:.2f} each, {best['percent_off']:.0f}% off).")
+""",
+    ),
+    Example(
+        "Show me chips deals at every store",
+        """\
+deals = find_deals("chips", limit=100)
+rows = [{"product": d["product"], "store": d["store"], "price": d["price"],
+         "deal": d["description"], "ends": d["ends"]} for d in deals]
+cheapest = min(deals, key=lambda d: d["price"]) if deals else None
+summary = (f"{len(deals)} chips deals; cheapest: {cheapest['product']} at {cheapest['store']} "
+           f"for ${cheapest['price']:.2f}." if cheapest else "No chips deals right now.")
+final_answer(summary, table=rows or None)
+""",
+    ),
+    Example(
+        "Tide Pods' price over the last six months",
+        """\
+found = search_products("tide pods", limit=1)
+if not found:
+    final_answer("I can't find Tide Pods in the catalog.")
+product = found[0]
+history = sorted(deal_history(product["id"], days=183), key=lambda d: d["starts"])
+if not history:
+    final_answer(f"{product['name']} had no deals in the last six months.")
+best = min(history, key=lambda d: d["price"])
+final_answer(
+    f"{product['name']} was cheapest at ${best['price']:.2f} ({best['store']}, "
+    f"{best['starts']:%b %d}); regular price ${product['regular_price']:.2f}.",
+    chart={"type": "line", "title": f"{product['name']} deal price",
+           "x": [d["starts"] for d in history],
+           "series": {"deal price": [d["price"] for d in history]}, "y_label": "Price ($)"},
+)
 """,
     ),
 )

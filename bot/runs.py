@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.structured import Chart, Table
+
 
 @dataclass(frozen=True)
 class Attempt:
@@ -40,6 +42,8 @@ class Outcome:
     # "recovering" while a restart claims it
     status: str
     answer: str | None = None
+    table: Table | None = None  # what the program passed beside its answer text
+    chart: Chart | None = None
     code: str | None = None
     error: str | None = None
     attempts: tuple[Attempt, ...] = ()
@@ -56,6 +60,16 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of an answer as it happens: program `number` (1, then 2 for its first repair,
+    ...) was written, and once it ran, how that went (`attempt`)."""
+
+    number: int
+    code: str
+    attempt: Attempt | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -47,6 +47,7 @@ def build_service(settings: Settings, agent: Agent, history: History) -> SlackSe
         history=history,
         rate_limit=RateLimit(settings.dealbot_rate_limit, settings.dealbot_rate_window_s),
         default_timezone=settings.timezone,
+        show_cost=settings.dealbot_show_cost,
     )
     return SlackService(
         responder=responder, history=history, pool=WorkPool(settings.dealbot_workers)

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     # Unset: INFO for `serve` (its ready line and one line per answer), WARNING elsewhere.
     dealbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
     dealbot_log_format: Literal["text", "json"] = "text"
+    dealbot_show_cost: bool = False
 
     @field_validator("dealbot_timezone")
     @classmethod

@@ -14,6 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.runs import RunRecord
+from bot.structured import Chart
+from bot.structured import Table as AnswerTable
 
 QUESTION_WIDTH = 70
 SHOWN_STATUS = {"ok": "yes", "failed": "no"}
@@ -52,9 +54,14 @@ def print_code(console: Console, code: str) -> None:
 
 
 def print_run(console: Console, run: RunRecord, *, show_code: bool) -> None:
-    """The answer (or what went wrong), the program when asked, and what it cost."""
+    """The answer (or what went wrong) with its table, where its chart was, the program when
+    asked, and what it cost."""
     if run.ok:
         console.print(run.answer or "")
+        if run.table:
+            console.print(answer_table(run.table))
+        if run.chart:
+            console.print(Text(chart_note(run.chart), style="dim"))
     else:
         console.print(Text(run.error or run.status, style="red"))
     if show_code and run.code:
@@ -77,6 +84,30 @@ def print_details(console: Console, run: RunRecord, timezone: str) -> None:
     else:
         console.print(Text.assemble(("Answer: ", "bold"), (run.error or "none", "red")))
     console.print(Text(footer(run), style="dim"))
+
+
+def answer_table(table: AnswerTable) -> Table:
+    """An answer's table as the data wrote it: cells never read as markup, numbers right-aligned."""
+    shown = Table(*table.columns)
+    for index, column in enumerate(shown.columns):
+        if all(_is_number(row[index]) for row in table.rows if row[index] is not None):
+            column.justify = "right"
+    for row in table.rows:
+        shown.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
+    return shown
+
+
+def chart_note(chart: Chart) -> str:
+    """Where the answer's chart was: Slack draws it, the terminal names it."""
+    names = ", ".join(series.name for series in chart.series)
+    return (
+        f"[{chart.kind} chart in Slack: {chart.title} — {names}, "
+        f"{plural(len(chart.labels), 'point')} from {chart.labels[0]} to {chart.labels[-1]}]"
+    )
+
+
+def _is_number(cell: object) -> bool:
+    return isinstance(cell, int | float) and not isinstance(cell, bool)
 
 
 def history_table(runs: list[RunRecord], timezone: str) -> Table:
@@ -121,6 +152,8 @@ def run_as_json(run: RunRecord, timezone: str, *, programs: bool = False) -> dic
         "cache_write_tokens": run.cache_write_tokens,
         "attempts": len(run.attempts),
         "model": run.model,
+        "table": run.table.to_json() if run.table else None,
+        "chart": run.chart.to_json() if run.chart else None,
     }
     if programs:
         shown["programs"] = [

@@ -12,7 +12,9 @@ back as a type name and a message.
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import logging
+import math
 import socket
 import threading
 import time
@@ -22,7 +24,13 @@ from typing import Any, Final
 
 from sandbox import wire
 from sandbox.program_errors import TOOL_EXCEPTION_TYPES
-from sandbox.result import ERROR_KINDS, MAX_ERROR_CHARS
+from sandbox.result import (
+    ERROR_KINDS,
+    MAX_ERROR_CHARS,
+    MAX_STRUCTURED_STRING_CHARS,
+    MAX_TABLE_COLUMNS,
+    MAX_TABLE_ROWS,
+)
 from sandbox.text import clean_text, loggable
 
 logger = logging.getLogger(__name__)
@@ -136,11 +144,17 @@ class Conversation:
         answer = None if answer is None else clean_text(answer)
         stdout = clean_text(stdout)[: self._max_output_chars]
         error = None if error is None else clean_text(error)[:MAX_ERROR_CHARS]
+        table, chart = _decoded(message.get("table")), _decoded(message.get("chart"))
         limit = self._max_output_chars
         if answer is not None and len(answer) > limit:
             ok, kind, answer = False, "output_limit", None
             error = f"the answer is over {limit} characters: shorten it"
-        return {"ok": ok, "answer": answer, "stdout": stdout, "error": error, "error_kind": kind}
+        elif ok and (problem := _structure_problem(table, chart)) is not None:
+            ok, kind, answer, error = False, problem[0], None, problem[1]
+        if not ok:
+            table = chart = None
+        report = {"ok": ok, "answer": answer, "stdout": stdout, "error": error, "error_kind": kind}
+        return report | {"table": table, "chart": chart}
 
 
 class ToolCall:
@@ -174,6 +188,76 @@ def _checked_call(message: dict[str, Any]) -> tuple[str, list[Any], dict[str, An
         wire.decode(args, clean=True),
         {clean_text(key): wire.decode(value, clean=True) for key, value in kwargs.items()},
     )
+
+
+def _decoded(value: Any) -> Any:
+    """A table or chart from the report as plain data, every string cleaned."""
+    if value is None:
+        return None
+    try:
+        return wire.decode(value, clean=True)
+    except wire.WireError as exc:
+        raise ProtocolViolation(f"bad structured data in report: {exc}") from None
+
+
+def _structure_problem(table: Any, chart: Any) -> tuple[str, str] | None:
+    """(error kind, message for the model) when a table or chart breaks the rules, else None:
+    a table is a list of dicts of column -> scalar, a chart a dict, both within the caps."""
+    if table is not None:
+        problem = _table_problem(table)
+        if problem is not None:
+            return problem
+    if chart is not None and not isinstance(chart, dict):
+        return "runtime", f"final_answer(chart=...) takes a dict, not a {type(chart).__name__}"
+    for name, value in (("table", table), ("chart", chart)):
+        problem = _values_problem(value)
+        if problem is not None:
+            return "runtime", f"final_answer({name}=...): {problem}"
+    return None
+
+
+def _table_problem(table: Any) -> tuple[str, str] | None:
+    if not isinstance(table, list) or not all(isinstance(row, dict) for row in table):
+        return "runtime", "final_answer(table=...) takes a list of dicts (one per row)"
+    if len(table) > MAX_TABLE_ROWS:
+        return "output_limit", (
+            f"final_answer(table=...) has {len(table)} rows; the limit is {MAX_TABLE_ROWS}: "
+            "pass the rows that matter"
+        )
+    for number, row in enumerate(table, 1):
+        if len(row) > MAX_TABLE_COLUMNS:
+            return "output_limit", (
+                f"final_answer(table=...): row {number} has {len(row)} columns; the limit is "
+                f"{MAX_TABLE_COLUMNS}"
+            )
+        for key, value in row.items():
+            if not isinstance(key, str) or not isinstance(value, _SCALARS):
+                return "runtime", (
+                    f"final_answer(table=...): row {number} must map column names to a str, "
+                    "number, bool, date or None"
+                )
+    return None
+
+
+_SCALARS = (str, int, float, bool, dt.date, type(None))
+
+
+def _values_problem(value: Any) -> str | None:
+    """What is wrong with the leaves of decoded plain data: a string too long, a number that
+    is not finite."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, str) and len(item) > MAX_STRUCTURED_STRING_CHARS:
+            return f"a text is {len(item)} characters; the limit is {MAX_STRUCTURED_STRING_CHARS}"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "a number is not finite (NaN or infinity)"
+    return None
 
 
 def _text_or_none(value: Any) -> bool:

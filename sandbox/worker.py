@@ -29,7 +29,7 @@ from sandbox.modules import seal_library
 from sandbox.namespace import program_globals
 from sandbox.policy import CompileFailure, compile_program
 from sandbox.program_errors import TOOL_EXCEPTION_TYPES, PolicyError, ToolError
-from sandbox.result import MAX_ERROR_CHARS
+from sandbox.result import MAX_ERROR_CHARS, MAX_STRUCTURED_BYTES
 
 RECURSION_LIMIT: Final = sys.getrecursionlimit()
 REPORTING_DEPTH: Final = 200
@@ -100,8 +100,11 @@ class Session:
                 error_kind="output_limit",
             )
 
-    def final_answer(self, answer: Any) -> NoReturn:
+    def final_answer(self, answer: Any, table: Any, chart: Any) -> NoReturn:
         text = str.__str__(answer if isinstance(answer, str) else str(answer))
+        # Encoded while the program still runs (a bad value is its TypeError to see), checked
+        # for shape and size by the bot.
+        structured = {"table": _encoded("table", table), "chart": _encoded("chart", chart)}
         self.end()
         limit = self.job.max_output_chars
         if len(text) > limit:
@@ -109,7 +112,14 @@ class Session:
                 error=f"the answer is {len(text)} characters; the limit is {limit}: shorten it",
                 error_kind="output_limit",
             )
-        self.finish(ok=True, answer=text)
+        size = len(wire.dumps(structured))
+        if size > MAX_STRUCTURED_BYTES:
+            self.finish(
+                error=f"the table and chart are {size} bytes of data; the limit is "
+                f"{MAX_STRUCTURED_BYTES}: pass fewer rows or shorter values",
+                error_kind="output_limit",
+            )
+        self.finish(ok=True, answer=text, **structured)
 
     def call_tool(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         try:
@@ -170,6 +180,8 @@ class Session:
         answer: str | None = None,
         error: str | None = None,
         error_kind: str | None = None,
+        table: Any = None,
+        chart: Any = None,
     ) -> NoReturn:
         try:
             stdout = "".join(self.output)[: self.job.max_output_chars]
@@ -180,6 +192,8 @@ class Session:
                 "stdout": stdout,
                 "error": None if error is None else error[:MAX_ERROR_CHARS],
                 "error_kind": error_kind,
+                "table": table,
+                "chart": chart,
             }
             wire.send_frame(self.sock, message, limit=wire.WORKER_FRAME_LIMIT)
         except MemoryError:
@@ -206,9 +220,9 @@ def _program_print(
     _active().print(args, sep, end, file)
 
 
-def _program_final_answer(answer: Any) -> NoReturn:
+def _program_final_answer(answer: Any, table: Any = None, chart: Any = None) -> NoReturn:
     sys.setrecursionlimit(RECURSION_LIMIT + REPORTING_DEPTH)  # called at the edge, too
-    _active().final_answer(answer)
+    _active().final_answer(answer, table, chart)
 
 
 _program_print.__name__ = _program_print.__qualname__ = "print"
@@ -223,6 +237,18 @@ def _tool_function(name: str) -> Any:
 
     tool.__name__ = tool.__qualname__ = name
     return tool
+
+
+def _encoded(name: str, value: Any) -> Any:
+    """`final_answer`'s table or chart as wire data (None when not given)."""
+    if value is None:
+        return None
+    try:
+        return wire.encode(value)
+    except wire.NotPlainData as exc:
+        raise TypeError(
+            f"final_answer({name}=...) takes plain data (lists, dicts, str, numbers, dates): {exc}"
+        ) from None
 
 
 def _allow_reporting_depth() -> None:

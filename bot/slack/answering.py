@@ -11,29 +11,32 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.agent import Agent
+from bot.evals.modes import Usage
+from bot.evals.report import DEFAULT_PRICES, Prices, load_prices, price_for
 from bot.history import DuplicateEvent, History, utcnow
 from bot.runs import Origin, Outcome, RunRecord
+from bot.slack.memory import SlackMemory
 from bot.slack.render import (
+    Answer,
     Message,
+    Rendering,
     render_answer,
     render_failure,
     render_notice,
-    render_working,
+    render_rate_limited,
 )
+from bot.slack.reply import SLACK_FAILURES, Reply, Where, post_or_plain
+from bot.slack.text import plural
+from tools.models import Store
 
 log = logging.getLogger(__name__)
 
-RATE_LIMITED = (
-    "You've asked {limit} questions in the last {window} — that's my limit for now. "
-    "Please try again a little later."
-)
-SEND_OPTIONS = {"unfurl_links": False, "unfurl_media": False, "link_names": False}
 TZ_CACHE_SECONDS = 3600
-# Slack refused the call, or could not be reached even after the client's own retries.
-SLACK_FAILURES = (SlackApiError, OSError)
+STORES_CACHE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -55,22 +58,35 @@ class RateLimit:
     window_s: int
 
     def describe_window(self) -> str:
-        minutes = self.window_s // 60
-        return f"{minutes // 60} hours" if minutes >= 120 else f"{max(minutes, 1)} minutes"
+        """As in "the last hour", "the last 2 hours", "the last 30 minutes"."""
+        for seconds, unit in ((3600, "hour"), (60, "minute"), (1, "second")):
+            if self.window_s % seconds == 0:
+                count = self.window_s // seconds
+                return unit if count == 1 else plural(count, unit)
+        return plural(self.window_s, "second")
 
 
 class Responder:
     """Answers questions in Slack; every path ends in a reply, never in silence."""
 
     def __init__(
-        self, *, agent: Agent, history: History, rate_limit: RateLimit, default_timezone: str
+        self,
+        *,
+        agent: Agent,
+        history: History,
+        rate_limit: RateLimit,
+        default_timezone: str,
+        show_cost: bool = False,
     ) -> None:
         self.agent = agent
         self.history = history
         self.rate_limit = rate_limit
         self.default_timezone = default_timezone
+        self.memory = SlackMemory(history.engine)
+        self.prices: dict[str, Prices] | None = load_prices(DEFAULT_PRICES) if show_cost else None
         self._timezones: dict[tuple[str | None, str], tuple[float, str]] = {}
         self._tz_lock = threading.Lock()
+        self._stores: tuple[float, int | None] = (-STORES_CACHE_SECONDS, None)
 
     def record(self, question: Question) -> RunRecord | None:
         """Record the question before any work; None when it is a redelivery already recorded."""
@@ -83,19 +99,62 @@ class Responder:
             return None
 
     def answer(self, client: WebClient, question: Question, run: RunRecord) -> None:
-        """Answer a recorded run in Slack: placeholder first, replaced by the answer."""
+        """Answer a recorded run in Slack: progress first (Slack's status, a stream, or a
+        placeholder), then the answer, delivered once."""
         if self._over_limit(question.origin):
             self._finish_limited(client, question, run)
             return
-        placeholder = self.post(client, question, render_working())
+        reply = Reply(
+            client,
+            _where(question),
+            self.memory,
+            stores=self._store_count(),
+            private_reply=question.private_reply,
+        )
+        reply.start()
         timezone = self.timezone_of(client, question.origin)
-        done = self.agent.complete(run, timezone=timezone)
-        message = render_answer(done) if done.ok else render_failure(done)
-        if question.asked_line:
-            message = _with_asked_line(message, question.asked_line)
-        reply_ts = self._replace(client, question, placeholder, message)
-        if reply_ts:
-            self.history.set_reply(done.run_id, reply_ts)
+        try:
+            done = self.agent.complete(run, timezone=timezone, on_progress=reply.step)
+        except Exception:  # the database went away: the run stays pending for recovery
+            reply.abandon()
+            raise
+        delivered = reply.finish(
+            lambda rendering: self.render(done, rendering, question), ok=done.ok
+        )
+        if delivered is not None:
+            self.history.set_reply(done.run_id, delivered.ts, delivered.thread_ts)
+
+    def render(self, run: RunRecord, rendering: Rendering, question: Question) -> Answer:
+        """A finished run as an answer (or a failure) at one rendering."""
+        draw = render_answer if run.ok else render_failure
+        return draw(run, rendering, cost=self.cost_of(run), heading=question.asked_line)
+
+    def cost_of(self, run: RunRecord) -> float | None:
+        """What the run's tokens cost, when the operator asked to see it (DEALBOT_SHOW_COST)."""
+        prices = price_for(self.prices, run.model) if self.prices is not None else None
+        if prices is None:
+            return None
+        usage = Usage(
+            llm_calls=run.llm_calls,
+            input_tokens=run.input_tokens,
+            output_tokens=run.output_tokens,
+            cache_read_tokens=run.cache_read_tokens,
+            cache_write_tokens=run.cache_write_tokens,
+        )
+        return prices.cost(usage)
+
+    def _store_count(self) -> int | None:
+        """How many stores the deals cover (for "Checking 6 stores…"), cached a while."""
+        checked, count = self._stores
+        if time.monotonic() - checked < STORES_CACHE_SECONDS:
+            return count
+        try:
+            with self.agent.engine.connect() as connection:
+                count = connection.scalar(select(func.count()).select_from(Store))
+        except SQLAlchemyError:
+            log.info("could not count the stores")
+        self._stores = (time.monotonic(), count)
+        return count
 
     def apologise(self, client: WebClient, run: RunRecord) -> None:
         """For a question a crashed process never answered: say so in its thread."""
@@ -145,11 +204,16 @@ class Responder:
         return asked > self.rate_limit.limit
 
     def _finish_limited(self, client: WebClient, question: Question, run: RunRecord) -> None:
-        text = RATE_LIMITED.format(
-            limit=self.rate_limit.limit, window=self.rate_limit.describe_window()
-        )
+        """Say the limit, and when the asker may ask again (their questions counted so far,
+        this one included, drop below it as the window moves on)."""
+        limit, window = self.rate_limit.limit, timedelta(seconds=self.rate_limit.window_s)
+        runs = self.history.in_workspace(question.origin.team_id)
+        user = question.origin.user_id or ""
+        oldest_counted = runs.asked_at(user, utcnow() - window, nth_newest=limit)
+        again_at = oldest_counted + window if oldest_counted is not None else None
         self.history.finish(run.run_id, Outcome(status="failed", error="rate limited"))
-        self.deliver(client, question, render_notice(text))
+        message = render_rate_limited(limit, self.rate_limit.describe_window(), again_at)
+        self.deliver(client, question, message)
 
     def deliver(self, client: WebClient, question: Question, message: Message) -> str | None:
         """Post in the conversation, or privately where the bot may not post there."""
@@ -160,40 +224,12 @@ class Responder:
 
     def post(self, client: WebClient, question: Question, message: Message) -> str | None:
         try:
-            response = client.chat_postMessage(
-                channel=question.channel,
-                thread_ts=question.thread_ts,
-                text=message.text,
-                blocks=message.blocks or None,
-                **SEND_OPTIONS,
-            )
-            return response["ts"]
+            return post_or_plain(client, _where(question), message)
         except SLACK_FAILURES as exc:
-            log.warning("could not post to %s: %s", question.channel, _reason(exc))
+            log.warning("could not post to %s: %r", question.channel, exc)
             return None
 
-    def _replace(
-        self, client: WebClient, question: Question, placeholder: str | None, message: Message
-    ) -> str | None:
-        if placeholder is not None:
-            try:
-                client.chat_update(
-                    channel=question.channel,
-                    ts=placeholder,
-                    text=message.text,
-                    blocks=message.blocks,
-                    link_names=False,
-                )
-                return placeholder
-            except SLACK_FAILURES as exc:
-                log.warning("could not update placeholder: %s", _reason(exc))
-        return self.deliver(client, question, message)
 
-
-def _reason(exc: Exception) -> str:
-    return exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
-
-
-def _with_asked_line(message: Message, asked_line: str) -> Message:
-    line = {"type": "context", "elements": [{"type": "mrkdwn", "text": asked_line}]}
-    return Message(text=f"{asked_line}\n{message.text}", blocks=[line, *message.blocks])
+def _where(question: Question) -> Where:
+    origin = question.origin
+    return Where(question.channel, question.thread_ts, origin.team_id, origin.user_id)

@@ -1,4 +1,6 @@
-"""Event listeners: a mention in a channel is answered in its thread, a DM in the DM."""
+"""Event listeners: a mention in a channel is answered in its thread, a DM message in its own
+thread of the DM, and a reply in a channel thread where dealbot has answered continues that
+conversation without a mention. Every other channel message is ignored."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import logging
 import re
 
 from slack_bolt import App, BoltContext
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.runs import Origin
 from bot.slack.answering import Question
@@ -23,28 +26,44 @@ def register(app: App, service: SlackService) -> None:
         if _from_a_bot(event, context.bot_user_id):
             return
         thread_ts = event.get("thread_ts") or event["ts"]
-        question = _question(event, context.team_id, thread_ts=thread_ts, is_dm=False)
+        question = _question(event, context.team_id, thread_ts=thread_ts)
         if not question.text:
-            help_message = render_help()
-            client.chat_postMessage(
-                channel=event["channel"],
-                thread_ts=thread_ts,
-                text=help_message.text,
-                blocks=help_message.blocks,
-            )
+            service.responder.post(client, question, render_help())
             return
         service.ask(client, question)
 
     @app.event("message")
     def on_message(event: dict, client, context: BoltContext) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype"):
+        if event.get("subtype") not in (None, "thread_broadcast"):
             return  # edits, deletions, joins and the like are not questions
         if _from_a_bot(event, context.bot_user_id):
             return
-        question = _question(event, context.team_id, thread_ts=event.get("thread_ts"), is_dm=True)
-        if not question.text:
+        if event.get("channel_type") == "im":
+            question = _question(
+                event, context.team_id, thread_ts=event.get("thread_ts"), is_dm=True
+            )
+        elif _follows_up(service, event, context):
+            question = _question(event, context.team_id, thread_ts=event["thread_ts"])
+        else:
             return
-        service.ask(client, question)
+        if question.text:
+            service.ask(client, question)
+
+
+def _follows_up(service: SlackService, event: dict, context: BoltContext) -> bool:
+    """A reply, without a mention (the mention's own event answers those), in a channel
+    thread where dealbot has answered."""
+    thread_ts = event.get("thread_ts")
+    if event.get("channel_type") not in ("channel", "group") or not thread_ts:
+        return False
+    if context.bot_user_id and f"<@{context.bot_user_id}" in (event.get("text") or ""):
+        return False
+    runs = service.history.in_workspace(context.team_id)
+    try:
+        return runs.answered_in_thread(event["channel"], thread_ts)
+    except SQLAlchemyError:
+        log.exception("could not tell whether thread %s is dealbot's; ignoring", thread_ts)
+        return False
 
 
 def _from_a_bot(event: dict, bot_user_id: str | None) -> bool:
@@ -53,8 +72,12 @@ def _from_a_bot(event: dict, bot_user_id: str | None) -> bool:
     )
 
 
-def _question(event: dict, team: str | None, *, thread_ts: str | None, is_dm: bool) -> Question:
-    """`team` is the workspace Bolt answers for (context.team_id): the run is kept in it."""
+def _question(
+    event: dict, team: str | None, *, thread_ts: str | None, is_dm: bool = False
+) -> Question:
+    """`team` is the workspace Bolt answers for (context.team_id): the run is kept in it.
+    `thread_ts` is the conversation's thread (None: a top-level DM message, which continues
+    the DM's recent conversation); the answer goes in the message's thread either way."""
     text = _MENTION.sub("", event.get("text") or "").strip()
     origin = Origin(
         source="slack",
@@ -68,5 +91,9 @@ def _question(event: dict, team: str | None, *, thread_ts: str | None, is_dm: bo
     # One key per message: a retried delivery and an app_mention/message pair share it.
     key = f"msg:{team}:{event['channel']}:{event['ts']}"
     return Question(
-        text=text, origin=origin, channel=event["channel"], thread_ts=thread_ts, event_key=key
+        text=text,
+        origin=origin,
+        channel=event["channel"],
+        thread_ts=thread_ts or event["ts"],
+        event_key=key,
     )

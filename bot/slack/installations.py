@@ -34,10 +34,14 @@ BOT_SCOPES = (
     "app_mentions:read",
     "chat:write",
     "im:history",
+    "channels:history",
+    "groups:history",
     "commands",
     "users:read",
     "channels:read",
     "groups:read",
+    "assistant:write",
+    "files:write",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

@@ -58,6 +58,6 @@ def _answer(service: SlackService, client: WebClient, run: RunRecord) -> None:
         text=run.question,
         origin=origin,
         channel=origin.channel_id or "",
-        thread_ts=origin.thread_ts,
+        thread_ts=origin.thread_ts or (origin.message_ts if origin.is_dm else None),
     )
     service.responder.answer(client, question, run)

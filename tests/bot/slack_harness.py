@@ -104,6 +104,13 @@ class TrackingExecutor(ThreadPoolExecutor):
             self._busy -= 1
 
 
+def streamed_answer(slack: FakeSlack, count: int = 1, timeout: float = 5.0) -> dict[str, Any]:
+    """The `count`-th answer streamed (its chat.stopStream that Slack took), as Slack now holds
+    its message: the streamed text, the blocks, the thread, and the channel."""
+    stop = slack.wait_for("chat.stopStream", count, timeout, ok=True)[count - 1]
+    return slack.message(stop["channel"], stop["ts"]) | {"channel": stop["channel"]}
+
+
 def bot_settings(slack: FakeSlack, model: FakeAnthropic, **overrides: Any) -> Settings:
     settings = {
         "slack_bot_token": BOT_TOKEN,

@@ -70,6 +70,8 @@ class ProgramResult:
     error_kind: str | None = None
     tool_calls: int = 0
     duration_ms: float = 1.0
+    table: list | None = None
+    chart: dict | None = None
 
 
 def agent_running(engine, fake_anthropic, result: ProgramResult) -> Agent:

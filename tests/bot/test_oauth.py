@@ -31,7 +31,7 @@ from bot.serve import check_slack_settings
 from bot.settings import SettingsError, load_settings
 from bot.slack.installations import BOT_SCOPES, INSTALLATION_METADATA, client_for
 from bot.slack.recovery import UNINSTALLED, recover
-from tests.bot.slack_harness import OAUTH_SETTINGS, RunningBot, running_bot
+from tests.bot.slack_harness import OAUTH_SETTINGS, RunningBot, running_bot, streamed_answer
 from tests.fakes.fixtures import manifest_bot_scopes
 from tests.fakes.slack_api import (
     BOT_TOKEN,
@@ -137,7 +137,7 @@ def stored_bots(bot: RunningBot) -> list[dict]:
 
 
 def answer_in(bot: RunningBot, count: int = 1) -> dict:
-    return bot.slack.wait_for("chat.update", count)[count - 1]
+    return streamed_answer(bot.slack, count)
 
 
 # --- the install flow ------------------------------------------------------------------------
@@ -198,7 +198,7 @@ def test_a_second_workspace_is_answered_with_its_own_token(
 def _ask(bot: RunningBot, fake_anthropic, workspace: Workspace, channel: str, text: str) -> str:
     """A mention in `workspace`, answered; returns the run id."""
     fake_anthropic.reply_code(f"final_answer('answer to {text}')")
-    before = len(bot.slack.calls_to("chat.update"))
+    before = len(bot.slack.calls_to("chat.stopStream"))
     event = app_mention_event(
         text, team_id=workspace.team_id, channel=channel, bot_user_id=workspace.bot_user_id
     )
@@ -428,7 +428,7 @@ def test_recovery_answers_each_workspace_with_its_own_token(
     update = answer_in(oauth_bot)
     assert "Recovered in the second workspace." in update["text"]
     oauth_bot.drain()
-    [posted] = [c for c in oauth_bot.slack.calls if c.method == "chat.update"]
+    [posted] = [c for c in oauth_bot.slack.calls if c.method == "chat.stopStream"]
     assert posted.token == second.token
     assert oauth_bot.agent.history.get(run.run_id).status == "ok"
 

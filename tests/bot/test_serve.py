@@ -24,6 +24,7 @@ from bot.database import make_engine
 from bot.history import History
 from bot.serve import ready_facts
 from bot.settings import DEFAULT_MODEL, load_settings
+from tests.bot.slack_harness import streamed_answer
 from tests.fakes.anthropic_api import text_reply, tool_use_reply
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from tests.fakes.slack_payloads import JSON, app_mention_event, post_to_app
@@ -142,10 +143,9 @@ def test_sigterm_lets_the_answer_in_flight_finish(demo_url, fake_slack, fake_ant
         url = f"http://127.0.0.1:{port}/slack/events"
         status, _ = post_to_app(url, json.dumps(app_mention_event("deals?")), JSON)
         assert status == 200
-        fake_slack.wait_for("chat.postMessage")  # the placeholder: work has started
+        fake_slack.wait_for("assistant.threads.setStatus")  # the status: work has started
         _stop(process)
-    [update] = fake_slack.calls_to("chat.update")
-    assert "Answered before stopping." in update["text"]
+    assert "Answered before stopping." in streamed_answer(fake_slack)["text"]
 
 
 def test_socket_mode_process_answers_and_stops_cleanly(demo_url, fake_slack, fake_anthropic):
@@ -157,9 +157,9 @@ def test_socket_mode_process_answers_and_stops_cleanly(demo_url, fake_slack, fak
         socket_mode.wait_for_connection(timeout=20)
         envelope = socket_mode.push_event(app_mention_event("deals?"))
         socket_mode.wait_for_ack(envelope)
-        [update] = fake_slack.wait_for("chat.update", timeout=10)
+        answer = streamed_answer(fake_slack, timeout=10)
         _stop(process)
-    assert "Answered over Socket Mode." in update["text"]
+    assert "Answered over Socket Mode." in answer["text"]
 
 
 @pytest.mark.parametrize(

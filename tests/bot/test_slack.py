@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -12,7 +12,7 @@ from sqlalchemy import text
 from bot.history import History
 from bot.runs import Origin
 from bot.slack.recovery import recover
-from tests.bot.slack_harness import running_bot
+from tests.bot.slack_harness import running_bot, streamed_answer
 from tests.fakes.anthropic_api import overloaded_reply, tool_use_reply
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, USER_ID
 from tests.fakes.slack_payloads import (
@@ -40,43 +40,51 @@ def _answer_update(slack, count: int = 1) -> dict:
     return slack.wait_for("chat.update", count)[count - 1]
 
 
+_answer = streamed_answer
+
+
 def _block_types(blocks: list[dict]) -> list[str]:
     return [block["type"] for block in blocks]
 
 
-def test_mention_is_answered_in_its_thread_replacing_a_placeholder(bot, fake_anthropic):
+def test_mention_is_answered_in_its_thread_with_a_status_then_a_stream(bot, fake_anthropic):
     fake_anthropic.reply_code("final_answer('**Fanta Orange 2L** is $1.99 at Mission.')")
     event = app_mention_event("Any deals on orange soda this weekend?")
+    thread = event["event"]["ts"]
 
     status, _ = bot.event(event)
 
     assert status == 200
-    update = _answer_update(bot.slack)
-    placeholder = bot.slack.calls_to("chat.postMessage")[0]
-    assert placeholder["thread_ts"] == event["event"]["ts"]
-    assert update["ts"] == bot.slack.messages(CHANNEL_ID)[-1]["ts"]
-    assert "*Fanta Orange 2L* is $1.99 at Mission." in update["blocks"][0]["text"]["text"]
-    assert update["text"]
-    container = next(b for b in update["blocks"] if b["type"] == "container")
+    answer = _answer(bot.slack)
+    [shown] = bot.slack.calls_to("assistant.threads.setStatus")
+    assert shown["thread_ts"] == thread and shown["channel_id"] == CHANNEL_ID
+    methods = [call.method for call in bot.slack.calls]
+    assert methods.index("assistant.threads.setStatus") < methods.index("chat.startStream")
+    assert answer["thread_ts"] == thread
+    assert answer["text"] == "**Fanta Orange 2L** is $1.99 at Mission."  # Markdown, as written
+    container = next(b for b in answer["blocks"] if b["type"] == "container")
     assert container["is_collapsible"] is True and container["default_collapsed"] is True
-    code = container["child_blocks"][0]["elements"][0]["elements"][0]["text"]
-    assert code == "final_answer('**Fanta Orange 2L** is $1.99 at Mission.')"
+    assert container["title"]["text"] == "Program (1 line)"
+    fence = container["child_blocks"][0]["text"]["text"]
+    assert fence == "```\nfinal_answer('**Fanta Orange 2L** is $1.99 at Mission.')\n```"
     bot.drain()
     run = bot.agent.history.recent(limit=1)[0]
-    assert f"run `{run.run_id}`" in json.dumps(update["blocks"])
-    assert "context_actions" in _block_types(update["blocks"])
-    assert run.reply_ts == update["ts"]
+    assert f"run `{run.run_id}`" in json.dumps(answer["blocks"])
+    assert "context_actions" in _block_types(answer["blocks"])
+    assert run.reply_ts == answer["ts"]
+    assert bot.slack.calls_to("chat.postMessage") == []  # no placeholder
 
 
-def test_dm_is_answered_in_the_dm(bot, fake_anthropic):
+def test_dm_is_answered_in_the_dm_in_its_messages_thread(bot, fake_anthropic):
     fake_anthropic.reply_text("Try asking about a product.")
+    event = dm_message_event("hello there")
 
-    bot.event(dm_message_event("hello there"))
+    bot.event(event)
 
-    update = _answer_update(bot.slack)
-    assert update["channel"] == DM_CHANNEL_ID
-    assert bot.slack.calls_to("chat.postMessage")[0].get("thread_ts") is None
-    assert "Try asking about a product." in update["text"]
+    answer = _answer(bot.slack)
+    assert answer["channel"] == DM_CHANNEL_ID
+    assert answer["thread_ts"] == event["event"]["ts"]
+    assert "Try asking about a product." in answer["text"]
 
 
 @pytest.mark.parametrize(
@@ -95,7 +103,7 @@ def test_bots_edits_and_deletions_are_ignored(bot, fake_anthropic, payload):
 
     bot.drain()
     assert status == 200
-    assert bot.slack.calls_to("chat.postMessage") == []
+    assert [call.method for call in bot.slack.calls if call.method != "auth.test"] == []
     assert fake_anthropic.requests == []
 
 
@@ -105,8 +113,8 @@ def test_ack_comes_before_the_slow_answer(bot, fake_anthropic):
     status, _ = bot.event(app_mention_event("anything on sale?"))
 
     assert status == 200
-    assert bot.slack.calls_to("chat.update") == []  # acked while the model still thinks
-    assert "slow" in _answer_update(bot.slack)["text"]
+    assert bot.slack.calls_to("chat.stopStream") == []  # acked while the model still thinks
+    assert "slow" in _answer(bot.slack)["text"]
 
 
 def test_redelivered_event_is_answered_once(bot, fake_anthropic):
@@ -120,7 +128,7 @@ def test_redelivered_event_is_answered_once(bot, fake_anthropic):
 
     assert status == 200
     assert len(fake_anthropic.requests) == 1
-    assert len(bot.slack.calls_to("chat.update")) == 1
+    assert len(bot.slack.calls_to("chat.stopStream")) == 1
     assert fake_anthropic.pending == 1
 
 
@@ -129,9 +137,9 @@ def test_model_outage_ends_in_a_short_human_reply(bot, fake_anthropic):
 
     bot.event(app_mention_event("Any deals on orange soda?"))
 
-    update = _answer_update(bot.slack)
-    assert "overloaded" in update["text"]
-    assert "Traceback" not in json.dumps(update)
+    answer = _answer(bot.slack)
+    assert "overloaded" in answer["text"]
+    assert "Traceback" not in json.dumps(answer)
     assert bot.agent.history.recent(limit=1)[0].status == "failed"
 
 
@@ -149,9 +157,9 @@ def test_follow_up_in_the_thread_continues_the_conversation(bot, fake_anthropic)
     first = app_mention_event("Any orange soda deals?")
 
     bot.event(first)
-    _answer_update(bot.slack)
+    _answer(bot.slack)
     bot.event(app_mention_event("when does it end?", thread_ts=first["event"]["ts"]))
-    _answer_update(bot.slack, 2)
+    _answer(bot.slack, 2)
 
     messages = fake_anthropic.last_request.messages
     assert messages[0]["content"] == "Any orange soda deals?"
@@ -162,7 +170,7 @@ def test_users_time_zone_reaches_the_prompt(bot, fake_anthropic):
     fake_anthropic.reply_text("ok")
 
     bot.event(app_mention_event("deals today?"))
-    _answer_update(bot.slack)
+    _answer(bot.slack)
 
     assert "America/Chicago" in fake_anthropic.last_request.messages[-1]["content"]
 
@@ -173,19 +181,19 @@ def test_text_from_the_model_is_shown_never_obeyed(bot, fake_anthropic):
 
     bot.event(app_mention_event("deals?"))
 
-    update = _answer_update(bot.slack)
-    everything = update["text"] + json.dumps(update["blocks"], ensure_ascii=False)
+    answer = _answer(bot.slack)
+    everything = answer["text"] + json.dumps(answer["blocks"], ensure_ascii=False)
     for forbidden in ("<!channel>", "<@U0BOSS>", "<https://", "@here", "\u202e", "\u202c"):
         assert forbidden not in everything
-    assert "&lt;!channel&gt;" in update["text"]
+    assert "＜!channel>" in answer["text"]  # shown, never a mention
 
 
 def test_long_program_gets_a_view_full_code_button_that_opens_a_modal(bot, fake_anthropic):
     code = "\n".join(f"x{i} = {i}" for i in range(600)) + "\nfinal_answer(str(x599))"
     fake_anthropic.reply_code(code)
     bot.event(app_mention_event("long one"))
-    update = _answer_update(bot.slack)
-    actions = next(b for b in update["blocks"] if b["type"] == "actions")
+    answer = _answer(bot.slack)
+    actions = next(b for b in answer["blocks"] if b["type"] == "actions")
     button = actions["elements"][0]
     assert button["action_id"] == "view_code"
 
@@ -203,7 +211,7 @@ def test_long_program_gets_a_view_full_code_button_that_opens_a_modal(bot, fake_
 def test_feedback_click_is_stored_with_the_run(bot, fake_anthropic):
     fake_anthropic.reply_text("ok")
     bot.event(app_mention_event("deals?"))
-    _answer_update(bot.slack)
+    _answer(bot.slack)
     run = bot.agent.history.recent(limit=1)[0]
 
     status, _ = bot.form(block_actions_body("feedback", f"down:{run.run_id}"))
@@ -255,7 +263,7 @@ def test_slash_ask_where_the_bot_cannot_post_answers_privately(bot, fake_anthrop
 def test_slash_history_lists_the_askers_runs_privately(bot, fake_anthropic):
     fake_anthropic.reply_code("final_answer('one')")
     bot.event(app_mention_event("first question"))
-    _answer_update(bot.slack)
+    _answer(bot.slack)
 
     _, body = bot.form(slash_command_body("history 5"))
 
@@ -277,7 +285,7 @@ def test_slash_history_bad_count_is_explained(bot, argument):
 def _asked_run(bot, fake_anthropic, *, dm: bool = False) -> str:
     fake_anthropic.reply_code("final_answer('secret-ish answer')")
     bot.event(dm_message_event("my question") if dm else app_mention_event("my question"))
-    _answer_update(bot.slack)
+    _answer(bot.slack)
     return bot.agent.history.recent(limit=1)[0].run_id
 
 
@@ -319,12 +327,19 @@ def test_rate_limit_answers_the_excess_without_a_model_call(
     with running_bot(demo_engine, fake_slack, fake_anthropic, dealbot_rate_limit=1) as bot:
         fake_anthropic.reply_text("first answer")
         bot.event(app_mention_event("one"))
-        _answer_update(bot.slack)
+        _answer(bot.slack)
+        bot.drain()
         bot.event(app_mention_event("two"))
         bot.drain()
 
     assert len(fake_anthropic.requests) == 1
-    assert "that's my limit" in fake_slack.calls_to("chat.postMessage")[-1]["text"]
+    reply = fake_slack.calls_to("chat.postMessage")[-1]["text"]
+    assert "You've asked 1 question in the last hour — that's my limit for now." in reply
+    first = bot.agent.history.recent(limit=2)[-1]
+    again = int((first.created_at.replace(tzinfo=UTC) + timedelta(hours=1)).timestamp())
+    # When they can ask again, in the reader's own time (the later question counts too).
+    assert "You can ask again <!date^" in reply
+    assert abs(int(reply.split("<!date^")[1].split("^")[0]) - again) <= 5
 
 
 def test_unanswered_question_is_answered_after_a_restart(bot, fake_anthropic):
@@ -341,8 +356,8 @@ def test_unanswered_question_is_answered_after_a_restart(bot, fake_anthropic):
     handled = recover(bot.service, bot.app, stale_after=timedelta(0))
 
     assert handled == 1
-    update = _answer_update(bot.slack)
-    assert "Recovered answer." in update["text"]
+    answer = _answer(bot.slack)
+    assert "Recovered answer." in answer["text"]
     assert bot.agent.history.get(run.run_id).status == "ok"
     assert recover(bot.service, bot.app, stale_after=timedelta(0)) == 0
 
@@ -375,7 +390,7 @@ def test_two_processes_sharing_postgres_answer_an_event_once(
         two.drain()
 
     assert len(fake_anthropic.requests) == 1
-    assert len(fake_slack.calls_to("chat.update")) == 1
+    assert len(fake_slack.calls_to("chat.stopStream")) == 1
     assert len(History(engines[0]).recent(limit=10)) == 1
     for engine in engines:
         engine.dispose()
@@ -396,13 +411,15 @@ def test_database_failure_is_told_to_the_asker(bot, fake_anthropic, tmp_path):
 
 def test_slack_rate_limit_is_retried_by_the_sdk(bot, fake_anthropic):
     fake_anthropic.reply_text("Answer after a 429.")
-    bot.slack.rate_limit_next("chat.update", retry_after=0)
+    bot.slack.rate_limit_next("chat.stopStream", retry_after=0)
 
     bot.event(app_mention_event("deals?"))
 
-    updates = bot.slack.wait_for("chat.update", 2)
-    assert "Answer after a 429." in updates[-1]["text"]
-    assert len(bot.slack.calls_to("chat.postMessage")) == 1  # retried, not re-posted
+    answer = _answer(bot.slack)
+    assert "Answer after a 429." in answer["text"]
+    assert len(bot.slack.calls_to("chat.stopStream")) == 2  # the 429, then the retry
+    assert len(bot.slack.calls_to("chat.startStream")) == 1  # retried, not re-posted
+    assert bot.slack.calls_to("chat.postMessage") == []
 
 
 def test_a_question_too_old_to_answer_gets_an_escaped_apology(bot, fake_anthropic):
@@ -428,10 +445,10 @@ def test_a_top_level_dm_continues_the_dm_conversation(bot, fake_anthropic):
     fake_anthropic.reply_text("It ends Sunday.")
 
     bot.event(dm_message_event("any orange soda deals?"))
-    _answer_update(bot.slack)
+    _answer(bot.slack)
     bot.drain()
     bot.event(dm_message_event("when does it end?"))
-    _answer_update(bot.slack, 2)
+    _answer(bot.slack, 2)
 
     messages = fake_anthropic.last_request.messages
     assert messages[0]["content"] == "any orange soda deals?"
@@ -443,9 +460,9 @@ def test_a_new_mention_in_a_channel_starts_a_new_conversation(bot, fake_anthropi
     fake_anthropic.reply_text("second answer")
 
     bot.event(app_mention_event("first question"))
-    _answer_update(bot.slack)
+    _answer(bot.slack)
     bot.drain()
     bot.event(app_mention_event("second question"))
-    _answer_update(bot.slack, 2)
+    _answer(bot.slack, 2)
 
     assert len(fake_anthropic.last_request.messages) == 1

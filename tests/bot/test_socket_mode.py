@@ -19,7 +19,12 @@ from urllib.parse import urlsplit
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from tests.bot.slack_harness import block_actions_payload, slash_command_fields, socket_mode_bot
+from tests.bot.slack_harness import (
+    block_actions_payload,
+    slash_command_fields,
+    socket_mode_bot,
+    streamed_answer,
+)
 from tests.fakes.anthropic_api import text_reply
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, USER_ID
 from tests.fakes.slack_payloads import app_mention_event
@@ -72,14 +77,14 @@ def test_mention_is_acked_at_once_and_answered_in_its_thread(bot, fake_anthropic
 
     ack = bot.socket.wait_for_ack(envelope_id)
     assert ack.payload is None and ack.seconds < 3  # inside Slack's deadline
-    assert bot.slack.calls_to("chat.update") == []  # acked while the model still thinks
-    [update] = bot.slack.wait_for("chat.update")
-    placeholder = bot.slack.calls_to("chat.postMessage")[0]
-    assert placeholder["channel"] == CHANNEL_ID
-    assert placeholder["thread_ts"] == event["event"]["ts"]
-    assert "Fanta Orange 2L is $1.99 at Mission." in update["text"]
+    assert bot.slack.calls_to("chat.stopStream") == []  # acked while the model still thinks
+    answer = streamed_answer(bot.slack)
+    [status] = bot.slack.calls_to("assistant.threads.setStatus")
+    assert status["channel_id"] == CHANNEL_ID
+    assert status["thread_ts"] == answer["thread_ts"] == event["event"]["ts"]
+    assert "Fanta Orange 2L is $1.99 at Mission." in answer["text"]
     bot.drain()
-    assert bot.agent.history.recent(limit=1)[0].reply_ts == update["ts"]
+    assert bot.agent.history.recent(limit=1)[0].reply_ts == answer["ts"]
     assert [ack.envelope_id for ack in bot.socket.acks] == [envelope_id]
 
 
@@ -111,15 +116,15 @@ def test_redelivered_envelope_is_answered_once(bot, fake_anthropic):
     bot.drain()
 
     assert len(fake_anthropic.requests) == 1
-    [update] = bot.slack.calls_to("chat.update")
-    assert "once" in update["text"]
+    assert len(bot.slack.calls_to("chat.stopStream")) == 1
+    assert "once" in streamed_answer(bot.slack)["text"]
     assert fake_anthropic.pending == 1
 
 
 def test_feedback_click_arrives_as_an_interactive_envelope(bot, fake_anthropic):
     fake_anthropic.reply_text("ok")
     bot.socket.push_event(app_mention_event("deals?"))
-    bot.slack.wait_for("chat.update")
+    streamed_answer(bot.slack)
     bot.drain()
     run = bot.agent.history.recent(limit=1)[0]
 

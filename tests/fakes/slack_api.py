@@ -4,6 +4,11 @@ Point the real client at it: ``WebClient(token=BOT_TOKEN, base_url=fake.api_url)
 ``SLACK_API_URL``). It answers the methods dealbot uses with Slack's response shapes, keeps
 the messages it was sent (so ``conversations.replies`` and ``chat.update`` behave), enforces
 the granted scopes when told them, and fails on demand (`fail_next`, `rate_limit_next`).
+A workspace can refuse a method for good (`refuse`: status or streaming it does not allow),
+and the block validator can refuse block types (`refuse_blocks`) as Slack's does for a block
+it does not know. Streams (``chat.startStream``/``appendStream``/``stopStream``), statuses,
+suggested prompts, Home tabs (``views.publish``) and file uploads (``files.getUploadURLExternal``,
+the upload URL, ``files.completeUploadExternal``) are kept for tests to read back.
 ``apps.connections.open`` (with the app-level token) hands out URLs of `socket_mode`, a local
 Socket Mode WebSocket endpoint (tests.fakes.socket_mode).
 
@@ -37,6 +42,15 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from tests.fakes.http_server import LocalHTTPServer, Request, Response, bearer_token
+from tests.fakes.slack_blocks import (
+    all_blocks,
+    chunk_problem,
+    container_problem,
+    data_table_problem,
+    data_visualization_problem,
+    message_problem,
+    table_problem,
+)
 from tests.fakes.socket_mode import FakeSocketMode
 
 BOT_TOKEN = "xoxb-fake-dealbot-token"
@@ -56,8 +70,12 @@ DEFAULT_TZ = "America/New_York"
 MESSAGE_TEXT_LIMIT = 40_000
 MESSAGE_BLOCKS_LIMIT = 50
 MODAL_BLOCKS_LIMIT = 100
+LOADING_MESSAGES_LIMIT = 10
+SUGGESTED_PROMPTS_LIMIT = 4
 # Form-encoded calls carry these as JSON strings; the fake records them decoded.
-JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "loading_messages"})
+JSON_FIELDS = frozenset(
+    {"blocks", "attachments", "view", "metadata", "loading_messages", "chunks", "prompts", "files"}
+)
 
 # Methods that take the app-level token (xapp-) and no other; every other method refuses it.
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
@@ -69,15 +87,24 @@ OAUTH_CODE_SECONDS = 600  # Slack's codes expire after ten minutes
 _READ = {"C": "channels:read", "G": "groups:read", "D": "im:read"}
 _HISTORY = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
 _CHAT_WRITE = frozenset({"chat:write"})
+_FILES_WRITE = frozenset({"files:write"})
 METHOD_SCOPES: dict[str, frozenset[str] | dict[str, str]] = {
     "auth.test": frozenset(),
     "chat.postMessage": _CHAT_WRITE,
     "chat.update": _CHAT_WRITE,
     "chat.postEphemeral": _CHAT_WRITE,
     "chat.delete": _CHAT_WRITE,
+    "chat.startStream": _CHAT_WRITE,
+    "chat.appendStream": _CHAT_WRITE,
+    "chat.stopStream": _CHAT_WRITE,
+    "chat.getPermalink": frozenset(),
     "views.open": frozenset(),
+    "views.publish": frozenset(),
+    "files.getUploadURLExternal": _FILES_WRITE,
+    "files.completeUploadExternal": _FILES_WRITE,
     # Since 2026-03 setStatus accepts chat:write, so channel apps need no assistant:write.
     "assistant.threads.setStatus": frozenset({"chat:write", "assistant:write"}),
+    "assistant.threads.setSuggestedPrompts": frozenset({"assistant:write"}),
     "reactions.add": frozenset({"reactions:write"}),
     "reactions.remove": frozenset({"reactions:write"}),
     "users.info": frozenset({"users:read"}),
@@ -130,6 +157,7 @@ class Workspace:
     bot_id: str = BOT_ID
     scopes: frozenset[str] | None = None  # None grants every method
     revoked: bool = False
+    refusals: dict[str, str] = field(default_factory=dict)  # method -> the error it answers
 
 
 @dataclass(frozen=True)
@@ -197,6 +225,12 @@ class FakeSlack(LocalHTTPServer):
         self._members: dict[str, list[str]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._streaming: set[tuple[str, str]] = set()  # (channel, ts) of streams not stopped
+        self._statuses: dict[tuple[str, str], dict[str, Any]] = {}
+        self._prompts: dict[str, dict[str, Any]] = {}
+        self._home_views: dict[tuple[str, str], dict[str, Any]] = {}
+        self._uploads: dict[str, dict[str, Any]] = {}
+        self._refused_blocks: set[str] = set()
         self._serial = itertools.count(1)
         self._socket_mode: FakeSocketMode | None = None
         self._socket_mode_lock = threading.Lock()
@@ -242,19 +276,22 @@ class FakeSlack(LocalHTTPServer):
         """The arguments of every call to `method`, in order (failed attempts included)."""
         return [call.args for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
-        """Blocks until `method` was called `count` times; returns their arguments."""
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, *, ok: bool = False
+    ) -> list[dict[str, Any]]:
+        """Blocks until `method` was called `count` times (with `ok`, answered ok that many
+        times); returns the arguments of those calls."""
         with self._changed:
-            done = self._changed.wait_for(lambda: self._count(method) >= count, timeout)
+            done = self._changed.wait_for(lambda: self._count(method, ok) >= count, timeout)
             if not done:
                 seen = [call.method for call in self._calls]
                 raise AssertionError(
-                    f"{method} called {self._count(method)}/{count} times; saw {seen}"
+                    f"{method} called {self._count(method, ok)}/{count} times; saw {seen}"
                 )
-        return self.calls_to(method)
+            return [c.args for c in self._calls if c.method == method and (c.ok or not ok)]
 
-    def _count(self, method: str) -> int:
-        return sum(1 for call in self._calls if call.method == method)
+    def _count(self, method: str, ok: bool = False) -> int:
+        return sum(1 for call in self._calls if call.method == method and (call.ok or not ok))
 
     # --- the world the bot sees ------------------------------------------------------------
 
@@ -281,6 +318,21 @@ class FakeSlack(LocalHTTPServer):
     def _queue_failure(self, method: str, failure: _Answer, times: int) -> None:
         with self._changed:
             self._failures[method].extend([failure] * times)
+
+    def refuse(
+        self, method: str, error: str = "access_denied", *, team_id: str | None = None
+    ) -> None:
+        """Workspace `team_id` (default the first) answers every call to `method` with `error`
+        from now on, as a workspace that does not allow a feature does."""
+        with self._changed:
+            for workspace in self._workspaces.values():
+                if workspace.team_id == (team_id or self.team_id):
+                    workspace.refusals[method] = error
+
+    def refuse_blocks(self, *block_types: str) -> None:
+        """The validator answers invalid_blocks for any message holding one of these types."""
+        with self._changed:
+            self._refused_blocks.update(block_types)
 
     def set_members(self, channel: str, members: Iterable[str]) -> None:
         """Who ``conversations.members`` lists for `channel`; others are channel_not_found."""
@@ -348,9 +400,36 @@ class FakeSlack(LocalHTTPServer):
         with self._changed:
             return dict(self._find(channel, ts))
 
+    def streaming(self, channel: str, ts: str) -> bool:
+        """Whether the message is a stream not stopped yet."""
+        with self._changed:
+            return (channel, ts) in self._streaming
+
+    def status(self, channel: str, thread_ts: str) -> str | None:
+        """The thread's status as the user sees it now ("" or None: none)."""
+        with self._changed:
+            return (self._statuses.get((channel, thread_ts)) or {}).get("status")
+
+    def suggested_prompts(self, channel: str) -> dict[str, Any] | None:
+        """The prompts set for the agent view of `channel` (``title`` and ``prompts``)."""
+        with self._changed:
+            return self._prompts.get(channel)
+
+    def home_view(self, user_id: str, team_id: str | None = None) -> dict[str, Any] | None:
+        """The Home tab last published for the user."""
+        with self._changed:
+            return self._home_views.get((team_id or self.team_id, user_id))
+
+    def uploads(self) -> list[dict[str, Any]]:
+        """Files uploaded and shared (``content`` holds their bytes), oldest first."""
+        with self._changed:
+            return [dict(upload) for upload in self._uploads.values() if upload.get("shared")]
+
     # --- HTTP ------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
+        if request.path.startswith("/upload/v1/") and request.method == "POST":
+            return self._receive_upload(request)  # the file's raw bytes, not a form
         args = _parse_args(request)
         if request.path.startswith(("/commands/", "/actions/")):
             return self._webhook(request, args)
@@ -424,6 +503,8 @@ class FakeSlack(LocalHTTPServer):
         if granted is not None and needed and not needed & granted:
             provided = ",".join(sorted(granted))
             raise SlackError("missing_scope", needed=",".join(sorted(needed)), provided=provided)
+        if method in workspace.refusals:
+            raise SlackError(workspace.refusals[method])
         return workspace
 
     def _webhook(self, request: Request, args: dict[str, Any]) -> Response:
@@ -444,6 +525,9 @@ class FakeSlack(LocalHTTPServer):
         self, channel: str, message: dict[str, Any], thread_ts: str | None
     ) -> dict[str, Any]:
         message["ts"] = new_ts()
+        if message.get("bot_id") and thread_ts:
+            # A message from the app in the thread clears its status, as Slack does.
+            self._statuses.pop((channel, thread_ts), None)
         if thread_ts:
             parent = self._find(channel, thread_ts)
             parent.update(thread_ts=thread_ts, reply_count=parent.get("reply_count", 0) + 1)
@@ -481,11 +565,14 @@ class FakeSlack(LocalHTTPServer):
         channel = _required(args, "channel")
         self._check_message(args)
         thread_ts = args.get("thread_ts") or None
+        self._stand_in_thread(channel, thread_ts)
+        message = self._store(channel, self._bot_message(args, workspace), thread_ts)
+        return {"channel": channel, "ts": message["ts"], "message": message}
+
+    def _stand_in_thread(self, channel: str, thread_ts: str | None) -> None:
         if thread_ts and not any(m["ts"] == thread_ts for m in self._messages[channel]):
             # The thread starts at a message the fake was not told of (a test's event): stand it in.
             self._messages[channel].append({"type": "message", "ts": thread_ts, "text": ""})
-        message = self._store(channel, self._bot_message(args, workspace), thread_ts)
-        return {"channel": channel, "ts": message["ts"], "message": message}
 
     def _chat_update(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel, ts = _required(args, "channel"), _required(args, "ts")
@@ -493,6 +580,7 @@ class FakeSlack(LocalHTTPServer):
         message = self._find(channel, ts)
         if message.get("user") != workspace.bot_user_id:
             raise SlackError("cant_update_message")
+        self._streaming.discard((channel, ts))  # an update ends a stream, as its fallback
         message.update(
             {key: value for key, value in self._bot_message(args, workspace).items() if key in args}
         )
@@ -504,6 +592,82 @@ class FakeSlack(LocalHTTPServer):
         _required(args, "user")
         self._check_message(args)
         return {"message_ts": new_ts()}
+
+    def _chat_start_stream(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
+        channel, thread_ts = _required(args, "channel"), _required(args, "thread_ts")
+        if channel[:1] in ("C", "G"):  # streaming in a channel names its one reader
+            if not args.get("recipient_user_id"):
+                raise SlackError("missing_recipient_user_id")
+            if not args.get("recipient_team_id"):
+                raise SlackError("missing_recipient_team_id")
+        chunks = self._checked_chunks(args)
+        self._stand_in_thread(channel, thread_ts)
+        message = {"type": "message", "user": workspace.bot_user_id, "bot_id": workspace.bot_id}
+        message |= {"app_id": self.app_id, "team": workspace.team_id, "text": "", "tasks": []}
+        stored = self._store(channel, message, thread_ts)
+        self._streaming.add((channel, stored["ts"]))
+        self._apply_chunks(self._find(channel, stored["ts"]), chunks)
+        return {"channel": channel, "ts": stored["ts"]}
+
+    def _chat_append_stream(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
+        message, channel, ts = self._stream_of(args, workspace)
+        chunks = self._checked_chunks(args)
+        if not chunks:
+            raise SlackError("no_text")
+        self._apply_chunks(message, chunks)
+        return {"channel": channel, "ts": ts}
+
+    def _chat_stop_stream(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
+        message, channel, ts = self._stream_of(args, workspace)
+        chunks = self._checked_chunks(args)
+        blocks = args.get("blocks")
+        if blocks and self.validate_blocks:
+            self._check_blocks(blocks)
+        self._apply_chunks(message, chunks)
+        if blocks:
+            message["blocks"] = blocks
+        self._streaming.discard((channel, ts))
+        return {"channel": channel, "ts": ts, "message": dict(message)}
+
+    def _stream_of(
+        self, args: dict[str, Any], workspace: Workspace
+    ) -> tuple[dict[str, Any], str, str]:
+        channel, ts = _required(args, "channel"), _required(args, "ts")
+        message = self._find(channel, ts)
+        if message.get("user") != workspace.bot_user_id:
+            raise SlackError("cant_update_message")
+        if (channel, ts) not in self._streaming:
+            raise SlackError("message_not_in_streaming_state")
+        return message, channel, ts
+
+    def _checked_chunks(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        chunks = list(args.get("chunks") or [])
+        if args.get("markdown_text"):
+            chunks.insert(0, {"type": "markdown_text", "text": args["markdown_text"]})
+        problems = [problem for chunk in chunks if (problem := chunk_problem(chunk))]
+        if problems:
+            raise SlackError(
+                "invalid_arguments", response_metadata={"messages": [f"[ERROR] {problems[0]}"]}
+            )
+        return chunks
+
+    @staticmethod
+    def _apply_chunks(message: dict[str, Any], chunks: list[dict[str, Any]]) -> None:
+        """Streamed text is appended; a task update replaces the task with its id."""
+        for chunk in chunks:
+            if chunk["type"] == "markdown_text":
+                message["text"] += chunk["text"]
+            elif chunk["type"] == "task_update":
+                tasks = [task for task in message["tasks"] if task["id"] != chunk["id"]]
+                message["tasks"] = [*tasks, {k: v for k, v in chunk.items() if k != "type"}]
+
+    def _chat_get_permalink(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
+        channel, ts = _required(args, "channel"), _required(args, "message_ts")
+        message = self._find(channel, ts)
+        link = f"https://fake-deals.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        if message.get("thread_ts") and message["thread_ts"] != ts:
+            link += f"?thread_ts={message['thread_ts']}&cid={channel}"
+        return {"channel": channel, "permalink": link}
 
     def _chat_delete(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel, ts = _required(args, "channel"), _required(args, "ts")
@@ -601,13 +765,86 @@ class FakeSlack(LocalHTTPServer):
         return {"view": {**view, **extra}}
 
     def _set_status(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
-        _required(args, "channel_id")
-        _required(args, "thread_ts")
+        channel, thread_ts = _required(args, "channel_id"), _required(args, "thread_ts")
         if "status" not in args:
             raise SlackError(
                 "invalid_arguments", response_metadata={"messages": ["status is required"]}
             )
+        loading = args.get("loading_messages") or []
+        if not isinstance(loading, list) or len(loading) > LOADING_MESSAGES_LIMIT:
+            raise SlackError(
+                "invalid_arguments",
+                response_metadata={"messages": [f"at most {LOADING_MESSAGES_LIMIT} messages"]},
+            )
+        self._statuses[(channel, thread_ts)] = {"status": args["status"], "loading": loading}
         return {}
+
+    def _set_suggested_prompts(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
+        channel, prompts = _required(args, "channel_id"), _required(args, "prompts")
+        if not isinstance(prompts, list) or len(prompts) > SUGGESTED_PROMPTS_LIMIT:
+            raise SlackError("invalid_arguments")
+        if not all(isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts):
+            raise SlackError("invalid_arguments")
+        if args.get("thread_ts"):
+            return {}  # an agent app's call with thread_ts silently does nothing, as Slack's does
+        self._prompts[channel] = {"title": args.get("title"), "prompts": prompts}
+        return {}
+
+    def _views_publish(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
+        user_id, view = _required(args, "user_id"), _required(args, "view")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise SlackError("invalid_arguments")
+        if self.validate_blocks:
+            self._check_blocks(view.get("blocks") or [], MODAL_BLOCKS_LIMIT)
+        published = view | {"id": f"V{next(self._serial):08d}", "team_id": workspace.team_id}
+        self._home_views[(workspace.team_id, user_id)] = published
+        return {"view": published}
+
+    def _files_get_upload_url(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
+        filename, length = _required(args, "filename"), _required(args, "length")
+        if not str(length).isdigit() or int(length) <= 0:
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._serial):08d}"
+        self._uploads[file_id] = {
+            "id": file_id,
+            "name": filename,
+            "length": int(length),
+            "alt_txt": args.get("alt_txt"),
+            "snippet_type": args.get("snippet_type"),
+            "team": workspace.team_id,
+            "content": None,
+        }
+        return {"upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, request: Request) -> Response:
+        file_id = request.path.removeprefix("/upload/v1/")
+        with self._changed:
+            upload = self._uploads.get(file_id)
+            if upload is None:
+                return Response(404, b"not found")
+            upload["content"] = request.body
+        return Response(200, f"OK - {len(request.body)}".encode(), {"content-type": "text/plain"})
+
+    def _files_complete_upload(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
+        files = _required(args, "files")
+        channel, thread_ts = args.get("channel_id"), args.get("thread_ts") or None
+        completed = []
+        for entry in files if isinstance(files, list) else []:
+            upload = self._uploads.get(str(entry.get("id")))
+            if upload is None or upload["team"] != workspace.team_id:
+                raise SlackError("file_not_found")
+            if upload["content"] is None or len(upload["content"]) != upload["length"]:
+                raise SlackError("file_upload_size_mismatch")
+            upload |= {"title": entry.get("title") or upload["name"], "shared": bool(channel)}
+            upload |= {"channel": channel, "thread_ts": thread_ts}
+            completed.append({"id": upload["id"], "name": upload["name"], "title": upload["title"]})
+        if not completed:
+            raise SlackError("invalid_arguments")
+        if channel:
+            self._stand_in_thread(channel, thread_ts)
+            message = self._bot_message({"text": args.get("initial_comment") or ""}, workspace)
+            self._store(channel, message | {"files": completed}, thread_ts)
+        return {"files": completed}
 
     def _reactions_add(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         message = self._find(_required(args, "channel"), _required(args, "timestamp"))
@@ -661,7 +898,20 @@ class FakeSlack(LocalHTTPServer):
         if len(text) > MESSAGE_TEXT_LIMIT:
             raise SlackError("msg_too_long")
         if blocks and self.validate_blocks:
-            _check_blocks(blocks, MESSAGE_BLOCKS_LIMIT)
+            self._check_blocks(blocks)
+
+    def _check_blocks(self, blocks: Any, limit: int = MESSAGE_BLOCKS_LIMIT) -> None:
+        _check_blocks(blocks, limit)
+        refused = [
+            block.get("type")
+            for block in all_blocks(blocks)
+            if block.get("type") in self._refused_blocks
+        ]
+        if refused:
+            problem = f"unsupported block type: {refused[0]}"
+            raise SlackError(
+                "invalid_blocks", errors=[problem], response_metadata={"messages": [problem]}
+            )
 
 
 _HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any], Workspace], dict[str, Any]]] = {
@@ -670,8 +920,16 @@ _HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any], Workspace], dict[str, 
     "chat.update": FakeSlack._chat_update,
     "chat.postEphemeral": FakeSlack._chat_post_ephemeral,
     "chat.delete": FakeSlack._chat_delete,
+    "chat.startStream": FakeSlack._chat_start_stream,
+    "chat.appendStream": FakeSlack._chat_append_stream,
+    "chat.stopStream": FakeSlack._chat_stop_stream,
+    "chat.getPermalink": FakeSlack._chat_get_permalink,
     "views.open": FakeSlack._views_open,
+    "views.publish": FakeSlack._views_publish,
+    "files.getUploadURLExternal": FakeSlack._files_get_upload_url,
+    "files.completeUploadExternal": FakeSlack._files_complete_upload,
     "assistant.threads.setStatus": FakeSlack._set_status,
+    "assistant.threads.setSuggestedPrompts": FakeSlack._set_suggested_prompts,
     "reactions.add": FakeSlack._reactions_add,
     "reactions.remove": FakeSlack._reactions_remove,
     "conversations.members": FakeSlack._conversations_members,
@@ -716,6 +974,8 @@ def _check_blocks(blocks: Any, limit: int) -> None:
         raise SlackError("invalid_blocks_format")
     problems = [f"no more than {limit} items allowed"] if len(blocks) > limit else []
     problems += [problem for block in blocks if (problem := _block_problem(block))]
+    if not problems and (problem := message_problem(blocks)):
+        problems.append(problem)
     if problems:
         messages = [f"[ERROR] {problem}" for problem in problems]
         raise SlackError(
@@ -723,7 +983,21 @@ def _check_blocks(blocks: Any, limit: int) -> None:
         )
 
 
+# Blocks slack_sdk does not model (or models more loosely than Slack checks them).
+_OWN_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "data_table": data_table_problem,
+    "data_visualization": data_visualization_problem,
+    "table": table_problem,
+    "container": container_problem,
+}
+
+
 def _block_problem(block: Any) -> str | None:
+    check = _OWN_CHECKS.get(block.get("type")) if isinstance(block, dict) else None
+    if check is not None and (problem := check(block)):
+        return problem
+    if isinstance(block, dict) and block.get("type") in ("data_table", "data_visualization"):
+        return None
     try:
         parsed = Block.parse(block) if isinstance(block, dict) else None
         if parsed is None or type(parsed) is Block:

@@ -143,6 +143,35 @@ def dm_message_event(
     return event_callback(event | {"channel_type": "im"}, event_id=event_id, team_id=team_id)
 
 
+def channel_message_event(
+    text: str,
+    *,
+    user: str = USER_ID,
+    channel: str = CHANNEL_ID,
+    channel_type: str = "channel",
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
+    """A person's message in a channel (``message.channels``; ``message.groups`` with
+    `channel_type` "group"), in a thread when `thread_ts` is given."""
+    event = _user_message("message", text, user, channel, ts, thread_ts, team_id)
+    return event_callback(event | {"channel_type": channel_type}, team_id=team_id)
+
+
+def app_home_opened_event(
+    tab: str = "messages",
+    *,
+    user: str = USER_ID,
+    channel: str = DM_CHANNEL_ID,
+    team_id: str = TEAM_ID,
+) -> dict[str, Any]:
+    """The user opened the app's Messages tab (its DM: the agent view) or its Home tab."""
+    event = {"type": "app_home_opened", "user": user, "channel": channel, "tab": tab}
+    event["event_ts"] = new_ts()
+    return event_callback(event, team_id=team_id)
+
+
 def bot_message_event(
     text: str,
     *,
