@@ -193,9 +193,7 @@ def test_a_stream_that_can_be_neither_finished_nor_replaced_gives_way_to_a_new_a
     assert [m["text"] for m in from_the_bot] == [posted["text"]]
 
 
-def test_when_the_database_fails_midway_the_stream_is_taken_back_for_recovery(
-    bot, fake_anthropic
-):
+def test_when_the_database_fails_midway_the_stream_is_taken_back_for_recovery(bot, fake_anthropic):
     def break_the_database(_request):
         with bot.agent.engine.begin() as connection:
             connection.execute(text("DROP TABLE run_attempts"))
