@@ -137,30 +137,35 @@ final_answer(f"{' and '.join(winners)}: {most} snack deals each this week ({days
 """,
     ),
     Example(
-        "Show me chips deals at every store",
+        "Show me chips deals at every store this week",
         """\
-deals = find_deals("chips", limit=100)
+start, end = date_range("this week")
+days = f"{start:%a %b %d}–{end:%a %b %d}"
+deals = find_deals("chips", start=start, end=end, limit=None)
+if not deals:
+    final_answer(f"No chips deals this week ({days}).")
 rows = [{"product": d["product"], "store": d["store"], "price": d["price"],
          "deal": d["description"], "ends": d["ends"]} for d in deals]
-cheapest = min(deals, key=lambda d: d["price"]) if deals else None
-summary = (f"{len(deals)} chips deals; cheapest: {cheapest['product']} at {cheapest['store']} "
-           f"for ${cheapest['price']:.2f}." if cheapest else "No chips deals right now.")
-final_answer(summary, table=rows or None)
+cheapest = min(deals, key=lambda d: d["price"])
+final_answer(f"{len(deals)} chips deals this week ({days}); cheapest: {cheapest['product']} "
+             f"at {cheapest['store']} for ${cheapest['price']:.2f}.", table=rows)
 """,
     ),
     Example(
         "Tide Pods' price over the last six months",
         """\
+start, end = date_range("last 180 days")
+days = f"{start:%a %b %d}–{end:%a %b %d}"
 found = search_products("tide pods", limit=1)
 if not found:
-    final_answer("I can't find Tide Pods in the catalog.")
+    final_answer(f"I can't find Tide Pods in the catalog ({days}).")
 product = found[0]
-history = sorted(deal_history(product["id"], days=183), key=lambda d: d["starts"])
+history = sorted(deal_history(product["id"], days=180), key=lambda d: d["starts"])
 if not history:
-    final_answer(f"{product['name']} had no deals in the last six months.")
+    final_answer(f"{product['name']} had no deals from {days}.")
 best = min(history, key=lambda d: d["price"])
 final_answer(
-    f"{product['name']} was cheapest at ${best['price']:.2f} ({best['store']}, "
+    f"{product['name']} from {days}: cheapest at ${best['price']:.2f} ({best['store']}, "
     f"{best['starts']:%b %d}); regular price ${product['regular_price']:.2f}.",
     chart={"type": "line", "title": f"{product['name']} deal price",
            "x": [d["starts"] for d in history],
