@@ -214,7 +214,7 @@ def test_metrics_move_when_a_question_is_answered(demo_url, fake_slack, fake_ant
         _wait_until_listening(port, p)
         before = _metrics(port)
         post_to_app(f"http://127.0.0.1:{port}/slack/events", json.dumps(app_mention_event("?")))
-        fake_slack.wait_for("chat.update")
+        streamed_answer(fake_slack, timeout=10)
         after = _wait_for_metric(port, ("dealbot_queue_depth", ()), 0)
         _stop(p)
 
@@ -240,7 +240,7 @@ def test_json_log_lines_carry_the_ready_line_and_one_line_per_answer(
     with _serving(env, "--port", str(port)) as process:
         _wait_until_listening(port, process)
         post_to_app(f"http://127.0.0.1:{port}/slack/events", json.dumps(app_mention_event("?")))
-        fake_slack.wait_for("chat.update")
+        streamed_answer(fake_slack, timeout=10)
         stderr = _stop(process)
 
     lines = [json.loads(line) for line in stderr.splitlines()]
