@@ -14,7 +14,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -50,7 +56,7 @@ NO_DEALS = (
 )
 WEAK_ISOLATION_SETTING = "DEALBOT_SANDBOX_ALLOW_WEAK_ISOLATION"
 INTERRUPTED = "Stopped before it finished: the command was interrupted."
-EXIT_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_STATUS: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class UsageError(Exception):
@@ -439,8 +445,12 @@ def _import_progress() -> Iterator[tools.ImportProgress | None]:
     if not sys.stderr.isatty():
         yield None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
-    columns += (TimeElapsedColumn(),)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("reading", total=None)
 

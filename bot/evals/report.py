@@ -15,10 +15,10 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.evals.checks import Facts
-from bot.evals.modes import Usage
 from bot.evals.questions import EvalFileError, read_yaml
 from bot.evals.references import fact_list
 from bot.evals.runner import EvalRun, QuestionResult, Trial
+from bot.runs import Usage
 
 DEFAULT_PRICES = Path(__file__).resolve().parents[2] / "evals" / "prices.yaml"
 PER_MILLION = 1_000_000

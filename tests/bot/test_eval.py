@@ -16,12 +16,12 @@ from bot.database import make_engine, today_in, upgrade
 from bot.evals.checks import AMOUNT, COUNT, DATE, NAME, PERCENT, Fact, in_order, judge, names
 from bot.evals.command import build_modes
 from bot.evals.function_mode import GAVE_UP, MAX_RESULT_ROWS, FunctionsConfig, FunctionsMode
-from bot.evals.modes import Usage
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError, Question, load_questions
 from bot.evals.reference_calls import MOST_CALLS, reference_costs
 from bot.evals.report import Prices, pass_hat, percentile, print_report, summarize
 from bot.evals.runner import EvalRun, run_questions
 from bot.prompt import RUN_TOOL_NAME
+from bot.runs import Usage
 from tests.bot.conftest import DEMO_DEALS, DEMO_PRODUCTS, TEST_MODEL, make_test_agent
 from tests.fakes.anthropic_api import Reply, error_reply, text_reply, tool_use_reply
 
