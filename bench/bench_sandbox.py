@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.figures import percentile
+from bot.evals.report import percentile
 from sandbox import Sandbox
 from tests.sandbox.fakes import deals_tools
 from tests.sandbox.hostile import hostile_program

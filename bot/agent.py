@@ -23,6 +23,7 @@ from bot.prompt import (
     system_blocks,
 )
 from bot.runs import Attempt, Origin, Outcome, Progress, RunRecord, RunStatus, Usage
+from bot.settings import Settings
 from bot.structured import Chart, StructureError, Table, structures_from
 from sandbox.text import clean_text
 
@@ -38,17 +39,35 @@ OUT_OF_TIME = (
 )
 
 
+def _setting(name: str) -> Any:
+    """A setting's default: what an agent built without settings (tests, benchmarks) uses."""
+    return Settings.model_fields[name].default
+
+
 @dataclass(frozen=True)
 class AgentConfig:
     model: str
     timezone: str
-    sandbox_timeout_s: float = 5.0
-    sandbox_memory_mb: int = 256
+    sandbox_timeout_s: float = _setting("dealbot_sandbox_timeout_s")
+    sandbox_memory_mb: int = _setting("dealbot_sandbox_memory_mb")
     max_repairs: int = 2
     max_model_calls: int = 4
     max_tokens: int = 4096
-    max_question_chars: int = 2000
-    answer_deadline_s: float = 60.0  # model calls, retries, programs and repairs, all told
+    max_question_chars: int = _setting("dealbot_max_question_chars")
+    # model calls, retries, programs and repairs, all told
+    answer_deadline_s: float = _setting("dealbot_answer_deadline_s")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AgentConfig:
+        """The one place settings become an agent's configuration."""
+        return cls(
+            model=settings.model,
+            timezone=settings.timezone,
+            sandbox_timeout_s=settings.dealbot_sandbox_timeout_s,
+            sandbox_memory_mb=settings.dealbot_sandbox_memory_mb,
+            max_question_chars=settings.dealbot_max_question_chars,
+            answer_deadline_s=settings.dealbot_answer_deadline_s,
+        )
 
 
 def question_problem(question: str, max_chars: int) -> str | None:

@@ -257,16 +257,11 @@ def _say_if_no_deals(engine: Engine, settings: Settings) -> None:
 
 
 def make_agent(settings: Settings, engine) -> Agent:
-    config = AgentConfig(
-        model=settings.model,
-        timezone=settings.timezone,
-        sandbox_timeout_s=settings.dealbot_sandbox_timeout_s,
-        sandbox_memory_mb=settings.dealbot_sandbox_memory_mb,
-        max_question_chars=settings.dealbot_max_question_chars,
-        answer_deadline_s=settings.dealbot_answer_deadline_s,
-    )
     return Agent(
-        client=make_client(settings), engine=engine, history=History(engine), config=config
+        client=make_client(settings),
+        engine=engine,
+        history=History(engine),
+        config=AgentConfig.from_settings(settings),
     )
 
 

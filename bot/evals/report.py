@@ -95,7 +95,8 @@ def pass_hat(passes: Sequence[int], tries: int, k: int) -> float:
 
 
 def percentile(values: Sequence[float], share: float) -> float:
-    """The nearest-rank percentile (`share` 0.5 is the median); 0 for no values."""
+    """The nearest-rank percentile (`share` 0.5 is the median); 0 for no values. The one
+    percentile of the project: the eval and every benchmark report with it."""
     if not values:
         return 0.0
     ordered = sorted(values)

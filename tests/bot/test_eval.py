@@ -449,10 +449,12 @@ def test_pass_hat_is_the_unbiased_estimate(passes, tries, k, expected):
     assert pass_hat(passes, tries, k) == pytest.approx(expected)
 
 
-def test_percentiles_are_nearest_rank():
+def test_percentiles_are_nearest_rank_for_the_eval_and_the_benchmarks():
     values = [float(v) for v in range(1, 21)]
 
     assert (percentile(values, 0.5), percentile(values, 0.95)) == (10.0, 19.0)
+    assert percentile(values[::-1], 0.5) == 10.0, "order of the samples does not matter"
+    assert (percentile(values, 0.01), percentile(values, 1.0)) == (1.0, 20.0)
     assert percentile([], 0.5) == 0.0
 
 
