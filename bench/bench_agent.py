@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tools
-from bench.figures import percentile
 from bot.agent import Agent, AgentConfig
 from bot.database import make_engine, upgrade
+from bot.evals.report import percentile
 from bot.history import History
 from tests.fakes.anthropic_api import FakeAnthropic, tool_use_reply
 

@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.figures import percentile
+from bot.evals.report import percentile
 from sandbox import Sandbox
 from tests.sandbox.fakes import deals_tools
 from tests.sandbox.hostile import hostile_program
@@ -155,6 +155,7 @@ def settled_children(server_pid: int, expected: int) -> list[int]:
 
 def hostile_soak(box: Sandbox, runs: int) -> None:
     server_pid = box.server_pid
+    assert server_pid is not None, "the warm-up started the worker server"
     bot_children, fds, rss = children(os.getpid()), len(open_fds()), rss_kb()
     workers_before = len(settled_children(server_pid, box.prefork))
     tools = deals_tools()

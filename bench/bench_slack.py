@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tools
-from bench.figures import percentile
 from bot.database import make_engine, upgrade
+from bot.evals.report import percentile
 from tests.bot.slack_harness import running_bot
 from tests.fakes.anthropic_api import FakeAnthropic, tool_use_reply
 from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, USER_ID, FakeSlack

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine
 
-from bench.figures import percentile
 from bot.database import make_engine, upgrade
+from bot.evals.report import percentile
 from tests.tools.databases import fresh_postgres
 from tools import build_tools, seed_demo
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,7 +22,8 @@ from bot.prompt import (
     run_tool_definition,
     system_blocks,
 )
-from bot.runs import Attempt, Origin, Outcome, Progress, RunRecord
+from bot.runs import Attempt, Origin, Outcome, Progress, RunRecord, RunStatus, Usage
+from bot.settings import Settings
 from bot.structured import Chart, StructureError, Table, structures_from
 from sandbox.text import clean_text
 
@@ -39,17 +39,35 @@ OUT_OF_TIME = (
 )
 
 
+def _setting(name: str) -> Any:
+    """A setting's default: what an agent built without settings (tests, benchmarks) uses."""
+    return Settings.model_fields[name].default
+
+
 @dataclass(frozen=True)
 class AgentConfig:
     model: str
     timezone: str
-    sandbox_timeout_s: float = 5.0
-    sandbox_memory_mb: int = 256
+    sandbox_timeout_s: float = _setting("dealbot_sandbox_timeout_s")
+    sandbox_memory_mb: int = _setting("dealbot_sandbox_memory_mb")
     max_repairs: int = 2
     max_model_calls: int = 4
     max_tokens: int = 4096
-    max_question_chars: int = 2000
-    answer_deadline_s: float = 60.0  # model calls, retries, programs and repairs, all told
+    max_question_chars: int = _setting("dealbot_max_question_chars")
+    # model calls, retries, programs and repairs, all told
+    answer_deadline_s: float = _setting("dealbot_answer_deadline_s")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AgentConfig:
+        """The one place settings become an agent's configuration."""
+        return cls(
+            model=settings.model,
+            timezone=settings.timezone,
+            sandbox_timeout_s=settings.dealbot_sandbox_timeout_s,
+            sandbox_memory_mb=settings.dealbot_sandbox_memory_mb,
+            max_question_chars=settings.dealbot_max_question_chars,
+            answer_deadline_s=settings.dealbot_answer_deadline_s,
+        )
 
 
 def question_problem(question: str, max_chars: int) -> str | None:
@@ -66,27 +84,23 @@ def question_problem(question: str, max_chars: int) -> str | None:
 
 @dataclass
 class _Meter:
-    """Running totals of one question's model and sandbox use, named as Outcome names them."""
+    """Running totals of one question's model and sandbox use."""
 
     started: float = field(default_factory=time.perf_counter)
-    totals: Counter[str] = field(default_factory=Counter)
+    usage: Usage = field(default_factory=Usage)
+    tool_calls: int = 0
+    model_ms: float = 0.0
+    sandbox_ms: float = 0.0
     attempts: list[Attempt] = field(default_factory=list)
 
     @property
     def llm_calls(self) -> int:
-        return self.totals["llm_calls"]
+        return self.usage.llm_calls
 
     def add_model_call(self, usage: Any | None, elapsed_ms: float) -> None:
         """Count a model call, also one that failed or timed out (it has no usage then)."""
-        self.totals.update(llm_calls=1, model_ms=elapsed_ms)
-        if usage is None:
-            return
-        self.totals.update(
-            input_tokens=usage.input_tokens or 0,
-            output_tokens=usage.output_tokens or 0,
-            cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
-            cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
-        )
+        self.usage += Usage.of_response(usage)
+        self.model_ms += elapsed_ms
 
     @property
     def last_code(self) -> str | None:
@@ -94,14 +108,18 @@ class _Meter:
 
     def add_attempt(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
-        self.totals.update(tool_calls=attempt.tool_calls, sandbox_ms=attempt.duration_ms)
+        self.tool_calls += attempt.tool_calls
+        self.sandbox_ms += attempt.duration_ms
 
-    def outcome(self, status: str, **fields: Any) -> Outcome:
+    def outcome(self, status: RunStatus, **fields: Any) -> Outcome:
         return Outcome(
             status=status,
             attempts=tuple(self.attempts),
+            usage=self.usage,
+            tool_calls=self.tool_calls,
+            model_ms=round(self.model_ms, 2),
+            sandbox_ms=round(self.sandbox_ms, 2),
             duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
-            **{name: round(value, 2) for name, value in self.totals.items()},
             **fields,
         )
 

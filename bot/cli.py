@@ -14,7 +14,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -50,7 +56,7 @@ NO_DEALS = (
 )
 WEAK_ISOLATION_SETTING = "DEALBOT_SANDBOX_ALLOW_WEAK_ISOLATION"
 INTERRUPTED = "Stopped before it finished: the command was interrupted."
-EXIT_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_STATUS: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class UsageError(Exception):
@@ -251,16 +257,11 @@ def _say_if_no_deals(engine: Engine, settings: Settings) -> None:
 
 
 def make_agent(settings: Settings, engine) -> Agent:
-    config = AgentConfig(
-        model=settings.model,
-        timezone=settings.timezone,
-        sandbox_timeout_s=settings.dealbot_sandbox_timeout_s,
-        sandbox_memory_mb=settings.dealbot_sandbox_memory_mb,
-        max_question_chars=settings.dealbot_max_question_chars,
-        answer_deadline_s=settings.dealbot_answer_deadline_s,
-    )
     return Agent(
-        client=make_client(settings), engine=engine, history=History(engine), config=config
+        client=make_client(settings),
+        engine=engine,
+        history=History(engine),
+        config=AgentConfig.from_settings(settings),
     )
 
 
@@ -439,8 +440,12 @@ def _import_progress() -> Iterator[tools.ImportProgress | None]:
     if not sys.stderr.isatty():
         yield None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
-    columns += (TimeElapsedColumn(),)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("reading", total=None)
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Engine, Select, event, func, inspect, select, update
+from sqlalchemy import CursorResult, Engine, Select, Update, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, UOWTransaction, selectinload, sessionmaker
 
 from bot.models import Attempt as AttemptRow
 from bot.models import Run
-from bot.runs import Attempt, Origin, Outcome, RunRecord
+from bot.runs import Attempt, Origin, Outcome, RunRecord, RunStatus, Source, Usage
 from bot.structured import Chart, Table
+from sandbox import ErrorKind
 from sandbox.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,13 @@ class History:
                 status="pending",
                 question=question,
                 model=model,
-                **asdict(origin),
+                source=origin.source,
+                team_id=origin.team_id,
+                channel_id=origin.channel_id,
+                user_id=origin.user_id,
+                thread_ts=origin.thread_ts,
+                message_ts=origin.message_ts,
+                is_dm=origin.is_dm,
             )
             try:
                 with self._session() as session, session.begin():
@@ -85,12 +92,8 @@ class History:
     def finish(self, run_id: str, outcome: Outcome) -> RunRecord:
         with self._session() as session, session.begin():
             run = session.scalars(select(Run).where(Run.run_id == run_id)).one()
-            for name, value in _columns(outcome, Outcome).items():
-                setattr(run, name, value)
-            run.table = outcome.table.to_json() if outcome.table else None
-            run.chart = outcome.chart.to_json() if outcome.chart else None
+            _write_outcome(run, outcome)
             run.finished_at = utcnow()
-            run.attempts = [AttemptRow(seq=i, **asdict(a)) for i, a in enumerate(outcome.attempts)]
             session.flush()
             return _to_record(run)
 
@@ -162,7 +165,7 @@ class History:
             .values(status="recovering")
         )
         with self._session() as session, session.begin():
-            return session.execute(statement).rowcount == 1
+            return _updated_one(session, statement)
 
     def mark_interrupted(self, run_id: str, error: str) -> bool:
         """End a run still pending because its process was stopped (Ctrl-C, SIGTERM)."""
@@ -172,7 +175,7 @@ class History:
             .values(status="interrupted", error=error, finished_at=utcnow())
         )
         with self._session() as session, session.begin():
-            return session.execute(statement).rowcount == 1
+            return _updated_one(session, statement)
 
     def set_reply(self, run_id: str, reply_ts: str, thread_ts: str | None = None) -> None:
         """Remember the answer message and the thread it is in (`thread_ts`, else the answer
@@ -246,32 +249,92 @@ class WorkspaceRuns:
             .values(feedback=feedback, feedback_user=user_id)
         )
         with self._session() as session, session.begin():
-            return session.execute(statement).rowcount == 1
+            return _updated_one(session, statement)
 
 
-# Outcome fields stored otherwise than as they are: attempts in their own table, the table
-# and chart as JSON.
-_NOT_COLUMNS = frozenset({"attempts", "table", "chart"})
+def _updated_one(session: Session, statement: Update) -> bool:
+    """Run an UPDATE; whether it changed exactly one row."""
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount == 1
 
 
-def _columns(row: object, shape: type) -> dict:
-    """The row's values for a dataclass whose fields are named like the row's columns."""
-    return {f.name: getattr(row, f.name) for f in fields(shape) if f.name not in _NOT_COLUMNS}
+def _write_outcome(run: Run, outcome: Outcome) -> None:
+    """Each field of the outcome onto its column; the attempts onto rows of their own."""
+    run.status = outcome.status
+    run.answer = outcome.answer
+    run.table = outcome.table.to_json() if outcome.table else None
+    run.chart = outcome.chart.to_json() if outcome.chart else None
+    run.code = outcome.code
+    run.error = outcome.error
+    run.llm_calls = outcome.usage.llm_calls
+    run.input_tokens = outcome.usage.input_tokens
+    run.output_tokens = outcome.usage.output_tokens
+    run.cache_read_tokens = outcome.usage.cache_read_tokens
+    run.cache_write_tokens = outcome.usage.cache_write_tokens
+    run.tool_calls = outcome.tool_calls
+    run.model_ms = outcome.model_ms
+    run.sandbox_ms = outcome.sandbox_ms
+    run.duration_ms = outcome.duration_ms
+    run.attempts = [_attempt_row(seq, attempt) for seq, attempt in enumerate(outcome.attempts)]
+
+
+def _attempt_row(seq: int, attempt: Attempt) -> AttemptRow:
+    return AttemptRow(
+        seq=seq,
+        code=attempt.code,
+        ok=attempt.ok,
+        error=attempt.error,
+        error_kind=attempt.error_kind,
+        stdout=attempt.stdout,
+        duration_ms=attempt.duration_ms,
+        tool_calls=attempt.tool_calls,
+    )
+
+
+def _attempt(row: AttemptRow) -> Attempt:
+    return Attempt(
+        code=row.code,
+        ok=row.ok,
+        error=row.error,
+        error_kind=cast(ErrorKind | None, row.error_kind),
+        stdout=row.stdout,
+        duration_ms=row.duration_ms,
+        tool_calls=row.tool_calls,
+    )
 
 
 def _to_record(run: Run, attempts: tuple[Attempt, ...] | None = None) -> RunRecord:
-    if attempts is None:
-        attempts = tuple(Attempt(**_columns(a, Attempt)) for a in run.attempts)
     return RunRecord(
         run_id=run.run_id,
         question=run.question,
         created_at=run.created_at,
-        origin=Origin(**_columns(run, Origin)),
+        origin=Origin(
+            source=cast(Source, run.source),
+            team_id=run.team_id,
+            channel_id=run.channel_id,
+            user_id=run.user_id,
+            thread_ts=run.thread_ts,
+            message_ts=run.message_ts,
+            is_dm=run.is_dm,
+        ),
         model=run.model,
         feedback=run.feedback,
         reply_ts=run.reply_ts,
-        attempts=attempts,
+        status=cast(RunStatus, run.status),
+        answer=run.answer,
         table=Table.from_json(run.table) if run.table else None,
         chart=Chart.from_json(run.chart) if run.chart else None,
-        **_columns(run, Outcome),
+        code=run.code,
+        error=run.error,
+        attempts=tuple(_attempt(row) for row in run.attempts) if attempts is None else attempts,
+        usage=Usage(
+            llm_calls=run.llm_calls,
+            input_tokens=run.input_tokens,
+            output_tokens=run.output_tokens,
+            cache_read_tokens=run.cache_read_tokens,
+            cache_write_tokens=run.cache_write_tokens,
+        ),
+        tool_calls=run.tool_calls,
+        model_ms=run.model_ms,
+        sandbox_ms=run.sandbox_ms,
+        duration_ms=run.duration_ms,
     )

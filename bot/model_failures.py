@@ -124,7 +124,8 @@ def _not_found(model: str, lowered_message: str, detail: str) -> Failure:
 def error_fields(exc: anthropic.APIStatusError) -> tuple[str, str]:
     """The error's type and message from an Anthropic-shaped body (``{"error": {...}}``)."""
     body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else body
+    inner = body.get("error")
+    error = inner if isinstance(inner, dict) else body
     kind, message = error.get("type"), error.get("message")
     return (
         kind if isinstance(kind, str) else "",

@@ -7,20 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.runs import RunRecord
+from sandbox.modules import ALLOWED_MODULES
 
 RUN_TOOL_NAME = "run_python"
 
-ALLOWED_MODULES = (
-    "datetime",
-    "math",
-    "statistics",
-    "re",
-    "json",
-    "collections",
-    "itertools",
-    "decimal",
-    "fractions",
-)
 
 ROLE = """\
 You are dealbot, a shopping assistant in a Slack workspace. Shoppers ask about store deals \

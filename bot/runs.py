@@ -4,8 +4,49 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal
 
 from bot.structured import Chart, Table
+from sandbox import ErrorKind
+
+# "pending" until it ends "ok" or "failed", or "interrupted" (its CLI process was stopped);
+# "recovering" while a restarted process claims it.
+RunStatus = Literal["pending", "ok", "failed", "interrupted", "recovering"]
+# Where a question came from.
+Source = Literal["cli", "slack", "eval"]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Model calls and the tokens they took, summed exactly."""
+
+    llm_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+    @classmethod
+    def of_response(cls, usage: Any | None) -> Usage:
+        """One model call, from the `usage` of an Anthropic response (None: the call failed)."""
+        if usage is None:
+            return cls(llm_calls=1)
+        return cls(
+            llm_calls=1,
+            input_tokens=usage.input_tokens or 0,
+            output_tokens=usage.output_tokens or 0,
+            cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
+            cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
+        )
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            llm_calls=self.llm_calls + other.llm_calls,
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+        )
 
 
 @dataclass(frozen=True)
@@ -15,7 +56,7 @@ class Attempt:
     code: str
     ok: bool
     error: str | None = None
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     stdout: str = ""
     duration_ms: float = 0.0
     tool_calls: int = 0
@@ -25,7 +66,7 @@ class Attempt:
 class Origin:
     """Where a question came from: the CLI, or a Slack team/channel/user/thread."""
 
-    source: str = "cli"  # "cli" | "slack" | "eval"
+    source: Source = "cli"
     team_id: str | None = None
     channel_id: str | None = None
     user_id: str | None = None
@@ -38,21 +79,15 @@ class Origin:
 class Outcome:
     """How a run ended and what it cost: what the agent reports and the history stores."""
 
-    # "pending" | "ok" | "failed" | "interrupted" (its CLI process was stopped), and
-    # "recovering" while a restart claims it
-    status: str
+    status: RunStatus
     answer: str | None = None
     table: Table | None = None  # what the program passed beside its answer text
     chart: Chart | None = None
     code: str | None = None
     error: str | None = None
     attempts: tuple[Attempt, ...] = ()
-    llm_calls: int = 0
+    usage: Usage = field(default_factory=Usage)
     tool_calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
     model_ms: float = 0.0
     sandbox_ms: float = 0.0
     duration_ms: float = 0.0

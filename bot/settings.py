@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
@@ -11,8 +12,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+import sandbox
+
 DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
+# The sandbox's own limits (the defaults of `sandbox.run`) are the settings' defaults.
+_SANDBOX_LIMITS = inspect.signature(sandbox.run).parameters
+SANDBOX_TIMEOUT_S: float = _SANDBOX_LIMITS["timeout_s"].default
+SANDBOX_MEMORY_MB: int = _SANDBOX_LIMITS["memory_mb"].default
 
 # The password of a URL's user ("scheme://user:PASSWORD@host", up to the last "@" before the
 # path) and a `password=` query parameter: what mask_passwords() hides.
@@ -47,8 +54,8 @@ class Settings(BaseSettings):
     dealbot_timezone: str = "America/Los_Angeles"
     dealbot_rate_limit: Annotated[int, Field(ge=0)] = 20
     dealbot_rate_window_s: Annotated[int, Field(gt=0)] = 3600
-    dealbot_sandbox_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
-    dealbot_sandbox_memory_mb: Annotated[int, Field(ge=64, le=4096)] = 256
+    dealbot_sandbox_timeout_s: Annotated[float, Field(gt=0, le=60)] = SANDBOX_TIMEOUT_S
+    dealbot_sandbox_memory_mb: Annotated[int, Field(ge=64, le=4096)] = SANDBOX_MEMORY_MB
     # Run programs even when the sandbox's process layer lacks a required protection.
     dealbot_sandbox_allow_weak_isolation: bool = False
     dealbot_workers: Annotated[int, Field(ge=1, le=256)] = 64
@@ -98,7 +105,7 @@ class Settings(BaseSettings):
         return self.dealbot_timezone
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the environment; turn any problem into a one-line SettingsError naming the setting."""
     try:
         return Settings(**overrides)

@@ -37,9 +37,9 @@ def local_time(moment: datetime, timezone: str) -> datetime:
 
 def footer(run: RunRecord) -> str:
     return (
-        f"run {run.run_id} · {plural(run.llm_calls, 'model call')} · "
+        f"run {run.run_id} · {plural(run.usage.llm_calls, 'model call')} · "
         f"{plural(run.tool_calls, 'tool call')} · {run.duration_ms / 1000:.1f} s · "
-        f"{run.input_tokens:,} in / {run.output_tokens:,} out tokens"
+        f"{run.usage.input_tokens:,} in / {run.usage.output_tokens:,} out tokens"
     )
 
 
@@ -117,7 +117,7 @@ def history_table(runs: list[RunRecord], timezone: str) -> Table:
             run.run_id,
             f"{local_time(run.created_at, timezone):%Y-%m-%d %H:%M %Z}",
             SHOWN_STATUS.get(run.status, run.status),
-            str(run.llm_calls),
+            str(run.usage.llm_calls),
             Text(one_line(run.question, QUESTION_WIDTH)),
         )
     return table
@@ -141,15 +141,15 @@ def run_as_json(run: RunRecord, timezone: str, *, programs: bool = False) -> dic
         "run_id": run.run_id,
         "created_at": local_time(run.created_at, timezone).isoformat(),
         "source": run.origin.source,
-        "llm_calls": run.llm_calls,
+        "llm_calls": run.usage.llm_calls,
         "tool_calls": run.tool_calls,
         "duration_ms": run.duration_ms,
         "model_ms": run.model_ms,
         "sandbox_ms": run.sandbox_ms,
-        "input_tokens": run.input_tokens,
-        "output_tokens": run.output_tokens,
-        "cache_read_tokens": run.cache_read_tokens,
-        "cache_write_tokens": run.cache_write_tokens,
+        "input_tokens": run.usage.input_tokens,
+        "output_tokens": run.usage.output_tokens,
+        "cache_read_tokens": run.usage.cache_read_tokens,
+        "cache_write_tokens": run.usage.cache_write_tokens,
         "attempts": len(run.attempts),
         "model": run.model,
         "table": run.table.to_json() if run.table else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reprlib
 from datetime import date, datetime
+from typing import TypeVar
 
 from tools.errors import ToolArgumentError
 from tools.text_search import singular, words
@@ -74,7 +75,7 @@ def as_count(tool: str, name: str, value: object, *, low: int, high: int) -> int
     number = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif _whole(tool, name, value):
+    elif isinstance(value, float | str) and _whole(tool, name, value):
         number = int(value)
     if number is None or not low <= number <= high:
         raise ToolArgumentError(
@@ -139,14 +140,17 @@ def as_query(tool: str, value: object) -> str | None:
     return as_text(tool, "query", value, example="orange soda", longest=MAX_QUERY_CHARS)
 
 
-def as_choice(tool: str, name: str, value: object, choices: tuple[str, ...]) -> str | None:
+Choice = TypeVar("Choice", bound=str)
+
+
+def as_choice(tool: str, name: str, value: object, choices: tuple[Choice, ...]) -> Choice | None:
     """One of `choices`, ignoring case, spaces and hyphens ("multi-buy" is "multi_buy")."""
     text = as_text(tool, name, value, example=choices[0])
     if text is None:
         return None
     key = text.lower().replace("-", "_").replace(" ", "_")
     if key in choices:
-        return key
+        return choices[choices.index(key)]
     options = ", ".join(repr(choice) for choice in choices)
     raise ToolArgumentError(f"{tool}: {name} must be one of {options} or None, got {quoted(value)}")
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Engine
+
+if TYPE_CHECKING:
+    import psycopg
 
 SQLITE_BATCH = 20_000
 SQLITE_LOAD_CACHE_MB = 64  # index inserts in random order otherwise go to disk page by page
@@ -34,7 +38,7 @@ def insert_rows(
 
 
 def _copy(connection: Connection, table: str, columns: Sequence[str], rows) -> int:
-    cursor = connection.connection.driver_connection.cursor()
+    cursor = cast("psycopg.Connection[Any]", connection.connection.driver_connection).cursor()
     count = 0
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:

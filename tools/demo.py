@@ -26,8 +26,18 @@ from tools.product_names import pack_count, product_type
 
 log = logging.getLogger(__name__)
 
-PRODUCT_COLUMNS = ("id", "name", "brand", "category", "size", "unit", "regular_price_cents", "tags")
-PRODUCT_COLUMNS += ("pack_count", "product_type")
+PRODUCT_COLUMNS = (
+    "id",
+    "name",
+    "brand",
+    "category",
+    "size",
+    "unit",
+    "regular_price_cents",
+    "tags",
+    "pack_count",
+    "product_type",
+)
 SEARCHABLE_QUALIFIERS = {"Organic", "Gluten-Free", "Grass-Fed", "Keto", "Grain-Free"}
 PREMIUM_QUALIFIERS = {"Organic", "Grass-Fed", "Gluten-Free", "Craft", "Single Origin"}
 LEADING_NUMBER = re.compile(r"^\d+(\.\d+)?(?= )")

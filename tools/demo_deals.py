@@ -149,8 +149,13 @@ PLACED = (
 
 # Random deals: kind, weight, share of them needing a card.
 # Coupons are digital coupons, which always need the card.
-KINDS = (("sale", 45, 0.0), ("multi_buy", 15, 0.1), ("bogo", 10, 0.3), ("coupon", 15, 1.0))
-KINDS += (("member_price", 15, 1.0),)
+KINDS = (
+    ("sale", 45, 0.0),
+    ("multi_buy", 15, 0.1),
+    ("bogo", 10, 0.3),
+    ("coupon", 15, 1.0),
+    ("member_price", 15, 1.0),
+)
 
 
 def demo_deals(

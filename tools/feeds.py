@@ -63,8 +63,15 @@ __all__ = [
 ]
 
 DEALS, PRODUCTS, STORES = Deal.__table__, Product.__table__, Store.__table__
-PRODUCT_FIELDS = ("category", "size", "unit", "regular_price_cents", "tags", "pack_count")
-PRODUCT_FIELDS += ("product_type",)
+PRODUCT_FIELDS = (
+    "category",
+    "size",
+    "unit",
+    "regular_price_cents",
+    "tags",
+    "pack_count",
+    "product_type",
+)
 DEAL_FIELDS = tuple(name for name in DEAL_COLUMNS if name != "feed_id")
 
 STAGING = MetaData()

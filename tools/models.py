@@ -24,8 +24,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 DEAL_KINDS = ("sale", "bogo", "multi_buy", "coupon", "member_price")
-RANKED_COLUMNS = ("price_cents", "quantity", "regular_price_cents", "store_id", "kind")
-RANKED_COLUMNS += ("requires_card",)
+RANKED_COLUMNS = (
+    "price_cents",
+    "quantity",
+    "regular_price_cents",
+    "store_id",
+    "kind",
+    "requires_card",
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

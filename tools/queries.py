@@ -8,7 +8,7 @@ from datetime import date
 from itertools import groupby
 from typing import Literal
 
-from sqlalchemy import Connection, Float, Row, Select, cast, func, literal, select
+from sqlalchemy import ColumnElement, Connection, Float, Row, Select, cast, func, literal, select
 
 from tools.models import Deal, Product, Store
 from tools.text_search import SearchTerms, loosened, matches
@@ -118,11 +118,11 @@ def _search_products(
         chosen = chosen.join(Product, Product.id == found.c.product_id).where(
             Product.category == category
         )
-    chosen = chosen.order_by(found.c.rank, found.c.product_id).limit(limit).subquery("chosen")
+    ranked = chosen.order_by(found.c.rank, found.c.product_id).limit(limit).subquery("chosen")
     statement = (
         select(*PRODUCT_COLUMNS)
-        .join(chosen, chosen.c.product_id == Product.id)
-        .order_by(chosen.c.rank, Product.id)
+        .join(ranked, ranked.c.product_id == Product.id)
+        .order_by(ranked.c.rank, Product.id)
     )
     return [product_dict(row, match) for row in connection.execute(statement)]
 
@@ -165,7 +165,7 @@ def _find_deals(connection: Connection, wanted: DealFilter, match: Match) -> lis
     else:
         found = _every_deal(connection, bounded, match)
     if wanted.limit is None and len(found) > MAX_MATCHES:
-        by = "product" if wanted.per_product else None
+        by: Grouping | None = "product" if wanted.per_product else None
         counted = count_deals(connection, wanted, by)
         raise TooManyMatches(len(counted) if isinstance(counted, dict) else counted, bool(by))
     return found
@@ -202,7 +202,7 @@ def _chosen(connection: Connection, wanted: DealFilter) -> Select:
 def _best_per_product(connection: Connection, wanted: DealFilter, match: Match) -> list[dict]:
     """One deal per product: its lowest price per item, with every store that has it.
     Products come in the order find_deals ranks deals (best match, then percent off)."""
-    rank = literal(0.0)  # without a query every product matches alike
+    rank: ColumnElement[float] = literal(0.0)  # without a query every product matches alike
     candidates = select(
         Deal.id,
         Deal.product_id,
@@ -213,8 +213,7 @@ def _best_per_product(connection: Connection, wanted: DealFilter, match: Match) 
         found = matches(connection, wanted.terms)
         candidates = candidates.join(found, found.c.product_id == Deal.product_id)
         rank = found.c.rank
-    candidates = _narrowed(candidates.add_columns(rank.label("rank")), wanted).cte("candidates")
-    offers = candidates.c
+    offers = _narrowed(candidates.add_columns(rank.label("rank")), wanted).cte("candidates").c
     best = (
         select(
             offers.product_id,
@@ -262,8 +261,7 @@ def count_deals(
     if by_product:
         grouped = grouped.join(Product, Product.id == Deal.product_id)
     grouped = _narrowed(grouped, wanted, products_joined=by_product)
-    grouped = grouped.group_by(key).subquery("grouped")
-    names = _group_names(by, grouped)
+    names = _group_names(by, grouped.group_by(key).subquery("grouped"))
     counts: dict[str, int] = {}
     for name, count in connection.execute(names):
         counts[name] = counts.get(name, 0) + count  # two products may share a name

@@ -14,6 +14,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
@@ -71,7 +72,7 @@ def _postgres_fence(connection: Connection, timeout_s: float):
 
 @contextmanager
 def _sqlite_fence(connection: Connection, timeout_s: float):
-    raw: sqlite3.Connection = connection.connection.driver_connection
+    raw = cast(sqlite3.Connection, connection.connection.driver_connection)
     deadline = time.monotonic() + timeout_s
     stopped = []
 

@@ -216,10 +216,11 @@ def _within(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
 
 
 def _order_miss(reading: Reading, fact: Fact) -> str | None:
-    positions = [reading.name_position(value) for value in fact.values]
-    missing = [value for value, at in zip(fact.values, positions, strict=True) if at is None]
+    placed = [(value, reading.name_position(value)) for value in fact.values]
+    missing = [value for value, at in placed if at is None]
     if missing:
         return f"missing {', '.join(repr(v) for v in missing)}"
+    positions = [at for _value, at in placed if at is not None]
     if positions != sorted(positions):
         return f"expected in this order: {', '.join(repr(v) for v in fact.values)}"
     return None

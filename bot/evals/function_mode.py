@@ -12,19 +12,21 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import anthropic
+from anthropic.types import CacheControlEphemeralParam, MessageParam, TextBlockParam, ToolParam
 from sqlalchemy import Engine
 
 import tools
-from bot.evals.modes import Answered, Usage
+from bot.evals.modes import Answered
 from bot.model_failures import describe_failure
 from bot.prompt import ROLE, SHARED_RULES, conversation_messages
+from bot.runs import Usage
 
 log = logging.getLogger(__name__)
 
-CACHED = {"type": "ephemeral"}
+CACHED: CacheControlEphemeralParam = {"type": "ephemeral"}
 NO_TEXT = "The model ended without an answer."
 GAVE_UP = "No text answer after {calls} model calls."
 
@@ -40,7 +42,7 @@ prices, totals and date ranges carefully from the results. find_deals returns at
 MAX_RESULT_ROWS = tools.registry.MAX_DEALS
 
 
-def system_blocks() -> list[dict]:
+def system_blocks() -> list[TextBlockParam]:
     """The baseline's stable prefix: the product's role and rules, this mode's how-to."""
     text = "\n\n".join([ROLE, HOW, "Rules:\n" + SHARED_RULES])
     return [{"type": "text", "text": text, "cache_control": CACHED}]
@@ -120,8 +122,9 @@ class FunctionsMode:
                 model=self.config.model,
                 max_tokens=self.config.max_tokens,
                 system=self.system,
-                tools=self.tool_definitions,
-                messages=cache_marked(messages),
+                # JSON from the registry and the prompt, in the shapes the API documents
+                tools=cast("list[ToolParam]", self.tool_definitions),
+                messages=cast("list[MessageParam]", cache_marked(messages)),
             )
             tally.usage += Usage.of_response(response.usage)
             uses = [block for block in response.content if block.type == "tool_use"]

@@ -3,41 +3,15 @@ question and returns what it answered and what that cost. `code` is the product 
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
-from bot.runs import Origin, RunRecord
+from bot.runs import Origin, RunRecord, Usage
 
 if TYPE_CHECKING:
     from bot.agent import Agent
 
 EVAL_ORIGIN = Origin(source="eval")
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Model calls and the tokens they took, summed exactly."""
-
-    llm_calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-
-    @classmethod
-    def of_response(cls, usage: Any) -> Usage:
-        """One model call, from the `usage` of an Anthropic response."""
-        return cls(
-            llm_calls=1,
-            input_tokens=usage.input_tokens or 0,
-            output_tokens=usage.output_tokens or 0,
-            cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
-            cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
-        )
-
-    def __add__(self, other: Usage) -> Usage:
-        pairs = zip(astuple(self), astuple(other), strict=True)
-        return Usage(*(mine + theirs for mine, theirs in pairs))
 
 
 @dataclass(frozen=True)
@@ -80,13 +54,7 @@ def answered_from(run: RunRecord) -> Answered:
     return Answered(
         answer=run.answer if run.ok else None,
         error=None if run.ok else run.error,
-        usage=Usage(
-            llm_calls=run.llm_calls,
-            input_tokens=run.input_tokens,
-            output_tokens=run.output_tokens,
-            cache_read_tokens=run.cache_read_tokens,
-            cache_write_tokens=run.cache_write_tokens,
-        ),
+        usage=run.usage,
         tool_calls=run.tool_calls,
         duration_ms=run.duration_ms,
         sandbox_errors=sum(not attempt.ok for attempt in attempts),

@@ -328,7 +328,9 @@ def cheapest_for(
         return NOTHING
 
     def packs(deal: dict) -> int:
-        return math.ceil(count / size_in(deal, unit) - TIE)
+        size = size_in(deal, unit)
+        assert size, "found holds only deals with a size in `unit`"
+        return math.ceil(count / size - TIE)
 
     def cost(deal: dict) -> float:
         return deal_cost(deal, packs(deal))

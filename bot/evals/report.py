@@ -15,10 +15,10 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.evals.checks import Facts
-from bot.evals.modes import Usage
 from bot.evals.questions import EvalFileError, read_yaml
 from bot.evals.references import fact_list
 from bot.evals.runner import EvalRun, QuestionResult, Trial
+from bot.runs import Usage
 
 DEFAULT_PRICES = Path(__file__).resolve().parents[2] / "evals" / "prices.yaml"
 PER_MILLION = 1_000_000
@@ -95,7 +95,8 @@ def pass_hat(passes: Sequence[int], tries: int, k: int) -> float:
 
 
 def percentile(values: Sequence[float], share: float) -> float:
-    """The nearest-rank percentile (`share` 0.5 is the median); 0 for no values."""
+    """The nearest-rank percentile (`share` 0.5 is the median); 0 for no values. The one
+    percentile of the project: the eval and every benchmark report with it."""
     if not values:
         return 0.0
     ordered = sorted(values)

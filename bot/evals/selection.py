@@ -130,8 +130,9 @@ def deal_cost(deal: dict, count: int) -> float:
     return count * per_item(deal)
 
 
-def ties(deals: Iterable[dict], key: Callable[[dict], float]) -> list[dict]:
-    """The deals with the lowest `key`, all of them when several share it."""
-    scored = [(key(deal), deal) for deal in deals]
+def ties(deals: Iterable[dict], key: Callable[[dict], float | None]) -> list[dict]:
+    """The deals with the lowest `key`, all of them when several share it; a deal whose key
+    is None is not among them."""
+    scored = [(score, deal) for deal in deals if (score := key(deal)) is not None]
     lowest = min(score for score, _deal in scored)
     return [deal for score, deal in scored if score <= lowest + TIE]

@@ -68,10 +68,10 @@ class Metrics:
 
     def observe(self, outcome: Outcome) -> None:
         self.answers.labels(outcome.status).inc()
-        self.model_calls.inc(outcome.llm_calls)
+        self.model_calls.inc(outcome.usage.llm_calls)
         self.tool_calls.inc(outcome.tool_calls)
         for kind, field in TOKEN_KINDS.items():
-            self.tokens.labels(kind).inc(getattr(outcome, field))
+            self.tokens.labels(kind).inc(getattr(outcome.usage, field))
         for attempt in outcome.attempts:
             if not attempt.ok:
                 self.sandbox_errors.labels(attempt.error_kind or "unknown").inc()
@@ -98,9 +98,9 @@ def observe_run(run_id: str, outcome: Outcome) -> None:
         "run_id": run_id,
         "status": outcome.status,
         "ms": round(outcome.duration_ms),
-        "model_calls": outcome.llm_calls,
+        "model_calls": outcome.usage.llm_calls,
         "tool_calls": outcome.tool_calls,
-        **{field: getattr(outcome, field) for field in TOKEN_KINDS.values()},
+        **{field: getattr(outcome.usage, field) for field in TOKEN_KINDS.values()},
     }
     log.info(
         "finished " + " ".join(f"{name}=%s" for name in figures), *figures.values(), extra=figures

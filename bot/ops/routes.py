@@ -36,9 +36,9 @@ def ops_app(
             return serve_metrics(environ, start_response)
         if slack is None or (method == "POST" and not events):
             return _text(start_response, "404 Not Found", "not found")
-        return _slack(environ, start_response)
+        return _slack(slack, environ, start_response)
 
-    def _slack(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def _slack(slack: WSGIApp, environ: dict, start_response: Callable) -> Iterable[bytes]:
         def noting_refusals(status: str, headers: list, *args):
             if status.startswith("401") and environ.get("PATH_INFO") == EVENTS_PATH:
                 metrics.refused_requests.inc()

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.agent import Agent
-from bot.evals.modes import Usage
 from bot.evals.report import DEFAULT_PRICES, Prices, load_prices, price_for
 from bot.history import DuplicateEvent, History, utcnow
 from bot.runs import Origin, Outcome, RunRecord
@@ -134,14 +133,7 @@ class Responder:
         prices = price_for(self.prices, run.model) if self.prices is not None else None
         if prices is None:
             return None
-        usage = Usage(
-            llm_calls=run.llm_calls,
-            input_tokens=run.input_tokens,
-            output_tokens=run.output_tokens,
-            cache_read_tokens=run.cache_read_tokens,
-            cache_write_tokens=run.cache_write_tokens,
-        )
-        return prices.cost(usage)
+        return prices.cost(run.usage)
 
     def _store_count(self) -> int | None:
         """How many stores the deals cover (for "Checking 6 stores…"), cached a while."""

@@ -37,10 +37,10 @@ def _quiet_token_warning() -> None:
 
 def make_web_client(settings: Settings) -> WebClient:
     """The Web API client: SLACK_API_URL when set (GovSlack, tests); 429s retried by the SDK."""
-    kwargs = {}
+    base_url = WebClient.BASE_URL
     if settings.slack_api_url:
-        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
-    client = WebClient(token=settings.slack_bot_token, **kwargs)
+        base_url = settings.slack_api_url.rstrip("/") + "/"
+    client = WebClient(token=settings.slack_bot_token, base_url=base_url)
     client.retry_handlers = [
         ConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),

@@ -121,6 +121,7 @@ def app_options(settings: Settings, engine: Engine, client: WebClient) -> dict[s
     if not oauth_enabled(settings):
         return {}
     client_id, client_secret = settings.slack_client_id, settings.slack_client_secret
+    assert client_id and client_secret, "oauth_enabled() checked both"
     installations = InstallationStore(client_id=client_id, engine=engine, logger=log)
     oauth_settings = OAuthSettings(
         client_id=client_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -46,7 +47,7 @@ def recover(service: SlackService, app: App, stale_after: timedelta = STALE_AFTE
             continue
         log.info("run %s: answering a question left unanswered", run.run_id)
         try:
-            service.pool.submit(lambda run=run, client=client: _answer(service, client, run))
+            service.pool.submit(partial(_answer, service, client, run))
         except ShuttingDown:
             return handled
     return handled

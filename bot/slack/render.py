@@ -280,7 +280,7 @@ def count_lines(code: str) -> int:
 def code_view_line(run: RunRecord, cost: float | None = None) -> str:
     """What the answer took, for those who look under the hood."""
     line = (
-        f"{escape(run.model)} · {plural(run.llm_calls, 'model call')} · "
+        f"{escape(run.model)} · {plural(run.usage.llm_calls, 'model call')} · "
         f"{plural(run.tool_calls, 'tool call')} · {run.duration_ms / 1000:.1f} s"
     )
     return f"{line} · ≈ ${cost:.4f}" if cost is not None else line

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -30,9 +30,8 @@ log = logging.getLogger(__name__)
 SLACK_FAILURES = (SlackClientError, OSError)
 # Slack's answers refusing a message's blocks: the answer goes again, plainer.
 BLOCK_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
-SEND_OPTIONS = {"unfurl_links": False, "unfurl_media": False, "link_names": False}
 STATUS = "is looking through the deals…"
-TaskStatus = str  # "pending" | "in_progress" | "complete" | "error", as Slack names them
+TaskStatus = Literal["pending", "in_progress", "complete", "error"]  # as Slack names them
 
 _refusals_logged: set[tuple[str, str]] = set()
 
@@ -313,7 +312,9 @@ def post_message(client: WebClient, where: Where, message: Message) -> str:
         thread_ts=where.thread_ts,
         text=message.text,
         blocks=message.blocks or None,
-        **SEND_OPTIONS,
+        unfurl_links=False,
+        unfurl_media=False,
+        link_names=False,
     )
     return response["ts"]
 

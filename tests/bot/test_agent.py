@@ -21,7 +21,7 @@ def test_program_that_answers_takes_one_model_call(agent, fake_anthropic):
     assert run.ok
     assert run.answer == "Three deals on orange soda."
     assert run.code == "final_answer('Three deals on orange soda.')"
-    assert run.llm_calls == 1
+    assert run.usage.llm_calls == 1
     assert len(fake_anthropic.requests) == 1
 
 
@@ -77,7 +77,7 @@ def test_failing_program_is_repaired_with_its_error_fed_back(agent, fake_anthrop
     run = agent.ask("What is the cheapest cereal?")
 
     assert run.ok and run.answer == "fixed"
-    assert run.llm_calls == 2
+    assert run.usage.llm_calls == 2
     [result] = fake_anthropic.last_request.tool_results
     assert result["is_error"] is True
     content = result["content"] if isinstance(result["content"], str) else str(result["content"])
@@ -94,7 +94,7 @@ def test_gives_up_after_two_repairs(agent, fake_anthropic, demo_engine):
 
     assert not run.ok
     assert run.error == GAVE_UP
-    assert run.llm_calls == 3
+    assert run.usage.llm_calls == 3
     assert fake_anthropic.pending == 1
     stored = agent.history.get(run.run_id)
     assert stored.status == "failed"
@@ -108,7 +108,7 @@ def test_printed_output_goes_back_so_the_model_can_finish(agent, fake_anthropic)
 
     run = agent.ask("How many stores are there?")
 
-    assert run.ok and run.llm_calls == 2
+    assert run.ok and run.usage.llm_calls == 2
     [result] = fake_anthropic.last_request.tool_results
     assert not result.get("is_error")
     assert "stores" in str(result["content"]) and "final_answer" in str(result["content"])
@@ -184,9 +184,9 @@ def test_tokens_and_calls_are_summed_and_recorded(agent, fake_anthropic):
     run = agent.ask("anything on sale?")
 
     stored = agent.history.get(run.run_id)
-    assert (stored.input_tokens, stored.output_tokens) == (2000, 400)
-    assert (stored.cache_write_tokens, stored.cache_read_tokens) == (3000, 3000)
-    assert stored.llm_calls == 2 and stored.model == "claude-sonnet-5-5"
+    assert (stored.usage.input_tokens, stored.usage.output_tokens) == (2000, 400)
+    assert (stored.usage.cache_write_tokens, stored.usage.cache_read_tokens) == (3000, 3000)
+    assert stored.usage.llm_calls == 2 and stored.model == "claude-sonnet-5-5"
     assert stored.duration_ms >= stored.sandbox_ms > 0
 
 

@@ -26,7 +26,7 @@ from bot.cli import main
 from bot.database import make_engine, upgrade
 from bot.history import History
 from bot.models import Run
-from bot.runs import Attempt, Origin, Outcome
+from bot.runs import Attempt, Origin, Outcome, Usage
 from tests.fakes.anthropic_api import text_reply
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
 from tools.models import Deal
@@ -206,8 +206,8 @@ def _stored_run(url: str, *, created_at: datetime | None = None, **outcome) -> s
     engine = make_engine(url)
     history = History(engine)
     run = history.start(outcome.pop("question", "a question?"), origin=Origin(), model="test")
-    fields = {"status": "ok", "llm_calls": 1, "input_tokens": 1200, "output_tokens": 150}
-    history.finish(run.run_id, Outcome(**fields | outcome))
+    usage = Usage(llm_calls=outcome.pop("llm_calls", 1), input_tokens=1200, output_tokens=150)
+    history.finish(run.run_id, Outcome(**{"status": "ok", "usage": usage} | outcome))
     if created_at is not None:
         with engine.begin() as connection:
             connection.execute(

@@ -16,12 +16,12 @@ from bot.database import make_engine, today_in, upgrade
 from bot.evals.checks import AMOUNT, COUNT, DATE, NAME, PERCENT, Fact, in_order, judge, names
 from bot.evals.command import build_modes
 from bot.evals.function_mode import GAVE_UP, MAX_RESULT_ROWS, FunctionsConfig, FunctionsMode
-from bot.evals.modes import Usage
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError, Question, load_questions
 from bot.evals.reference_calls import MOST_CALLS, reference_costs
 from bot.evals.report import Prices, pass_hat, percentile, print_report, summarize
 from bot.evals.runner import EvalRun, run_questions
 from bot.prompt import RUN_TOOL_NAME
+from bot.runs import Usage
 from tests.bot.conftest import DEMO_DEALS, DEMO_PRODUCTS, TEST_MODEL, make_test_agent
 from tests.fakes.anthropic_api import Reply, error_reply, text_reply, tool_use_reply
 
@@ -449,10 +449,12 @@ def test_pass_hat_is_the_unbiased_estimate(passes, tries, k, expected):
     assert pass_hat(passes, tries, k) == pytest.approx(expected)
 
 
-def test_percentiles_are_nearest_rank():
+def test_percentiles_are_nearest_rank_for_the_eval_and_the_benchmarks():
     values = [float(v) for v in range(1, 21)]
 
     assert (percentile(values, 0.5), percentile(values, 0.95)) == (10.0, 19.0)
+    assert percentile(values[::-1], 0.5) == 10.0, "order of the samples does not matter"
+    assert (percentile(values, 0.01), percentile(values, 1.0)) == (1.0, 20.0)
     assert percentile([], 0.5) == 0.0
 
 

@@ -137,7 +137,7 @@ def test_when_storing_the_outcome_fails_the_run_still_ends_as_a_failure(
     assert run.status == stored.status == "failed"
     assert run.error == stored.error == SOMETHING_WRONG
     assert stored.answer is None and stored.attempts == ()
-    assert stored.llm_calls == 1, "what the run cost is kept"
+    assert stored.usage.llm_calls == 1, "what the run cost is kept"
     assert [outcome.status for outcome in calls] == ["ok", "failed"]
 
 

@@ -100,7 +100,7 @@ def test_operator_problems_and_bugs_are_told_plainly_and_logged_loudly(
     assert record.levelname == level and log_says in record.getMessage()
     assert run.run_id in record.getMessage() and "req_fake_" in record.getMessage()
     stored = agent.history.get(run.run_id)
-    assert (stored.status, stored.error, stored.llm_calls) == ("failed", shopper, 1)
+    assert (stored.status, stored.error, stored.usage.llm_calls) == ("failed", shopper, 1)
 
 
 def test_an_unknown_model_asks_an_operator_to_fix_dealbot_model(
@@ -147,7 +147,7 @@ def test_transient_errors_are_retried_then_say_try_again_in_a_minute(
     assert [r.retry_count for r in fake_anthropic.requests] == [0, 1]
     [record] = _model_failure_logs(caplog)
     assert record.levelname == "WARNING"
-    assert run.llm_calls == 1, "one call, retried once"
+    assert run.usage.llm_calls == 1, "one call, retried once"
 
 
 def test_a_transient_error_that_clears_on_retry_is_answered_as_one_call(agent, fake_anthropic):
@@ -155,7 +155,7 @@ def test_a_transient_error_that_clears_on_retry_is_answered_as_one_call(agent, f
 
     run = agent.ask("Any deals on orange soda this weekend?")
 
-    assert run.ok and run.answer == "ok" and run.llm_calls == 1
+    assert run.ok and run.answer == "ok" and run.usage.llm_calls == 1
 
 
 def test_a_server_saying_do_not_retry_is_obeyed(agent, fake_anthropic):
@@ -174,7 +174,7 @@ def test_a_timeout_of_the_model_request_says_it_took_too_long(demo_engine, fake_
 
     assert run.error == says.TOOK_TOO_LONG
     assert len(fake_anthropic.requests) == 2
-    assert run.llm_calls == 1 and run.input_tokens == 0
+    assert run.usage.llm_calls == 1 and run.usage.input_tokens == 0
 
 
 def test_an_unreachable_api_says_so(demo_engine):
@@ -182,7 +182,7 @@ def test_an_unreachable_api_says_so(demo_engine):
 
     run = _agent(demo_engine, client).ask("Any deals on orange soda this weekend?")
 
-    assert run.error == says.UNREACHABLE and run.llm_calls == 1
+    assert run.error == says.UNREACHABLE and run.usage.llm_calls == 1
 
 
 # --- The answer's deadline ---
@@ -202,7 +202,7 @@ def test_a_stalled_model_is_cut_at_the_deadline_and_nothing_more_is_spent(
     assert run.error == OUT_OF_TIME
     assert len(fake_anthropic.requests) == 1 and fake_anthropic.pending == 1, "no retry"
     stored = agent.history.get(run.run_id)
-    assert (stored.status, stored.llm_calls, stored.input_tokens) == ("failed", 1, 0)
+    assert (stored.status, stored.usage.llm_calls, stored.usage.input_tokens) == ("failed", 1, 0)
     assert stored.model_ms >= 900, "the timed-out call's time is counted"
 
 
@@ -222,7 +222,7 @@ def test_a_long_program_is_cut_at_the_deadline_and_the_model_is_not_asked_again(
     assert run.error == OUT_OF_TIME and run.code == "while True:\n    pass"
     assert [a.error_kind for a in run.attempts] == ["timeout"]
     assert fake_anthropic.pending == 1, "no repair after the deadline"
-    assert (run.llm_calls, run.input_tokens, run.output_tokens) == (1, 1000, 200)
+    assert (run.usage.llm_calls, run.usage.input_tokens, run.usage.output_tokens) == (1, 1000, 200)
 
 
 def test_a_retry_that_would_wait_past_the_deadline_is_not_waited_for(demo_engine, fake_anthropic):
@@ -265,7 +265,11 @@ def test_a_run_that_fails_later_keeps_the_tokens_and_calls_it_spent(agent, fake_
 
     stored = agent.history.get(run.run_id)
     assert stored.status == "failed" and stored.error == says.KEY_REFUSED
-    assert (stored.llm_calls, stored.input_tokens, stored.output_tokens) == (2, 1000, 200)
+    assert (stored.usage.llm_calls, stored.usage.input_tokens, stored.usage.output_tokens) == (
+        2,
+        1000,
+        200,
+    )
     assert len(stored.attempts) == 1 and stored.attempts[0].error_kind == "runtime"
 
 
@@ -274,7 +278,7 @@ def test_a_failed_only_call_is_still_counted(agent, fake_anthropic):
 
     run = agent.ask("Any deals on orange soda this weekend?")
 
-    assert agent.history.get(run.run_id).llm_calls == 1
+    assert agent.history.get(run.run_id).usage.llm_calls == 1
 
 
 @pytest.mark.parametrize(("seconds_ahead", "retried"), [(30, False), (-5, True)])

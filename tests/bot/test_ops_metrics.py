@@ -9,7 +9,7 @@ from prometheus_client import generate_latest
 
 from bot.ops import metrics
 from bot.ops.metrics import Metrics, observe_run
-from bot.runs import Attempt, Outcome
+from bot.runs import Attempt, Outcome, Usage
 from sandbox import ERROR_KINDS
 
 
@@ -28,12 +28,14 @@ def test_a_run_is_counted_by_status_kind_and_latency():
     outcome = Outcome(
         status="ok",
         attempts=(failed("runtime"), failed("timeout"), Attempt(code="y", ok=True)),
-        llm_calls=3,
+        usage=Usage(
+            llm_calls=3,
+            input_tokens=1500,
+            output_tokens=200,
+            cache_read_tokens=900,
+            cache_write_tokens=40,
+        ),
         tool_calls=7,
-        input_tokens=1500,
-        output_tokens=200,
-        cache_read_tokens=900,
-        cache_write_tokens=40,
         duration_ms=2500,
     )
 
@@ -73,7 +75,10 @@ def test_observe_run_counts_in_the_shared_registry_and_logs_one_line(caplog):
     before = sample(registry, "dealbot_answers_total", status="failed")
     caplog.set_level(logging.INFO, logger="bot.ops.metrics")
 
-    observe_run("r-42", Outcome(status="failed", llm_calls=2, input_tokens=10, duration_ms=812.4))
+    observe_run(
+        "r-42",
+        Outcome(status="failed", usage=Usage(llm_calls=2, input_tokens=10), duration_ms=812.4),
+    )
 
     assert sample(registry, "dealbot_answers_total", status="failed") == before + 1
     [record] = caplog.records
@@ -108,7 +113,7 @@ def test_the_agent_reports_each_finished_run_once(agent, fake_anthropic, counted
     run = agent.ask("Any soda deals?")
 
     after = counted()
-    assert run.ok and run.llm_calls == 2
+    assert run.ok and run.usage.llm_calls == 2
     assert after["model_calls"] - before["model_calls"] == 2
     assert after["runtime_errors"] - before["runtime_errors"] == 1
     assert after["ok"] - before["ok"] == 1

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.runs import RunRecord
+from bot.runs import RunRecord, Usage
 from bot.slack.render import (
     RENDERINGS,
     code_view_line,
@@ -43,7 +43,7 @@ def run_with(**fields) -> RunRecord:
         "answer": "**3 deals** on chips.",
         "code": "deals = find_deals('chips')\nfinal_answer('3 deals')\n",
         "model": "claude-sonnet-5-5",
-        "llm_calls": 1,
+        "usage": Usage(llm_calls=1),
         "tool_calls": 2,
         "duration_ms": 2345.0,
     }

@@ -126,7 +126,7 @@ def test_a_chart_of_the_wrong_shape_is_repaired_with_the_reason_fed_back(agent, 
 
     run = agent.ask("trend?")
 
-    assert run.ok and run.llm_calls == 2
+    assert run.ok and run.usage.llm_calls == 2
     assert run.attempts[0].error_kind == "runtime" and "1 values for 2" in run.attempts[0].error
     fed_back = fake_anthropic.last_request.messages[-1]["content"][0]["content"]
     assert "1 values for 2" in fed_back

@@ -120,7 +120,7 @@ def tool_use_reply(
     delay: float = 0.0,
 ) -> Reply:
     """The model calls a tool (optionally after some text), stopping with ``tool_use``."""
-    block = {"type": "tool_use", "id": id or f"toolu_fake_{uuid.uuid4().hex[:20]}"}
+    block: dict[str, Any] = {"type": "tool_use", "id": id or f"toolu_fake_{uuid.uuid4().hex[:20]}"}
     block |= {"name": name, "input": input}
     content = ([{"type": "text", "text": text}] if text else []) + [block]
     return _message_reply(content, "tool_use", usage, delay)
@@ -279,7 +279,7 @@ class FakeAnthropic(LocalHTTPServer):
     def _list_models(self, request: Request, number: int) -> Response:
         """One page, newest first as the API lists them; ``limit`` (1–1000) and ``after_id``."""
         limit = max(1, min(int((request.query.get("limit") or ["20"])[0]), 1000))
-        after = (request.query.get("after_id") or [None])[0]
+        after = (request.query.get("after_id") or [""])[0]
         start = self.models.index(after) + 1 if after in self.models else 0
         page = self.models[start : start + limit]
         body = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -21,9 +22,10 @@ class BoltHTTPServer(LocalHTTPServer):
         return f"{self.url}/slack/events"
 
     def handle(self, request: Request) -> Response:
+        query: dict[str, Sequence[str]] = dict(request.query)
         bolt_request = BoltRequest(
             body=request.body.decode(),
-            query=dict(request.query),
+            query=query,
             headers=dict(request.headers),
         )
         bolt_response = self.app.dispatch(bolt_request)

@@ -147,7 +147,7 @@ class LocalHTTPServer:
         if self._server is None:
             raise RuntimeError(f"{type(self).__name__} is not started; use it as a context manager")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> Self:
         self.stopping.clear()

@@ -602,8 +602,9 @@ class FakeSlack(LocalHTTPServer):
                 raise SlackError("missing_recipient_team_id")
         chunks = self._checked_chunks(args)
         self._stand_in_thread(channel, thread_ts)
-        message = {"type": "message", "user": workspace.bot_user_id, "bot_id": workspace.bot_id}
-        message |= {"app_id": self.app_id, "team": workspace.team_id, "text": "", "tasks": []}
+        message: dict[str, Any] = {"type": "message", "user": workspace.bot_user_id}
+        message |= {"bot_id": workspace.bot_id, "app_id": self.app_id, "team": workspace.team_id}
+        message |= {"text": "", "tasks": []}
         stored = self._store(channel, message, thread_ts)
         self._streaming.add((channel, stored["ts"]))
         self._apply_chunks(self._find(channel, stored["ts"]), chunks)
@@ -751,7 +752,7 @@ class FakeSlack(LocalHTTPServer):
         if self.validate_blocks:
             _check_view(view)
         view_id = f"V{next(self._serial):08d}"
-        extra = {
+        extra: dict[str, Any] = {
             "id": view_id,
             "team_id": workspace.team_id,
             "app_id": self.app_id,
@@ -993,7 +994,7 @@ _OWN_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
 
 
 def _block_problem(block: Any) -> str | None:
-    check = _OWN_CHECKS.get(block.get("type")) if isinstance(block, dict) else None
+    check = _OWN_CHECKS.get(str(block.get("type"))) if isinstance(block, dict) else None
     if check is not None and (problem := check(block)):
         return problem
     if isinstance(block, dict) and block.get("type") in ("data_table", "data_visualization"):

@@ -284,9 +284,10 @@ def block_actions_body(
     """The form body of a button click on a message: ``payload=<block_actions JSON>``."""
     message = message or {"type": "message", "ts": new_ts(), "text": "", "user": BOT_USER_ID}
     container = {"type": "message", "message_ts": message["ts"], "channel_id": channel}
-    action = {"action_id": action_id, "block_id": block_id, "value": value, "type": "button"}
-    action |= {"text": {"type": "plain_text", "text": "Button"}, "action_ts": new_ts()}
-    payload = {
+    action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "value": value}
+    action |= {"type": "button", "text": {"type": "plain_text", "text": "Button"}}
+    action["action_ts"] = new_ts()
+    payload: dict[str, Any] = {
         "type": "block_actions",
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team_id},
         "api_app_id": APP_ID,

@@ -525,7 +525,7 @@ class FakeSocketMode:
         if self._server is None:
             raise RuntimeError("FakeSocketMode is not started; use it as a context manager")
         host, port = self._server.server_address[:2]
-        return f"ws://{host}:{port}"
+        return f"ws://{host!s}:{port}"
 
     def start(self) -> Self:
         self._server = _TCPServer(self)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 TODAY = dt.date(2024, 5, 3)  # a Friday
-STORES = [
+STORES: list[dict[str, Any]] = [
     {"id": 1, "name": "FreshMart", "city": "Springfield"},
     {"id": 2, "name": "ValueFoods", "city": "Shelbyville"},
 ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tools import ToolArgumentError, build_tools
+
+NOV_28, DAYS_2 = date(2026, 11, 28), timedelta(days=2)
 
 
 @pytest.mark.parametrize(
@@ -52,23 +54,26 @@ def test_a_bad_argument_is_also_a_value_error(tools):
 
 
 @pytest.mark.parametrize(
-    "arguments",
+    ("everyday", "canonical"),
     [
-        {"start": "2026-11-28", "end": "2026-11-30"},
-        {"start": datetime(2026, 11, 28, 9, 30)},
-        {"limit": "10"},
-        {"limit": 10.0},
-        {"kind": "Multi-Buy"},
-        {"category": "cereal"},
-        {"category": "SNACK"},
-        {"store": "the mission store"},
-        {"store": "oakland"},
-        {"min_percent_off": "30%"},
-        {"query": "", "category": None, "store": None},
+        ({"start": "2026-11-28", "end": "2026-11-30"}, {"start": NOV_28, "end": NOV_28 + DAYS_2}),
+        ({"start": datetime(2026, 11, 28, 9, 30)}, {"start": NOV_28}),
+        ({"limit": "10"}, {"limit": 10}),
+        ({"limit": 10.0}, {"limit": 10}),
+        ({"kind": "Multi-Buy"}, {"kind": "multi_buy"}),
+        ({"category": "cereal"}, {"category": "Cereal & Breakfast"}),
+        ({"category": "SNACK"}, {"category": "Snacks"}),
+        ({"store": "the mission store"}, {"store": "Mission"}),
+        ({"store": "oakland"}, {"store": "Rockridge"}),
+        ({"min_percent_off": "30%"}, {"min_percent_off": 30}),
+        ({"query": "", "category": None, "store": None}, {}),
     ],
 )
-def test_everyday_forms_of_arguments_are_accepted(tools, arguments):
-    assert isinstance(tools["find_deals"](**arguments), list)
+def test_everyday_forms_of_arguments_mean_their_canonical_form(tools, everyday, canonical):
+    found = tools["find_deals"](**everyday)
+
+    assert found == tools["find_deals"](**canonical)
+    assert found or "start" in canonical, "the demo data has deals for each of these"
 
 
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Paris"])
