@@ -210,9 +210,9 @@ def _structure_problem(table: Any, chart: Any) -> tuple[str, str] | None:
     if chart is not None and not isinstance(chart, dict):
         return "runtime", f"final_answer(chart=...) takes a dict, not a {type(chart).__name__}"
     for name, value in (("table", table), ("chart", chart)):
-        problem = _values_problem(value)
-        if problem is not None:
-            return "runtime", f"final_answer({name}=...): {problem}"
+        values_problem = _values_problem(value)
+        if values_problem is not None:
+            return "runtime", f"final_answer({name}=...): {values_problem}"
     return None
 
 

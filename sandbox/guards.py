@@ -27,7 +27,7 @@ import decimal
 import operator
 import types
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
@@ -147,9 +147,11 @@ def check_template(template: str, depth: int = 0) -> None:
             check_template(spec, depth + 1)
 
 
-def _checked_method(method: Callable[..., str]) -> Callable[..., str]:
+def _checked_method(method: types.BuiltinMethodType) -> Callable[..., str]:
+    template = cast(str, method.__self__)  # guard_format hands over only methods of a str
+
     def checked(*args: Any, **kwargs: Any) -> str:
-        check_template(method.__self__)
+        check_template(template)
         return method(*args, **kwargs)
 
     checked.__name__ = checked.__qualname__ = method.__name__

@@ -157,4 +157,4 @@ def seal_library() -> None:
     enum's functional API (`SomeEnum("Name", {...})`) creates a class whose attributes, dunder
     methods included, come from the data; nothing a program may import needs it once loaded.
     """
-    enum.EnumType._create_ = _no_functional_enum  # type: ignore[method-assign]
+    setattr(enum.EnumType, "_create_", _no_functional_enum)  # noqa: B010 - typeshed lacks it

@@ -118,7 +118,7 @@ class ProgramTransformer(RestrictingNodeTransformer):
             )
 
     @staticmethod
-    def _call(name: str, location: ast.AST, *args: ast.expr) -> ast.Call:
+    def _call(name: str, location: ast.expr, *args: ast.expr) -> ast.Call:
         call = ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
         copy_locations(call, location)
         return call

@@ -147,10 +147,10 @@ class WorkerServer:
             self._send({"pid": pid}, [bot_end.fileno()])
             bot_end.close()
         elif op in ("reap", "release"):
-            pid = message.get("pid")
-            status = self._reap(pid) if isinstance(pid, int) else None
+            asked = message.get("pid")
+            status = self._reap(asked) if isinstance(asked, int) else None
             if op == "reap":
-                self._send({"pid": pid, "status": status})
+                self._send({"pid": asked, "status": status})
 
     def _reap(self, pid: int) -> int | None:
         if pid not in self.unreaped:
