@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -50,6 +50,8 @@ class Run(BotBase):
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
     feedback: Mapped[str | None] = mapped_column(String(8))
     feedback_user: Mapped[str | None] = mapped_column(String(32))
+    # The run whose program this run re-ran instead of asking the model (the program cache).
+    reused_from: Mapped[str | None] = mapped_column(String(16))
 
     attempts: Mapped[list[Attempt]] = relationship(
         back_populates="run", order_by="Attempt.seq", cascade="all, delete-orphan"
@@ -71,3 +73,19 @@ class Attempt(BotBase):
     tool_calls: Mapped[int] = mapped_column(default=0)
 
     run: Mapped[Run] = relationship(back_populates="attempts")
+
+
+class CachedProgram(BotBase):
+    """The program cache: a question's words (normalised) in a workspace and time zone, and
+    the successful run whose program answers them again."""
+
+    __tablename__ = "program_cache"
+    __table_args__ = (UniqueConstraint("team_id", "timezone", "question_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))  # "" for the command line
+    timezone: Mapped[str] = mapped_column(String(64))
+    question_key: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str] = mapped_column(String(16), index=True)
+    code: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -23,7 +23,7 @@ class Attempt:
 class Origin:
     """Where a question came from: the CLI, or a Slack team/channel/user/thread."""
 
-    source: str = "cli"  # "cli" | "slack" | "eval"
+    source: str = "cli"  # "cli" | "slack" | "eval" | "watch"
     team_id: str | None = None
     channel_id: str | None = None
     user_id: str | None = None
@@ -52,6 +52,7 @@ class Outcome:
     model_ms: float = 0.0
     sandbox_ms: float = 0.0
     duration_ms: float = 0.0
+    reused_from: str | None = None  # the run whose program was re-run, with no model call
 
     @property
     def ok(self) -> bool:
