@@ -47,6 +47,7 @@ class Question:
     event_key: str | None = None
     asked_line: str | None = None  # shown above the answer when the question is not visible
     private_reply: Callable[[Message], None] | None = None  # where the bot may not post
+    fresh: bool = False  # "Ask fresh": the model answers, not the program cache
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class Responder:
             return
         placeholder = self.post(client, question, render_working())
         timezone = self.timezone_of(client, question.origin)
-        done = self.agent.complete(run, timezone=timezone)
+        done = self.agent.complete(run, timezone=timezone, fresh=question.fresh)
         message = render_answer(done) if done.ok else render_failure(done)
         if question.asked_line:
             message = _with_asked_line(message, question.asked_line)

@@ -32,6 +32,8 @@ MODAL_BLOCKS = 90  # views allow 100 blocks
 
 ACTION_VIEW_CODE = "view_code"
 ACTION_FEEDBACK = "feedback"
+ACTION_WATCH_OPEN = "watch_open"
+ACTION_ASK_FRESH = "ask_fresh"
 
 EXAMPLES = (
     "Any deals on orange soda this weekend?",
@@ -78,7 +80,23 @@ def render_answer(run: RunRecord) -> Message:
         blocks += _program_blocks(run)
     blocks.append(_context(footer(run)))
     blocks.append(_feedback(run.run_id))
+    blocks += _answer_actions(run)
     return Message(text=shorten(escape(answer), FALLBACK_CHARS), blocks=blocks)
+
+
+def _answer_actions(run: RunRecord) -> list[dict]:
+    """🔔 Watch under an answer with a program (not under a watch's own post), and Ask fresh
+    under one that reused a cached program."""
+    buttons = []
+    if run.code and run.origin.source != "watch":
+        buttons.append(
+            ButtonElement(text="🔔 Watch", action_id=ACTION_WATCH_OPEN, value=run.run_id)
+        )
+    if run.reused_from:
+        buttons.append(
+            ButtonElement(text="Ask fresh", action_id=ACTION_ASK_FRESH, value=run.run_id)
+        )
+    return [ActionsBlock(block_id="answer_actions", elements=buttons).to_dict()] if buttons else []
 
 
 def _program_blocks(run: RunRecord) -> list[dict]:
@@ -112,9 +130,10 @@ def _feedback(run_id: str) -> dict:
 
 def footer(run: RunRecord) -> str:
     calls = "call" if run.llm_calls == 1 else "calls"
+    reused = f" · reused the program of run `{run.reused_from}`" if run.reused_from else ""
     return (
         f"run `{run.run_id}` · {run.llm_calls} model {calls} · {run.tool_calls} tool calls · "
-        f"{run.duration_ms / 1000:.1f}s"
+        f"{run.duration_ms / 1000:.1f}s{reused}"
     )
 
 
@@ -141,8 +160,8 @@ def render_help() -> Message:
         "or use `/dealbot ask …`. I write a short program against the deals database "
         "and show it under each answer.\n\n"
         f"*Try:*\n{examples}\n\n"
-        "*Commands:* `/dealbot ask QUESTION` · `/dealbot history [N]` · "
-        "`/dealbot code RUN_ID` · `/dealbot help`"
+        "*Commands:* `/dealbot ask QUESTION` · `/dealbot watch QUESTION [every SCHEDULE]` · "
+        "`/dealbot watches` · `/dealbot history [N]` · `/dealbot code RUN_ID` · `/dealbot help`"
     )
     return Message(text="Ask me about store deals, e.g. " + EXAMPLES[0], blocks=[_section(text)])
 
