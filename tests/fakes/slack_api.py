@@ -197,6 +197,7 @@ class FakeSlack(LocalHTTPServer):
         self._members: dict[str, list[str]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._refusing: dict[str, str] = {}
         self._serial = itertools.count(1)
         self._socket_mode: FakeSocketMode | None = None
         self._socket_mode_lock = threading.Lock()
@@ -324,6 +325,13 @@ class FakeSlack(LocalHTTPServer):
             for workspace in self._workspaces.values():
                 if workspace.team_id == team_id:
                     workspace.revoked = True
+
+    def refuse_posts(self, channel: str, error: str = "channel_not_found") -> None:
+        """From now on ``chat.postMessage`` to `channel` answers `error`, as Slack does for a
+        deleted or archived channel (``is_archived``), one the bot was removed from
+        (``not_in_channel``), or a deactivated user's DM (``user_not_found``)."""
+        with self._changed:
+            self._refusing[channel] = error
 
     def add_message(
         self,
@@ -479,6 +487,8 @@ class FakeSlack(LocalHTTPServer):
 
     def _chat_post_message(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel = _required(args, "channel")
+        if channel in self._refusing:
+            raise SlackError(self._refusing[channel])
         self._check_message(args)
         thread_ts = args.get("thread_ts") or None
         if thread_ts and not any(m["ts"] == thread_ts for m in self._messages[channel]):
