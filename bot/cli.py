@@ -39,7 +39,7 @@ from bot.settings import (
     load_settings,
     mask_passwords,
 )
-from bot.slack.watches import poster_without_app
+from bot.slack.watches import check_poster_settings, poster_without_app
 from bot.terminal import (
     history_table,
     make_console,
@@ -411,6 +411,7 @@ def cmd_watches_run_due(args: argparse.Namespace, settings: Settings) -> int:
     at = _instant(args.at, settings.timezone) if args.at else None
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY + " (a broken watch program is repaired by the model)")
+    check_poster_settings(settings)
     engine = _existing_engine(settings)
     runner = WatchRunner(
         agent=make_agent(settings, engine),

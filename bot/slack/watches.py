@@ -63,6 +63,7 @@ GONE_ERRORS = frozenset(
     }
 )
 _EVERY = re.compile(r"\s+(every\s+.*|daily|weekly(?:\s+on\s+\w+)?|hourly)\s*$", re.IGNORECASE)
+NOT_YOURS = "Only the person who made this watch can change it."
 WATCH_USAGE = (
     "Usage: `/dealbot watch QUESTION [every SCHEDULE]`, e.g. "
     "`/dealbot watch any deals on orange soda? every Friday at 9am` (without a schedule, "
@@ -158,6 +159,15 @@ class WatchDesk:
         return True
 
 
+def check_poster_settings(settings: Settings) -> None:
+    """A token to post with: one workspace's, or the app's credentials for stored ones."""
+    if not settings.slack_bot_token and not oauth_enabled(settings):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET): "
+            "watches post to Slack"
+        )
+
+
 def poster_without_app(
     settings: Settings, engine: Engine
 ) -> Callable[[str | None], SlackPoster | None]:
@@ -165,14 +175,10 @@ def poster_without_app(
     stored token (many workspaces); no Bolt app needed."""
     from bot.slack.app import make_web_client  # the app module registers every listener
 
+    check_poster_settings(settings)
     client = make_web_client(settings)
     if settings.slack_bot_token:
         return lambda _team: SlackPoster(client)
-    if not oauth_enabled(settings):
-        raise SettingsError(
-            "SLACK_BOT_TOKEN is not set (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET): "
-            "watches post to Slack"
-        )
     store = InstallationStore(client_id=settings.slack_client_id, engine=engine, logger=log)
 
     def poster_for(team_id: str | None) -> SlackPoster | None:
@@ -328,11 +334,7 @@ def _manage(
         respond(**_private(render_notice("That watch no longer exists."), replace=False))
         return
     if watch.owner_id != user:
-        respond(
-            **_private(
-                render_notice(f"Only <@{watch.owner_id}> can change this watch."), replace=False
-            )
-        )
+        respond(**_private(render_notice(NOT_YOURS), replace=False))
         return
     changed = change(watch.watch_id)
     log.info("watch %s: %s by its owner (%s)", watch.watch_id, done.lower(), changed)
@@ -346,13 +348,10 @@ def _manage(
         )
 
 
-def _private(message: Message, *, replace: bool) -> dict:
-    return {
-        "response_type": "ephemeral",
-        "replace_original": replace,
-        "text": message.text,
-        "blocks": message.blocks,
-    }
+def _private(message: Message, *, replace: bool | None = None) -> dict:
+    """An ephemeral reply (for ack, or respond: which replaces the clicked message or not)."""
+    reply = {"response_type": "ephemeral", "text": message.text, "blocks": message.blocks}
+    return reply if replace is None else reply | {"replace_original": replace}
 
 
 def _too_many(desk: WatchDesk) -> str:
@@ -387,7 +386,7 @@ def watch_command(
     assert desk is not None
     question_text, schedule_text = split_schedule(text)
     if not question_text:
-        ack(**_private(render_notice(WATCH_USAGE), replace=False))
+        ack(**_private(render_notice(WATCH_USAGE)))
         return
     user, channel = command["user_id"], command["channel_id"]
     origin = Origin(
@@ -401,10 +400,10 @@ def watch_command(
     try:
         schedule = desk.schedule(schedule_text or PRESETS[0], timezone)
     except ScheduleError as exc:
-        ack(**_private(render_notice(str(exc)), replace=False))
+        ack(**_private(render_notice(str(exc))))
         return
     if desk.store.count_of(team_id, user) >= desk.store.max_per_owner:
-        ack(**_private(render_notice(_too_many(desk)), replace=False))
+        ack(**_private(render_notice(_too_many(desk))))
         return
     ack()
     shown = escape(shorten(" ".join(question_text.split()), 300))
@@ -475,4 +474,4 @@ def watches_command(
     desk = service.watches
     assert desk is not None
     watches = desk.store.of_owner(team_id, command["user_id"])
-    ack(**_private(render_watch_list(watches), replace=False))
+    ack(**_private(render_watch_list(watches)))
