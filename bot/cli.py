@@ -15,6 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from anthropic import Anthropic
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
@@ -265,7 +266,7 @@ def _say_if_no_deals(engine: Engine, settings: Settings) -> None:
     )
 
 
-def make_agent(settings: Settings, engine: Engine) -> Agent:
+def make_agent(settings: Settings, engine: Engine, client: Anthropic | None = None) -> Agent:
     config = AgentConfig(
         model=settings.model,
         timezone=settings.timezone,
@@ -278,7 +279,7 @@ def make_agent(settings: Settings, engine: Engine) -> Agent:
     if settings.dealbot_program_cache:
         cache = ProgramCache(engine, window=timedelta(hours=settings.dealbot_program_cache_hours))
     return Agent(
-        client=make_client(settings),
+        client=client or make_client(settings),
         engine=engine,
         history=History(engine),
         config=config,
@@ -290,11 +291,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY)
     question = sys.stdin.read().strip() if args.question == "-" else args.question
-    check_model(make_client(settings), settings.model)
+    client = make_client(settings)  # one client: building one loads the CA bundle (~15 ms)
+    check_model(client, settings.model)
     with _sigterm_raises():
         engine = _engine(settings)
         _say_if_no_deals(engine, settings)
-        run = _answer(make_agent(settings, engine), question, fresh=args.fresh)
+        run = _answer(make_agent(settings, engine, client), question, fresh=args.fresh)
     if args.json:
         print(json.dumps(run_as_json(run, settings.timezone), ensure_ascii=False))
     else:
