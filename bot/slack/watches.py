@@ -8,7 +8,6 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -117,25 +116,22 @@ def _post(client: WebClient, channel: str, message: Message) -> bool:
         return False
 
 
-@dataclass
 class WatchDesk:
     """What the listeners need for watches: the store, the runner, and threads for Run now."""
 
-    store: WatchStore
-    config: WatchConfig
-    runner: WatchRunner
-    run_now_pool: ThreadPoolExecutor
-    app: App | None = None  # set when the listeners are registered: tokens per workspace
+    def __init__(self, *, store: WatchStore, config: WatchConfig, agent: Agent) -> None:
+        self.store = store
+        self.config = config
+        self.runner = WatchRunner(
+            agent=agent, store=store, poster_for=self.poster_for, config=config
+        )
+        self.run_now_pool = ThreadPoolExecutor(2, thread_name_prefix="watch-now")
+        self.app: App | None = None  # set when the listeners are registered: each team's token
 
     @classmethod
     def build(cls, settings: Settings, agent: Agent) -> WatchDesk:
-        config = WatchConfig.from_settings(settings)
         store = WatchStore(agent.engine, max_per_owner=settings.dealbot_max_watches)
-        desk = cls(store, config, None, ThreadPoolExecutor(2, thread_name_prefix="watch-now"))  # type: ignore[arg-type]
-        desk.runner = WatchRunner(
-            agent=agent, store=store, poster_for=desk.poster_for, config=config
-        )
-        return desk
+        return cls(store=store, config=WatchConfig.from_settings(settings), agent=agent)
 
     def poster_for(self, team_id: str | None) -> SlackPoster | None:
         client = client_for(self.app, team_id) if self.app is not None else None
