@@ -254,3 +254,16 @@ def test_a_scheduled_post_is_valid_block_kit_with_pause_and_stop(bot, store, fak
     assert "watch_pause" in json.dumps(post["blocks"]) and "🔔 Watch" not in json.dumps(
         [b for b in post["blocks"] if b.get("block_id") == "answer_actions"]
     )
+
+
+def test_a_post_refused_with_429_is_retried_after_retry_after(bot, store, fake_anthropic):
+    watch = store.get(_watch_from_command(bot, fake_anthropic))
+    bot.slack.rate_limit_next("chat.postMessage", retry_after=1)
+    before = len(bot.slack.calls_to("chat.postMessage"))
+
+    outcomes = run_due(bot.service.watches.runner, watch.next_run_at + timedelta(seconds=1))
+
+    assert outcomes["posted"] == 1
+    attempts = bot.slack.calls[-2:]
+    assert [call.status for call in attempts] == [429, 200]
+    assert len(bot.slack.calls_to("chat.postMessage")) == before + 2
