@@ -16,8 +16,11 @@ import tools
 from bot.claude import Deadline, ModelCaller, OutOfTime
 from bot.history import History
 from bot.model_failures import explain
+from bot.ops import metrics
 from bot.ops.metrics import observe_run
+from bot.program_cache import ProgramCache
 from bot.prompt import (
+    RUN_TOOL_NAME,
     conversation_messages,
     run_tool_definition,
     system_blocks,
@@ -136,6 +139,7 @@ class Agent:
         config: AgentConfig,
         run_program: Callable[..., Any] | None = None,
         build_tools: Callable[..., Mapping[str, Callable[..., Any]]] | None = None,
+        cache: ProgramCache | None = None,
     ) -> None:
         self.client = client
         self.model_caller = ModelCaller(client)
@@ -144,6 +148,7 @@ class Agent:
         self.config = config
         self.run_program = run_program or sandbox.run
         self.build_tools = build_tools or tools.build_tools
+        self.cache = cache
         self.system = system_blocks(tools.render_reference())
         self.tool_definitions = [run_tool_definition()]
 
@@ -171,15 +176,18 @@ class Agent:
         *,
         timezone: str | None = None,
         on_progress: Callable[[Progress], None] | None = None,
+        fresh: bool = False,
     ) -> RunRecord:
         """Answer a recorded run and store its outcome; never raises for model or program faults,
         nor leaves the run pending while the database works. `on_progress` hears of each
-        program as it is written and as it has run."""
+        program as it is written and as it has run; `fresh` skips the program cache."""
         meter = _Meter()
         deadline = Deadline.after(self.config.answer_deadline_s)
         report = _Reporter(run.run_id, on_progress)
         try:
-            outcome = self._solve(run, timezone or self.config.timezone, meter, deadline, report)
+            outcome = self._solve(
+                run, timezone or self.config.timezone, meter, deadline, report, fresh
+            )
         except Exception:
             log.exception("run %s: unexpected failure", run.run_id)
             outcome = meter.outcome("failed", error=SOMETHING_WRONG)
@@ -200,13 +208,26 @@ class Agent:
         return self.history.finish(run.run_id, bare)
 
     def _solve(
-        self, run: RunRecord, timezone: str, meter: _Meter, deadline: Deadline, report: _Reporter
+        self,
+        run: RunRecord,
+        timezone: str,
+        meter: _Meter,
+        deadline: Deadline,
+        report: _Reporter,
+        fresh: bool,
     ) -> Outcome:
         problem = question_problem(run.question, self.config.max_question_chars)
         if problem:
             return meter.outcome("failed", error=problem)
         deal_tools = self.build_tools(self.engine, timezone=timezone)
-        earlier = self.history.conversation(run.origin, before_run=run.run_id)[-MAX_THREAD_TURNS:]
+        # "Ask fresh" asks a top-level question again: no earlier turns, and its program is kept.
+        earlier = [] if fresh else self.history.conversation(run.origin, before_run=run.run_id)
+        earlier = earlier[-MAX_THREAD_TURNS:]
+        cacheable = not earlier and self.cache is not None and self.cache.serves(run.origin)
+        if cacheable and not fresh:
+            reused = self._reuse(run, timezone, deal_tools, meter, deadline)
+            if reused is not None:
+                return reused
         messages = conversation_messages(
             earlier, run.question, today=deal_tools["today"](), timezone=timezone
         )
@@ -232,6 +253,8 @@ class Agent:
             meter.add_attempt(attempt)
             report(Progress(number, code, attempt))
             if attempt.ok and answer:
+                if cacheable:
+                    self._remember(run, timezone, code)
                 text, table, chart = answer
                 return meter.outcome("ok", answer=text, table=table, chart=chart, code=code)
             failures += 0 if attempt.ok else 1
@@ -240,6 +263,92 @@ class Agent:
             messages.append({"role": "assistant", "content": _as_params(response.content)})
             messages.append({"role": "user", "content": _tool_results(programs, attempt)})
         return meter.outcome("failed", error=GAVE_UP, code=meter.last_code)
+
+    def _reuse(
+        self,
+        run: RunRecord,
+        timezone: str,
+        deal_tools: Mapping[str, Callable[..., Any]],
+        meter: _Meter,
+        deadline: Deadline,
+    ) -> Outcome | None:
+        """Re-run the cached program for these words, if any; None to ask the model (a cached
+        program that fails leaves the cache, and the asker never hears of it)."""
+        assert self.cache is not None
+        hit = self.cache.lookup(run.origin, timezone, run.question)
+        if hit is None:
+            return None
+        attempt, answer = self._run(hit.code, deal_tools, deadline)
+        meter.add_attempt(attempt)
+        if attempt.ok and answer:
+            metrics.shared().program_cache_hits.inc()
+            text, table, chart = answer
+            return meter.outcome(
+                "ok", answer=text, table=table, chart=chart, code=hit.code, reused_from=hit.run_id
+            )
+        log.info(
+            "run %s: the cached program of run %s failed; asking the model", run.run_id, hit.run_id
+        )
+        self.cache.forget(hit.run_id)
+        return None
+
+    def _remember(self, run: RunRecord, timezone: str, code: str) -> None:
+        assert self.cache is not None
+        try:
+            self.cache.remember(run.origin, timezone, run.question, run.run_id, code)
+        except Exception:
+            log.exception("run %s: could not keep its program in the cache", run.run_id)
+
+    def rerun(self, run: RunRecord, code: str, *, timezone: str, repair: bool) -> RunRecord:
+        """Run a saved program for a recorded run (a watch's) with no model call; when it fails
+        and `repair` is set, spend one model call to repair it: the question, the program and
+        its error go to the model, and the repaired program is run once. Stores the outcome."""
+        meter = _Meter()
+        deadline = Deadline.after(self.config.answer_deadline_s)
+        try:
+            outcome = self._rerun(run, code, timezone, repair, meter, deadline)
+        except Exception:
+            log.exception("run %s: unexpected failure re-running a saved program", run.run_id)
+            outcome = meter.outcome("failed", error=SOMETHING_WRONG, code=code)
+        observe_run(run.run_id, outcome)
+        return self._store(run, outcome)
+
+    def _rerun(
+        self,
+        run: RunRecord,
+        code: str,
+        timezone: str,
+        repair: bool,
+        meter: _Meter,
+        deadline: Deadline,
+    ) -> Outcome:
+        deal_tools = self.build_tools(self.engine, timezone=timezone)
+        attempt, answer = self._run(code, deal_tools, deadline)
+        meter.add_attempt(attempt)
+        if attempt.ok and answer:
+            text, table, chart = answer
+            return meter.outcome("ok", answer=text, table=table, chart=chart, code=code)
+        if not repair:
+            return meter.outcome("failed", error=_failure_text(attempt), code=code)
+        messages = _repair_messages(run.question, code, attempt, deal_tools["today"](), timezone)
+        try:
+            response = self._call_model(messages, meter, deadline)
+        except OutOfTime:
+            return self._out_of_time(run, meter)
+        except anthropic.APIError as exc:
+            failure = explain(exc, model=self.config.model)
+            log.log(failure.level, "run %s: repair: %s", run.run_id, failure.log_line())
+            return meter.outcome("failed", error=failure.shopper, code=code)
+        programs = [b for b in response.content if b.type == "tool_use"]
+        if not programs or deadline.remaining() <= 0:
+            return meter.outcome("failed", error=GAVE_UP, code=code)
+        repaired = str(programs[0].input.get("code", ""))
+        attempt, answer = self._run(repaired, deal_tools, deadline)
+        meter.add_attempt(attempt)
+        if attempt.ok and answer:
+            text, table, chart = answer
+            return meter.outcome("ok", answer=text, table=table, chart=chart, code=repaired)
+        return meter.outcome("failed", error=_failure_text(attempt), code=repaired)
 
     def _out_of_time(self, run: RunRecord, meter: _Meter) -> Outcome:
         log.warning(
@@ -318,6 +427,42 @@ class _Reporter:
             self.listener(step)
         except Exception:
             log.exception("run %s: progress listener failed", self.run_id)
+
+
+SAVED_PROGRAM_ID = "toolu_saved_program"
+
+
+def _repair_messages(
+    question: str, code: str, attempt: Attempt, today: Any, timezone: str
+) -> list[dict]:
+    """The question, the saved program as the model's own earlier call, and its error now: the
+    model repairs it as it would any failed run."""
+    messages = conversation_messages([], question, today=today, timezone=timezone)
+    call = {
+        "type": "tool_use",
+        "id": SAVED_PROGRAM_ID,
+        "name": RUN_TOOL_NAME,
+        "input": {"code": code},
+    }
+    messages.append({"role": "assistant", "content": [call]})
+    note = (
+        "This program answered the question before and is saved to run again on fresh data, "
+        "but now it fails (the tools or the data may have changed):\n"
+    )
+    result = {
+        "type": "tool_result",
+        "tool_use_id": SAVED_PROGRAM_ID,
+        "content": note + _feedback_for_model(attempt),
+        "is_error": True,
+    }
+    messages.append({"role": "user", "content": [result]})
+    return messages
+
+
+def _failure_text(attempt: Attempt) -> str:
+    if attempt.ok:
+        return NO_ANSWER
+    return f"The program failed ({attempt.error_kind}): {attempt.error}"
 
 
 def _text_outcome(response: Any, meter: _Meter) -> Outcome:

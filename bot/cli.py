@@ -10,9 +10,12 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from anthropic import Anthropic
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -34,6 +37,7 @@ from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
 from bot.evals.report import DEFAULT_PRICES
 from bot.history import History
 from bot.ops import logs
+from bot.program_cache import ProgramCache
 from bot.runs import Origin, RunRecord
 from bot.serve import check_slack_settings, serve
 from bot.settings import (
@@ -43,7 +47,19 @@ from bot.settings import (
     load_settings,
     mask_passwords,
 )
-from bot.terminal import history_table, make_console, print_details, print_run, run_as_json
+from bot.slack.watches import check_poster_settings, poster_without_app
+from bot.terminal import (
+    history_table,
+    make_console,
+    print_details,
+    print_run,
+    run_as_json,
+    watch_as_json,
+    watch_table,
+)
+from bot.watches.runner import WatchConfig, WatchRunner
+from bot.watches.scheduler import run_due
+from bot.watches.store import WatchStore
 from tools.demo import NotDemoData
 
 log = logging.getLogger(__name__)
@@ -86,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help='the question, or "-" to read it from stdin')
     ask.add_argument("--show-code", action="store_true", help="show the program it ran")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument(
+        "--fresh", action="store_true", help="ask the model even when a cached program fits"
+    )
     ask.set_defaults(handler=cmd_ask)
 
     serve = commands.add_parser("serve", help="run the Slack app")
@@ -118,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     feed.add_argument("file")
     feed.set_defaults(handler=cmd_import)
 
+    add_watch_commands(commands)
+
     evaluation = commands.add_parser("eval", help="measure ephemeral code against function calling")
     evaluation.add_argument("--mode", choices=MODES, default="both")
     evaluation.add_argument("--model", help="the model both modes use (default DEALBOT_MODEL)")
@@ -133,6 +154,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.set_defaults(handler=cmd_eval)
     _verbose_after_commands(parser)
     return parser
+
+
+def add_watch_commands(commands: argparse._SubParsersAction) -> None:
+    watches = commands.add_parser("watches", help="watches: list them, run the due ones")
+    sub = watches.add_subparsers(dest="watches_command", required=True, metavar="WATCHES_COMMAND")
+    listing = sub.add_parser("list", help="every watch of every workspace")
+    listing.add_argument("--json", action="store_true", help="print a JSON list of watches")
+    listing.set_defaults(handler=cmd_watches_list)
+    due = sub.add_parser("run-due", help="run, once, every watch due now (what serve does)")
+    due.add_argument(
+        "--at", metavar="ISO8601", help="the instant to run for (no offset: DEALBOT_TIMEZONE)"
+    )
+    due.set_defaults(handler=cmd_watches_run_due)
 
 
 def _verbose_after_commands(parser: argparse.ArgumentParser) -> None:
@@ -256,12 +290,16 @@ def _say_if_no_deals(engine: Engine, settings: Settings) -> None:
     )
 
 
-def make_agent(settings: Settings, engine) -> Agent:
+def make_agent(settings: Settings, engine: Engine, client: Anthropic | None = None) -> Agent:
+    cache = None
+    if settings.dealbot_program_cache:
+        cache = ProgramCache(engine, window=timedelta(hours=settings.dealbot_program_cache_hours))
     return Agent(
-        client=make_client(settings),
+        client=client or make_client(settings),
         engine=engine,
         history=History(engine),
         config=AgentConfig.from_settings(settings),
+        cache=cache,
     )
 
 
@@ -270,11 +308,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(NO_KEY)
     question = sys.stdin.read().strip() if args.question == "-" else args.question
     _check_sandbox(settings)
-    check_model(make_client(settings), settings.model)
+    client = make_client(settings)  # one client: building one loads the CA bundle (~15 ms)
+    check_model(client, settings.model)
     with _sigterm_raises():
         engine = _engine(settings)
         _say_if_no_deals(engine, settings)
-        run = _answer(make_agent(settings, engine), question)
+        run = _answer(make_agent(settings, engine, client), question, fresh=args.fresh)
     if args.json:
         print(json.dumps(run_as_json(run, settings.timezone), ensure_ascii=False))
     else:
@@ -282,11 +321,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if run.ok else 1
 
 
-def _answer(agent: Agent, question: str) -> RunRecord:
+def _answer(agent: Agent, question: str, *, fresh: bool = False) -> RunRecord:
     """Ask; a run stopped by Ctrl-C or SIGTERM is marked interrupted instead of left pending."""
     run = agent.record(question, origin=Origin())
     try:
-        return agent.complete(run)
+        return agent.complete(run, fresh=fresh)
     except (KeyboardInterrupt, Terminated) as exc:
         if agent.history.mark_interrupted(run.run_id, INTERRUPTED):
             message = f"interrupted: run {run.run_id} is marked interrupted"
@@ -390,6 +429,53 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print_details(make_console(), run, settings.timezone)
     return 0
+
+
+def cmd_watches_list(args: argparse.Namespace, settings: Settings) -> int:
+    watches = WatchStore(_existing_engine(settings)).all()
+    if args.json:
+        print(json.dumps([watch_as_json(watch) for watch in watches], ensure_ascii=False))
+    elif not watches:
+        print("No watches yet: press 🔔 Watch under an answer in Slack, or /dealbot watch …")
+    else:
+        make_console().print(watch_table(watches))
+    return 0
+
+
+def cmd_watches_run_due(args: argparse.Namespace, settings: Settings) -> int:
+    at = _instant(args.at, settings.timezone) if args.at else None
+    if not settings.anthropic_api_key:
+        raise UsageError(NO_KEY + " (a broken watch program is repaired by the model)")
+    check_poster_settings(settings)
+    engine = _existing_engine(settings)
+    runner = WatchRunner(
+        agent=make_agent(settings, engine),
+        store=WatchStore(engine, max_per_owner=settings.dealbot_max_watches),
+        poster_for=poster_without_app(settings, engine),
+        config=WatchConfig.from_settings(settings),
+    )
+    outcomes = run_due(runner, at, workers=settings.dealbot_watch_workers)
+    when = f"at {args.at}" if args.at else "now"
+    if not outcomes:
+        print(f"no watch was due {when}")
+    else:
+        counts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
+        print(f"ran {sum(outcomes.values())} due watch slots {when}: {counts}")
+    return 0 if not outcomes["failed"] else 1
+
+
+def _instant(text: str, timezone: str) -> datetime:
+    """An ISO 8601 instant as naive UTC; without an offset it is read in `timezone`."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"--at {text!r} is not an ISO 8601 time (e.g. 2026-05-08T09:00 or "
+            "2026-05-08T09:00:00-05:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def cmd_upgrade(args: argparse.Namespace, settings: Settings) -> int:

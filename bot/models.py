@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, PrimaryKeyConstraint, String, Text
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -54,6 +63,8 @@ class Run(BotBase):
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
     feedback: Mapped[str | None] = mapped_column(String(8))
     feedback_user: Mapped[str | None] = mapped_column(String(32))
+    # The run whose program this run re-ran instead of asking the model (the program cache).
+    reused_from: Mapped[str | None] = mapped_column(String(16))
 
     attempts: Mapped[list[Attempt]] = relationship(
         back_populates="run", order_by="Attempt.seq", cascade="all, delete-orphan"
@@ -99,3 +110,19 @@ class SlackGreeting(BotBase):
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     greeted_at: Mapped[datetime]
+
+
+class CachedProgram(BotBase):
+    """The program cache: a question's words (normalised) in a workspace and time zone, and
+    the successful run whose program answers them again."""
+
+    __tablename__ = "program_cache"
+    __table_args__ = (UniqueConstraint("team_id", "timezone", "question_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))  # "" for the command line
+    timezone: Mapped[str] = mapped_column(String(64))
+    question_key: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str] = mapped_column(String(16), index=True)
+    code: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -13,7 +13,7 @@ from sandbox import ErrorKind
 # "recovering" while a restarted process claims it.
 RunStatus = Literal["pending", "ok", "failed", "interrupted", "recovering"]
 # Where a question came from.
-Source = Literal["cli", "slack", "eval"]
+Source = Literal["cli", "slack", "eval", "watch"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class Outcome:
     model_ms: float = 0.0
     sandbox_ms: float = 0.0
     duration_ms: float = 0.0
+    reused_from: str | None = None  # the run whose program was re-run, with no model call
 
     @property
     def ok(self) -> bool:

@@ -31,7 +31,9 @@ from bot.slack.app import make_app, make_web_client
 from bot.slack.installations import check_token_settings
 from bot.slack.recovery import recover
 from bot.slack.service import SlackService
+from bot.slack.watches import WatchDesk
 from bot.slack.work import WorkPool
+from bot.watches.scheduler import WatchScheduler
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,10 @@ def build_service(settings: Settings, agent: Agent, history: History) -> SlackSe
         show_cost=settings.dealbot_show_cost,
     )
     return SlackService(
-        responder=responder, history=history, pool=WorkPool(settings.dealbot_workers)
+        responder=responder,
+        history=history,
+        pool=WorkPool(settings.dealbot_workers),
+        watches=WatchDesk.build(settings, agent),
     )
 
 
@@ -103,15 +108,27 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
         service.pool.close(DRAIN_SECONDS)
         reason = exc.response.get("error")
         raise SettingsError(f"SLACK_APP_TOKEN: Slack did not accept it ({reason})") from None
+    watches = start_watches(settings, service)
     _say_ready(settings, agent, server.port, readiness, "socket" if socket_mode else "http")
     while not stop.wait(RECOVERY_EVERY_SECONDS):
         recover(service, app)
     readiness.stopping()
     log.info("stopping: no new work; waiting up to %ss for answers in flight", DRAIN_SECONDS)
     close_intake()
+    watches.stop(DRAIN_SECONDS)
     service.pool.close(DRAIN_SECONDS)
     server.close(HTTP_DRAIN_SECONDS)
     sandbox.shutdown()
+
+
+def start_watches(settings: Settings, service: SlackService) -> WatchScheduler:
+    """Run due watches on threads of their own; live questions (the work pool) come first."""
+    assert service.watches is not None
+    return WatchScheduler(
+        service.watches.runner,
+        workers=settings.dealbot_watch_workers,
+        live_in_flight=lambda: service.pool.in_flight,
+    ).start()
 
 
 def _connect(settings: Settings, agent: Agent) -> tuple[SlackService, App]:

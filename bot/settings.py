@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     dealbot_model_timeout_s: Annotated[float, Field(gt=0)] = 60.0
     dealbot_answer_deadline_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
     dealbot_max_question_chars: Annotated[int, Field(ge=10)] = 2000
+    dealbot_program_cache: bool = True
+    dealbot_program_cache_hours: Annotated[float, Field(gt=0)] = 24.0
+    dealbot_max_watches: Annotated[int, Field(ge=0)] = 20
+    dealbot_watch_min_interval_minutes: Annotated[int, Field(ge=1)] = 60
+    dealbot_watch_fresh_hours: Annotated[float, Field(gt=0)] = 6.0
+    dealbot_watch_workers: Annotated[int, Field(ge=1, le=64)] = 2
     # Unset: INFO for `serve` (its ready line and one line per answer), WARNING elsewhere.
     dealbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
     dealbot_log_format: Literal["text", "json"] = "text"

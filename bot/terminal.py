@@ -16,6 +16,7 @@ from rich.text import Text
 from bot.runs import RunRecord
 from bot.structured import Chart
 from bot.structured import Table as AnswerTable
+from bot.watches.store import Watch
 
 QUESTION_WIDTH = 70
 SHOWN_STATUS = {"ok": "yes", "failed": "no"}
@@ -36,10 +37,11 @@ def local_time(moment: datetime, timezone: str) -> datetime:
 
 
 def footer(run: RunRecord) -> str:
+    reused = f" · reused the program of run {run.reused_from}" if run.reused_from else ""
     return (
         f"run {run.run_id} · {plural(run.usage.llm_calls, 'model call')} · "
         f"{plural(run.tool_calls, 'tool call')} · {run.duration_ms / 1000:.1f} s · "
-        f"{run.usage.input_tokens:,} in / {run.usage.output_tokens:,} out tokens"
+        f"{run.usage.input_tokens:,} in / {run.usage.output_tokens:,} out tokens{reused}"
     )
 
 
@@ -154,6 +156,7 @@ def run_as_json(run: RunRecord, timezone: str, *, programs: bool = False) -> dic
         "model": run.model,
         "table": run.table.to_json() if run.table else None,
         "chart": run.chart.to_json() if run.chart else None,
+        "reused_from": run.reused_from,
     }
     if programs:
         shown["programs"] = [
@@ -169,3 +172,51 @@ def run_as_json(run: RunRecord, timezone: str, *, programs: bool = False) -> dic
             for attempt in run.attempts
         ]
     return shown
+
+
+def watch_target(watch: Watch) -> str:
+    """Where a watch posts, for operators: "channel C0DEALS", "thread C0DEALS/1715…", "dm U0…"."""
+    if watch.target == "thread":
+        return f"thread {watch.channel_id}/{watch.thread_ts}"
+    return f"{watch.target} {watch.channel_id}"
+
+
+def watch_as_json(watch: Watch) -> dict[str, Any]:
+    """One watch as `dealbot watches list --json` prints it; times in the owner's zone."""
+    return {
+        "id": watch.watch_id,
+        "question": watch.question,
+        "schedule": watch.schedule.describe(),
+        "rule": watch.schedule.rule,
+        "timezone": watch.timezone,
+        "next_run_at": local_time(watch.next_run_at, watch.timezone).isoformat(),
+        "owner": watch.owner_id,
+        "team": watch.team_id,
+        "target": watch_target(watch),
+        "paused": watch.paused,
+        "pause_reason": watch.pause_reason,
+        "only_changes": watch.only_changes,
+        "failures": watch.failures,
+        "last_posted_at": (
+            local_time(watch.last_posted_at, watch.timezone).isoformat()
+            if watch.last_posted_at
+            else None
+        ),
+        "last_run_id": watch.last_run_id,
+        "source_run_id": watch.source_run_id,
+    }
+
+
+def watch_table(watches: list[Watch]) -> Table:
+    table = Table("watch", "owner", "schedule", "next run", "target", "paused", "question")
+    for watch in watches:
+        table.add_row(
+            watch.watch_id,
+            watch.owner_id,
+            f"{watch.schedule.describe()} ({watch.timezone})",
+            f"{local_time(watch.next_run_at, watch.timezone):%Y-%m-%d %H:%M %Z}",
+            watch_target(watch),
+            "yes" if watch.paused else "no",
+            Text(one_line(watch.question, QUESTION_WIDTH)),
+        )
+    return table

@@ -28,6 +28,7 @@ def test_autogenerate_finds_no_difference_between_migrations_and_models(migrated
 
 def test_the_chain_covers_the_deals_the_bot_and_the_slack_installation_tables():
     assert {"stores", "products", "deals", "runs", "run_attempts"} <= MODELLED_TABLES
+    assert {"watches", "watch_slots", "program_cache"} <= MODELLED_TABLES
     assert {"slack_bots", "slack_installations", "slack_oauth_states"} <= MODELLED_TABLES
 
 
@@ -42,3 +43,17 @@ def test_the_workspaces_migration_can_be_undone_and_redone(migrated_engine):
     assert "slack_bots" not in tables and "ix_runs_user_created" in indexes
     upgrade(migrated_engine)
     assert "slack_bots" in inspect(migrated_engine).get_table_names()
+
+
+def test_the_watches_migration_can_be_undone_and_redone(migrated_engine):
+    config = alembic_config(migrated_engine)
+    with migrated_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003_workspaces")
+    columns = {column["name"] for column in inspect(migrated_engine).get_columns("runs")}
+
+    assert "watches" not in inspect(migrated_engine).get_table_names()
+    assert "reused_from" not in columns
+    upgrade(migrated_engine)
+    tables = set(inspect(migrated_engine).get_table_names())
+    assert {"watches", "watch_slots", "program_cache"} <= tables

@@ -12,6 +12,7 @@ import threading
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 from bot.runs import Outcome
+from bot.watches.store import SLOT_OUTCOMES
 from sandbox import ERROR_KINDS
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,14 @@ class Metrics:
         self.refused_requests = counter(
             "dealbot_refused_requests", "Requests to /slack/events refused for their signature"
         )
+        self.watch_runs = counter(
+            "dealbot_watch_runs", "Watch slots handled, by outcome", ("outcome",)
+        )
+        self.program_cache_hits = counter(
+            "dealbot_program_cache_hits", "Questions answered by re-running a cached program"
+        )
+        for outcome in SLOT_OUTCOMES:
+            self.watch_runs.labels(outcome)
         for status in STATUSES:
             self.answers.labels(status)
         for kind in TOKEN_KINDS:

@@ -49,6 +49,7 @@ class Question:
     event_key: str | None = None
     asked_line: str | None = None  # shown above the answer when the question is not visible
     private_reply: Callable[[Message], None] | None = None  # where the bot may not post
+    fresh: bool = False  # "Ask fresh": the model answers, not the program cache
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,9 @@ class Responder:
         reply.start()
         timezone = self.timezone_of(client, question.origin)
         try:
-            done = self.agent.complete(run, timezone=timezone, on_progress=reply.step)
+            done = self.agent.complete(
+                run, timezone=timezone, on_progress=reply.step, fresh=question.fresh
+            )
         except Exception:  # the database went away: the run stays pending for recovery
             reply.abandon()
             raise

@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
-from bot.slack import actions, commands, events, home, installations
+from bot.slack import actions, commands, events, home, installations, watches
 from bot.slack.service import SlackService
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ def make_app(
     commands.register(app, service)
     actions.register(app, service)
     home.register(app, service)
+    watches.register(app, service)
     installations.register(app)
 
     @app.error

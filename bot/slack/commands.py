@@ -13,6 +13,7 @@ from bot.slack.answering import Question
 from bot.slack.render import Message, render_code, render_help, render_history, render_notice
 from bot.slack.service import SlackService
 from bot.slack.text import escape, shorten
+from bot.slack.watches import watch_command, watches_command
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ def register(app: App, service: SlackService) -> None:
             _ask(ack, command, client, respond, service, rest, team_id=context.team_id)
         elif subcommand == "history":
             _ack_with(ack, _history(runs, command["user_id"], rest))
+        elif subcommand == "watch" and service.watches is not None:
+            watch_command(ack, command, client, respond, service, rest, context.team_id)
+        elif subcommand == "watches" and service.watches is not None:
+            watches_command(ack, command, service, context.team_id)
         elif subcommand == "code":
             ack()
             respond(**_private(_code(service, runs, client, command["user_id"], rest)))
@@ -42,8 +47,8 @@ def register(app: App, service: SlackService) -> None:
                 ack,
                 render_notice(
                     f"I don't know `{shorten(subcommand, 40)}`. "
-                    "Try `/dealbot ask …`, `/dealbot history`, `/dealbot code RUN_ID` "
-                    "or `/dealbot help`."
+                    "Try `/dealbot ask …`, `/dealbot watch …`, `/dealbot watches`, "
+                    "`/dealbot history`, `/dealbot code RUN_ID` or `/dealbot help`."
                 ),
             )
 

@@ -61,6 +61,8 @@ CAPTION_CHARS = 100
 
 ACTION_VIEW_CODE = "view_code"
 ACTION_FEEDBACK = "feedback"
+ACTION_WATCH_OPEN = "watch_open"
+ACTION_ASK_FRESH = "ask_fresh"
 
 EXAMPLES = (
     "Any deals on orange soda this weekend?",
@@ -158,6 +160,8 @@ def render_answer(
         answer = shorten(answer, ANSWER_CHARS) + "\n(answer shortened)"
     parts = _data_parts(run, rendering)
     footer = f"Answered in {run.duration_ms / 1000:.1f} s · run `{run.run_id}`"
+    if run.reused_from:
+        footer += f" · reused the program of run `{run.reused_from}`"
     return _answer(
         run,
         to_markdown(answer),
@@ -220,7 +224,23 @@ def _answer(
     blocks.append(_context(footer))
     if feedback:
         blocks.append(_feedback(run.run_id))
+        blocks += _answer_actions(run)
     return Answer(markdown[:MARKDOWN_CHARS], text, blocks, rendering, tuple(parts.uploads), heading)
+
+
+def _answer_actions(run: RunRecord) -> list[dict]:
+    """🔔 Watch under an answer with a program (not under a watch's own post), and Ask fresh
+    under one that reused a cached program."""
+    buttons = []
+    if run.code and run.origin.source != "watch":
+        buttons.append(
+            ButtonElement(text="🔔 Watch", action_id=ACTION_WATCH_OPEN, value=run.run_id)
+        )
+    if run.reused_from:
+        buttons.append(
+            ButtonElement(text="Ask fresh", action_id=ACTION_ASK_FRESH, value=run.run_id)
+        )
+    return [ActionsBlock(block_id="answer_actions", elements=buttons).to_dict()] if buttons else []
 
 
 def _data_parts(run: RunRecord, rendering: Rendering) -> _Parts:
@@ -331,8 +351,8 @@ def render_help() -> Message:
         "and show it under each answer. Reply in my thread to follow up — no need to "
         "mention me again.\n\n"
         f"*Try:*\n{examples}\n\n"
-        "*Commands:* `/dealbot ask QUESTION` · `/dealbot history [N]` · "
-        "`/dealbot code RUN_ID` · `/dealbot help`"
+        "*Commands:* `/dealbot ask QUESTION` · `/dealbot watch QUESTION [every SCHEDULE]` · "
+        "`/dealbot watches` · `/dealbot history [N]` · `/dealbot code RUN_ID` · `/dealbot help`"
     )
     return Message(text="Ask me about store deals, e.g. " + EXAMPLES[0], blocks=[_section(text)])
 

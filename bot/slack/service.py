@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +13,9 @@ from bot.runs import RunRecord
 from bot.slack.answering import SLACK_FAILURES, Question, Responder
 from bot.slack.render import render_notice
 from bot.slack.work import ShuttingDown, WorkPool
+
+if TYPE_CHECKING:
+    from bot.slack.watches import WatchDesk
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +29,18 @@ NO_DATABASE = (
 class SlackService:
     """Records each question at once and answers it on the work pool."""
 
-    def __init__(self, *, responder: Responder, history: History, pool: WorkPool) -> None:
+    def __init__(
+        self,
+        *,
+        responder: Responder,
+        history: History,
+        pool: WorkPool,
+        watches: WatchDesk | None = None,
+    ) -> None:
         self.responder = responder
         self.history = history
         self.pool = pool
+        self.watches = watches
 
     def ask(self, client: WebClient, question: Question) -> bool:
         """Record and queue a question; False if it was a redelivery or the bot is stopping."""
@@ -56,7 +68,7 @@ class SlackService:
         origin = run.origin
         if origin.user_id == user_id:
             return True
-        if origin.source != "slack" or origin.is_dm or not origin.channel_id:
+        if origin.source not in ("slack", "watch") or origin.is_dm or not origin.channel_id:
             return False
         return self._is_member(client, origin.channel_id, user_id)
 

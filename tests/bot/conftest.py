@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -12,6 +13,7 @@ import tools
 from bot.agent import Agent, AgentConfig
 from bot.database import make_engine, today_in, upgrade
 from bot.history import History
+from bot.program_cache import ProgramCache
 from tests.fakes.anthropic_api import FakeAnthropic
 
 TEST_MODEL = "claude-sonnet-5-5"
@@ -46,13 +48,18 @@ def demo_engine(demo_url) -> Iterator[Engine]:
     engine.dispose()
 
 
-def make_test_agent(engine: Engine, fake: FakeAnthropic, **config) -> Agent:
+def make_test_agent(
+    engine: Engine, fake: FakeAnthropic, *, program_cache: bool = False, **config
+) -> Agent:
+    """The agent on `engine` and the fake Messages API; `program_cache` as DEALBOT_PROGRAM_CACHE
+    turns it on (off here, so a test asking twice sees two model calls unless it says so)."""
     config = {"model": TEST_MODEL, "timezone": TEST_TIMEZONE, **config}
     return Agent(
         client=fake.client(max_retries=1),
         engine=engine,
         history=History(engine),
         config=AgentConfig(**config),
+        cache=ProgramCache(engine, window=timedelta(hours=24)) if program_cache else None,
     )
 
 

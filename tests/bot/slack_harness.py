@@ -133,10 +133,15 @@ OAUTH_SETTINGS = {
 
 @contextmanager
 def running_bot(
-    engine: Engine, slack: FakeSlack, model: FakeAnthropic, **overrides: Any
+    engine: Engine,
+    slack: FakeSlack,
+    model: FakeAnthropic,
+    *,
+    program_cache: bool = False,
+    **overrides: Any,
 ) -> Iterator[RunningBot]:
     settings = bot_settings(slack, model, **overrides)
-    agent = make_test_agent(engine, model)
+    agent = make_test_agent(engine, model, program_cache=program_cache)
     service = build_service(settings, agent, agent.history)
     listeners = TrackingExecutor()
     app = make_app(settings, service, listener_executor=listeners)

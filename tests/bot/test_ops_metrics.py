@@ -117,3 +117,11 @@ def test_the_agent_reports_each_finished_run_once(agent, fake_anthropic, counted
     assert after["model_calls"] - before["model_calls"] == 2
     assert after["runtime_errors"] - before["runtime_errors"] == 1
     assert after["ok"] - before["ok"] == 1
+
+
+def test_watch_runs_and_program_cache_hits_are_served_from_zero():
+    text = generate_latest(Metrics().registry).decode()
+
+    for outcome in ("posted", "unchanged", "failed", "target_gone", "skipped"):
+        assert f'dealbot_watch_runs_total{{outcome="{outcome}"}} 0.0' in text
+    assert "dealbot_program_cache_hits_total 0.0" in text

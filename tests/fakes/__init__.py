@@ -48,6 +48,7 @@ from tests.fakes.slack_payloads import (
     post_to_app,
     signed_request,
     slash_command_body,
+    view_submission_body,
 )
 from tests.fakes.socket_mode import (
     Ack,
@@ -102,4 +103,5 @@ __all__ = [
     "slash_commands_envelope",
     "text_reply",
     "tool_use_reply",
+    "view_submission_body",
 ]

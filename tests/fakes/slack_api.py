@@ -231,6 +231,7 @@ class FakeSlack(LocalHTTPServer):
         self._home_views: dict[tuple[str, str], dict[str, Any]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
         self._refused_blocks: set[str] = set()
+        self._refusing: dict[str, str] = {}
         self._serial = itertools.count(1)
         self._socket_mode: FakeSocketMode | None = None
         self._socket_mode_lock = threading.Lock()
@@ -376,6 +377,13 @@ class FakeSlack(LocalHTTPServer):
             for workspace in self._workspaces.values():
                 if workspace.team_id == team_id:
                     workspace.revoked = True
+
+    def refuse_posts(self, channel: str, error: str = "channel_not_found") -> None:
+        """From now on ``chat.postMessage`` to `channel` answers `error`, as Slack does for a
+        deleted or archived channel (``is_archived``), one the bot was removed from
+        (``not_in_channel``), or a deactivated user's DM (``user_not_found``)."""
+        with self._changed:
+            self._refusing[channel] = error
 
     def add_message(
         self,
@@ -563,6 +571,8 @@ class FakeSlack(LocalHTTPServer):
 
     def _chat_post_message(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel = _required(args, "channel")
+        if channel in self._refusing:
+            raise SlackError(self._refusing[channel])
         self._check_message(args)
         thread_ts = args.get("thread_ts") or None
         self._stand_in_thread(channel, thread_ts)

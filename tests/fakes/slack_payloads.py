@@ -306,6 +306,34 @@ def block_actions_body(
     return urlencode({"payload": json.dumps(payload)})
 
 
+def view_submission_body(
+    view: dict[str, Any],
+    values: dict[str, dict[str, dict[str, Any]]],
+    *,
+    user: str = USER_ID,
+    team_id: str = TEAM_ID,
+) -> str:
+    """The form body of a modal's submit: ``payload=<view_submission JSON>``; `view` is the
+    view as opened (callback_id, private_metadata), `values` the inputs' state by block and
+    action id, shaped as Slack sends them (``{"type": "plain_text_input", "value": …}``)."""
+    view_id = f"V{uuid.uuid4().hex[:10].upper()}"
+    submitted = view | {"id": view_id, "team_id": team_id, "state": {"values": values}}
+    submitted |= {"hash": f"{time.time():.6f}.fake", "app_id": APP_ID}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "fake-deals"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team_id},
+        "api_app_id": APP_ID,
+        "token": "fake-verification-token",
+        "trigger_id": _trigger_id(),
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
 def _user_message(
     kind: str,
     text: str,

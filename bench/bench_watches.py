@@ -1,0 +1,271 @@
+"""Watches and the program cache, measured.
+
+1. Program cache: a question asked again, end to end through `dealbot ask --json` (in
+   process: settings, database, the cache lookup, the sandbox run, the history) and through
+   Slack (a signed app_mention to the bot's HTTP server until the answer's chat.update reaches
+   the fake Web API), beside the same question answered by a model call (a local fake
+   answering at once, so the difference is dealbot's own work). Goal: a hit p50/p95 <= 50 ms.
+2. A storm of due watches (1,000 and 10,000) drained by serve's WatchScheduler (2 threads) on
+   SQLite and, with DATABASE_URL naming a PostgreSQL server, on PostgreSQL: program runs per
+   second, time to drain, and the latency of live questions asked during it (p50/p95).
+
+    .venv/bin/python bench/bench_watches.py [--watches 1000 10000] [--questions 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import Engine, func, insert, select
+
+import tools
+from bot.database import make_engine, upgrade
+from bot.evals.report import percentile
+from bot.history import new_run_id, utcnow
+from bot.slack.watches import SlackPoster
+from bot.watches.models import WatchRow, WatchSlotRow
+from bot.watches.runner import WatchConfig, WatchRunner
+from bot.watches.schedule import parse_schedule
+from bot.watches.scheduler import WatchScheduler
+from bot.watches.store import WatchStore
+from tests.bot.conftest import make_test_agent
+from tests.bot.slack_harness import running_bot
+from tests.fakes.anthropic_api import FakeAnthropic, tool_use_reply
+from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, USER_ID, FakeSlack
+from tests.fakes.slack_payloads import app_mention_event
+from tests.tools.databases import fresh_postgres
+
+PROGRAM = """\
+from datetime import timedelta
+t = today()
+sat = t + timedelta(days=(5 - t.weekday()) % 7)
+deals = find_deals("orange soda", start=sat, end=sat + timedelta(days=1))
+lines = [f"- {d['product']} at {d['store']}: {d['description']}" for d in deals[:8]]
+final_answer(f"{len(deals)} deals:\\n" + "\\n".join(lines))
+"""
+QUESTION = "Any deals on orange soda this weekend?"
+
+
+def summary(name: str, values_ms: list[float]) -> str:
+    return (
+        f"{name:<44} p50 {percentile(values_ms, 0.5):7.1f} ms   "
+        f"p95 {percentile(values_ms, 0.95):7.1f} ms   (n={len(values_ms)})"
+    )
+
+
+@contextlib.contextmanager
+def demo_database(url: str, products: int, deals: int) -> Iterator[Engine]:
+    engine = make_engine(url)
+    upgrade(engine)
+    tools.seed_demo(engine, products=products, deals=deals)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+# --- 1. the program cache ------------------------------------------------------------------
+
+
+def bench_cache_cli(url: str, model: FakeAnthropic, runs: int) -> None:
+    from bot.cli import main
+
+    os.environ |= {
+        "DATABASE_URL": url,
+        "ANTHROPIC_API_KEY": "bench",
+        "ANTHROPIC_BASE_URL": model.url,
+    }
+
+    def ask(*extra: str) -> dict:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            main(["ask", QUESTION, "--json", *extra])
+        return json.loads(out.getvalue())
+
+    ask()  # the program the cache keeps
+    hits, fresh, runs_ms = [], [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        shown = ask()
+        hits.append((time.perf_counter() - started) * 1000)
+        assert shown["reused_from"] and shown["llm_calls"] == 0, shown
+        runs_ms.append(shown["duration_ms"])
+        started = time.perf_counter()
+        shown = ask("--fresh")
+        fresh.append((time.perf_counter() - started) * 1000)
+        assert shown["llm_calls"] == 1
+    print(summary("dealbot ask --json, cache hit (0 model calls)", hits))
+    print(summary("  of which the run itself (its duration_ms)", runs_ms))
+    print(summary("dealbot ask --json --fresh (1 model call)", fresh))
+
+
+def bench_cache_slack(engine: Engine, model: FakeAnthropic, runs: int) -> None:
+    with FakeSlack() as slack:
+        slack.set_members(CHANNEL_ID, [USER_ID, BOT_USER_ID])
+        for cache, label in (
+            (True, "Slack mention → answer, cache hit"),
+            (False, "Slack mention → answer, model call"),
+        ):
+            with running_bot(
+                engine, slack, model, program_cache=cache, dealbot_rate_limit=0
+            ) as bot:
+                bot.event(app_mention_event(QUESTION))
+                slack.wait_for("chat.update", len(slack.calls_to("chat.update")) + 1, timeout=30)
+                bot.drain()
+                timings = []
+                for _ in range(runs):
+                    count = len(slack.calls_to("chat.update"))
+                    started = time.perf_counter()
+                    bot.event(app_mention_event(QUESTION))
+                    update = slack.wait_for("chat.update", count + 1, timeout=30)[-1]
+                    timings.append((time.perf_counter() - started) * 1000)
+                    assert ("reused the program" in json.dumps(update["blocks"])) == cache
+                    bot.drain()
+                print(summary(label + (" (0 model calls)" if cache else ""), timings))
+
+
+# --- 2. a storm of due watches ---------------------------------------------------------------
+
+
+def add_due_watches(engine: Engine, count: int) -> None:
+    """`count` hourly watches, each due now (a fresh slot), for different owners and channels."""
+    schedule = parse_schedule("hourly")
+    now = utcnow()
+    due = schedule.next_after(now - timedelta(hours=1), "UTC")
+    rows = [
+        {
+            "watch_id": new_run_id() + f"{n:05d}"[-5:],
+            "team_id": "T0DEALS",
+            "owner_id": f"U{n:06d}",
+            "target": "channel",
+            "channel_id": f"C{n:06d}",
+            "thread_ts": None,
+            "question": QUESTION,
+            "code": PROGRAM,
+            "source_run_id": "bench00",
+            "timezone": "America/Los_Angeles",
+            "rule": schedule.rule,
+            "only_changes": True,
+            "paused": False,
+            "failures": 0,
+            "next_run_at": due,
+            "created_at": now,
+        }
+        for n in range(count)
+    ]
+    with engine.begin() as connection:
+        for start in range(0, count, 1000):
+            connection.execute(insert(WatchRow), rows[start : start + 1000])
+
+
+def finished_slots(engine: Engine) -> int:
+    query = select(func.count()).where(WatchSlotRow.state.not_in(("running", "posting")))
+    with engine.connect() as connection:
+        return connection.scalar(query) or 0
+
+
+def live_questions(ask: Callable[[], None], stop: threading.Event, every_s: float) -> list[float]:
+    timings: list[float] = []
+    while not stop.wait(every_s):
+        started = time.perf_counter()
+        ask()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def bench_storm(label: str, engine: Engine, model: FakeAnthropic, count: int, workers: int) -> None:
+    add_due_watches(engine, count)
+    with FakeSlack() as slack:
+        agent = make_test_agent(engine, model)
+        live_agent = make_test_agent(engine, model)
+        runner = WatchRunner(
+            agent=agent,
+            store=WatchStore(engine),
+            poster_for=lambda _team: SlackPoster(slack.client()),
+            config=WatchConfig(batch=50),
+        )
+        in_flight = [0]
+
+        def ask() -> None:
+            in_flight[0] += 1
+            try:
+                live_agent.ask(QUESTION)
+            finally:
+                in_flight[0] -= 1
+
+        quiet = [0.0] * 20
+        for i in range(len(quiet)):
+            started = time.perf_counter()
+            ask()
+            quiet[i] = (time.perf_counter() - started) * 1000
+        scheduler = WatchScheduler(
+            runner, workers=workers, live_in_flight=lambda: in_flight[0], poll_s=0.05
+        )
+        stop = threading.Event()
+        live: list[float] = []
+        asker = threading.Thread(target=lambda: live.extend(live_questions(ask, stop, 0.25)))
+        started = time.perf_counter()
+        scheduler.start()
+        asker.start()
+        while finished_slots(engine) < count:
+            time.sleep(0.2)
+        drained = time.perf_counter() - started
+        stop.set()
+        asker.join()
+        scheduler.stop(30)
+        posts = len(slack.calls_to("chat.postMessage"))
+    print(
+        f"{label}: {count:,} due watches drained in {drained:.1f} s = {count / drained:.0f} "
+        f"program runs/s ({workers} threads), {posts:,} posts"
+    )
+    print("  " + summary("live question, quiet (model call, fake)", quiet))
+    print("  " + summary("live question during the storm", live))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--watches", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--questions", type=int, default=100, help="cache hits timed per path")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--deals", type=int, default=20000)
+    args = parser.parse_args()
+    server = os.environ.get("DATABASE_URL", "")
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        FakeAnthropic(responder=lambda _request: tool_use_reply({"code": PROGRAM})) as model,
+    ):
+        url = f"sqlite:///{folder}/cache.db"
+        print("== program cache ==")
+        with demo_database(url, args.products, args.deals) as engine:
+            bench_cache_cli(url, model, args.questions)
+            bench_cache_slack(engine, model, args.questions)
+        print("== watch storms ==")
+        for count in args.watches:
+            with demo_database(
+                f"sqlite:///{folder}/storm{count}.db", args.products, args.deals
+            ) as engine:
+                bench_storm("SQLite", engine, model, count, args.workers)
+            if server.startswith(("postgresql", "postgres:")):
+                with (
+                    fresh_postgres(server, "dealbot_bench") as pg,
+                    demo_database(pg, args.products, args.deals) as engine,
+                ):
+                    bench_storm("PostgreSQL", engine, model, count, args.workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""The program cache: a top-level question asked again in the same words (case, spacing and
+punctuation aside), workspace and time zone re-runs the earlier successful program instead of
+asking the model. Programs are kept, never answers: each reuse runs on today's data."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Engine, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from bot.history import utcnow
+from bot.models import CachedProgram
+from bot.runs import Origin
+
+log = logging.getLogger(__name__)
+
+# Where a question may be answered from the cache: people asking, not evals or watches.
+CACHED_SOURCES = frozenset({"cli", "slack"})
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def question_key(question: str) -> str:
+    """The question's words, lower-cased, without punctuation or extra spaces, hashed."""
+    words = _NOT_WORDS.sub(" ", question.casefold()).strip()
+    return hashlib.sha256(words.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheHit:
+    run_id: str
+    code: str
+
+
+class ProgramCache:
+    """Successful programs by (workspace, time zone, question words), for `window`."""
+
+    def __init__(self, engine: Engine, *, window: timedelta) -> None:
+        self._session = sessionmaker(engine)
+        self.window = window
+
+    @staticmethod
+    def serves(origin: Origin) -> bool:
+        return origin.source in CACHED_SOURCES
+
+    def lookup(self, origin: Origin, timezone: str, question: str) -> CacheHit | None:
+        """The program that answered these words here within the window, if any."""
+        query = select(CachedProgram.run_id, CachedProgram.code).where(
+            CachedProgram.team_id == (origin.team_id or ""),
+            CachedProgram.timezone == timezone,
+            CachedProgram.question_key == question_key(question),
+            CachedProgram.created_at >= utcnow() - self.window,
+        )
+        with self._session() as session:
+            row = session.execute(query).first()
+        return CacheHit(run_id=row.run_id, code=row.code) if row else None
+
+    def remember(
+        self, origin: Origin, timezone: str, question: str, run_id: str, code: str
+    ) -> None:
+        """Keep a model-written program that answered a top-level question (the newest wins)."""
+        team_id, key = origin.team_id or "", question_key(question)
+        same = (
+            CachedProgram.team_id == team_id,
+            CachedProgram.timezone == timezone,
+            CachedProgram.question_key == key,
+        )
+        entry = CachedProgram(
+            team_id=team_id,
+            timezone=timezone,
+            question_key=key,
+            run_id=run_id,
+            code=code,
+            created_at=utcnow(),
+        )
+        try:
+            with self._session() as session, session.begin():
+                session.execute(delete(CachedProgram).where(*same))
+                session.add(entry)
+        except IntegrityError:
+            log.info("run %s: another process cached these words at the same moment", run_id)
+
+    def forget(self, *run_ids: str | None) -> int:
+        """Drop the programs of these runs (one failed when reused, or got a 👎)."""
+        wanted = [run_id for run_id in run_ids if run_id]
+        if not wanted:
+            return 0
+        with self._session() as session, session.begin():
+            statement = delete(CachedProgram).where(CachedProgram.run_id.in_(wanted))
+            return cast("CursorResult[Any]", session.execute(statement)).rowcount

@@ -1,0 +1,182 @@
+"""Running due watches: `run_due` once (the CLI, cron, tests), or a `WatchScheduler` thread in
+`dealbot serve` that claims due slots in small batches and runs them on a few threads of its
+own, stepping back to one while live questions are being answered."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime, timedelta
+
+from bot.history import utcnow
+from bot.ops import metrics
+from bot.watches.runner import WatchRunner
+from bot.watches.store import Slot, SlotOutcome
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 15.0  # how often an idle scheduler looks for due watches
+BUSY_PAUSE_SECONDS = 0.02  # between claims while there is due work
+PRUNE_EVERY = timedelta(hours=1)
+KEEP_SLOTS = timedelta(days=30)
+
+
+def claimant_name() -> str:
+    """Who claimed a slot, for operators reading the table: host, process, a random tag."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def run_due(
+    runner: WatchRunner, at: datetime | None = None, *, workers: int = 2
+) -> Counter[SlotOutcome]:
+    """Run, once, every watch due at `at` (naive UTC; default now) and every slot a dead
+    claimant left; returns how each slot ended. Claims go a batch ahead of the threads, so
+    no slot waits long under a claim it holds."""
+    at = at or utcnow()
+    config, store = runner.config, runner.store
+    me = claimant_name()
+    outcomes: Counter[SlotOutcome] = Counter()
+    running: set[Future[SlotOutcome]] = set()
+
+    def collect(futures: set[Future[SlotOutcome]]) -> None:
+        outcomes.update(future.result() for future in futures)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="watch") as pool:
+        slots = store.reclaim_expired(claimant=me, lease=config.lease, limit=10_000)
+        while True:
+            running |= {pool.submit(runner.run, slot) for slot in slots}
+            while len(running) > workers + config.batch:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                collect(done)
+            claimed = store.claim_due(
+                at, claimant=me, limit=config.batch, lease=config.lease, fresh=config.fresh
+            )
+            outcomes["skipped"] += _note_skipped(claimed.skipped)
+            if not claimed.slots and not claimed.skipped:
+                break
+            slots = claimed.slots
+        collect(set(wait(running).done))
+    if not outcomes["skipped"]:
+        del outcomes["skipped"]
+    return outcomes
+
+
+def _note_skipped(skipped: int) -> int:
+    if skipped:
+        metrics.shared().watch_runs.labels("skipped").inc(skipped)
+    return skipped
+
+
+class WatchScheduler:
+    """A thread that claims due slots while `serve` runs. Live questions come first: while
+    any is being answered (`live_in_flight`), at most one watch runs at a time."""
+
+    def __init__(
+        self,
+        runner: WatchRunner,
+        *,
+        workers: int,
+        live_in_flight: Callable[[], int],
+        poll_s: float = POLL_SECONDS,
+    ) -> None:
+        self.runner = runner
+        self.workers = workers
+        self.live_in_flight = live_in_flight
+        self.poll_s = poll_s
+        self.claimant = claimant_name()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="watch")
+        self._running = 0
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="watch-scheduler", daemon=True)
+        self._pruned = 0.0
+
+    def start(self) -> WatchScheduler:
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """Look for due work now (a new watch, "Run now")."""
+        self._wake.set()
+
+    def submit(self, slot: Slot) -> None:
+        """Run a slot claimed elsewhere (Run now) on the watch threads."""
+        with self._lock:
+            self._running += 1
+        self._pool.submit(self._run, slot)
+
+    def stop(self, timeout_s: float) -> bool:
+        """Claim nothing more and wait up to `timeout_s` for slots in flight (an unfinished one
+        is run again by the next claimant once its lease runs out)."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout_s)
+        with self._lock:
+            finished = self._idle.wait_for(lambda: self._running == 0, timeout=timeout_s)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        return finished
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self._tick()
+            except Exception:
+                log.exception("watch scheduler: claiming failed; trying again shortly")
+                busy = False
+            self._wake.wait(BUSY_PAUSE_SECONDS if busy else self.poll_s)
+            self._wake.clear()
+
+    def _tick(self) -> bool:
+        """Claim what the free threads can run now; True when more may be waiting."""
+        self._prune_now_and_then()
+        free = self._free_threads()
+        if free <= 0:
+            return True
+        config, store = self.runner.config, self.runner.store
+        slots = store.reclaim_expired(claimant=self.claimant, lease=config.lease, limit=free)
+        if len(slots) < free:
+            claimed = store.claim_due(
+                utcnow(),
+                claimant=self.claimant,
+                limit=free - len(slots),
+                lease=config.lease,
+                fresh=config.fresh,
+            )
+            _note_skipped(claimed.skipped)
+            slots += claimed.slots
+            if claimed.skipped:
+                return True
+        for slot in slots:
+            self.submit(slot)
+        return len(slots) >= free
+
+    def _free_threads(self) -> int:
+        allowed = self.workers if self.live_in_flight() == 0 else 1
+        with self._lock:
+            return allowed - self._running
+
+    def _run(self, slot: Slot) -> None:
+        try:
+            self.runner.run(slot)
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._idle.notify_all()
+            self._wake.set()
+
+    def _prune_now_and_then(self) -> None:
+        if time.monotonic() - self._pruned < PRUNE_EVERY.total_seconds():
+            return
+        self._pruned = time.monotonic()
+        pruned = self.runner.store.prune_slots(KEEP_SLOTS)
+        if pruned:
+            log.info("watch scheduler: forgot %d finished slots older than %s", pruned, KEEP_SLOTS)

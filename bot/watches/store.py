@@ -1,0 +1,401 @@
+"""Watches in the database: creating and managing them, and claiming due slots so that each
+slot of each watch runs once and posts at most once, whatever number of processes share it.
+
+A slot is claimed by moving the watch's `next_run_at` on with a conditional update (on
+PostgreSQL the due rows are also locked with SKIP LOCKED, so claimants take disjoint batches)
+and recording a `watch_slots` row under the slot's key (watch, slot time) in the same
+transaction. A slot row's state goes running → posting → posted; a claimant that dies leaves
+a lease that runs out: a running slot is run again, a posting one is never posted again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, cast, get_args
+
+from sqlalchemy import CursorResult, Engine, Executable, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.history import new_run_id, utcnow
+from bot.watches.models import WatchRow, WatchSlotRow
+from bot.watches.schedule import Schedule
+
+log = logging.getLogger(__name__)
+
+Target = Literal["thread", "channel", "dm"]
+SlotState = Literal["running", "posting", "posted", "unchanged", "failed", "gone", "lost"]
+UNFINISHED: tuple[SlotState, ...] = ("running", "posting")
+# How handling one due slot ended (the dealbot_watch_runs_total{outcome} label).
+SlotOutcome = Literal["posted", "unchanged", "failed", "target_gone", "skipped"]
+SLOT_OUTCOMES: tuple[str, ...] = get_args(SlotOutcome)
+
+
+class TooManyWatches(Exception):
+    """The owner holds the most watches a user may."""
+
+
+@dataclass(frozen=True)
+class NewWatch:
+    team_id: str | None
+    owner_id: str
+    target: Target
+    channel_id: str  # where posts go: a channel, or the owner's user id for their DMs
+    thread_ts: str | None
+    question: str
+    code: str
+    source_run_id: str
+    timezone: str
+    schedule: Schedule
+    only_changes: bool = True
+
+
+@dataclass(frozen=True)
+class Watch:
+    watch_id: str
+    team_id: str | None
+    owner_id: str
+    target: Target
+    channel_id: str
+    thread_ts: str | None
+    question: str
+    code: str
+    source_run_id: str
+    timezone: str
+    schedule: Schedule
+    only_changes: bool
+    paused: bool
+    pause_reason: str | None
+    failures: int
+    next_run_at: datetime
+    last_answer: str | None
+    last_posted_at: datetime | None
+    last_run_id: str | None
+    created_at: datetime
+    pk: int = 0
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One claimed run of a watch: the slot's time (its key) and the watch as claimed."""
+
+    pk: int
+    watch: Watch
+    slot_at: datetime
+    state: SlotState
+    run_id: str | None = None
+    manual: bool = False  # "Run now": posts whatever the answer
+
+
+@dataclass(frozen=True)
+class Claimed:
+    slots: list[Slot]
+    skipped: int  # due slots too old to run (after downtime): the next slot was scheduled
+
+
+class WatchStore:
+    def __init__(self, engine: Engine, *, max_per_owner: int = 20) -> None:
+        self.engine = engine
+        self._session = sessionmaker(engine, expire_on_commit=False)
+        self.max_per_owner = max_per_owner
+        self._skip_locked = engine.dialect.name == "postgresql"
+
+    # --- managing ---------------------------------------------------------------------------
+
+    def create(self, new: NewWatch, *, now: datetime | None = None) -> Watch:
+        """A new watch whose first run is the schedule's next slot; TooManyWatches when the
+        owner already holds `max_per_owner`."""
+        now = now or utcnow()
+        if self.count_of(new.team_id, new.owner_id) >= self.max_per_owner:
+            raise TooManyWatches(new.owner_id)
+        for _ in range(5):
+            row = WatchRow(
+                watch_id=new_run_id(),
+                team_id=new.team_id,
+                owner_id=new.owner_id,
+                target=new.target,
+                channel_id=new.channel_id,
+                thread_ts=new.thread_ts,
+                question=new.question,
+                code=new.code,
+                source_run_id=new.source_run_id,
+                timezone=new.timezone,
+                rule=new.schedule.rule,
+                only_changes=new.only_changes,
+                paused=False,
+                failures=0,
+                next_run_at=new.schedule.next_after(now, new.timezone),
+                created_at=now,
+            )
+            try:
+                with self._session() as session, session.begin():
+                    session.add(row)
+                return _to_watch(row)
+            except IntegrityError:
+                log.info("watch id collision, drawing another")
+        raise RuntimeError("could not allocate a watch id")
+
+    def count_of(self, team_id: str | None, owner_id: str) -> int:
+        query = select(func.count()).where(_owned(team_id, owner_id))
+        with self._session() as session:
+            return session.scalar(query) or 0
+
+    def get(self, watch_id: str) -> Watch | None:
+        with self._session() as session:
+            row = session.scalars(select(WatchRow).where(WatchRow.watch_id == watch_id)).first()
+            return _to_watch(row) if row else None
+
+    def of_owner(self, team_id: str | None, owner_id: str) -> list[Watch]:
+        query = select(WatchRow).where(_owned(team_id, owner_id)).order_by(WatchRow.created_at)
+        with self._session() as session:
+            return [_to_watch(row) for row in session.scalars(query)]
+
+    def all(self) -> list[Watch]:
+        """Every watch of every workspace: the operator's view."""
+        query = select(WatchRow).order_by(WatchRow.created_at, WatchRow.id)
+        with self._session() as session:
+            return [_to_watch(row) for row in session.scalars(query)]
+
+    def set_paused(self, watch_id: str, paused: bool, reason: str | None = None) -> bool:
+        """Pause (with why) or resume; True when this call changed it. Resuming forgets the
+        failures in a row, and the next run is the next slot from now (none is caught up)."""
+        values: dict = {"paused": paused, "pause_reason": reason if paused else None}
+        with self._session() as session, session.begin():
+            row = session.scalars(select(WatchRow).where(WatchRow.watch_id == watch_id)).first()
+            if row is None or row.paused == paused:
+                return False
+            if not paused:
+                schedule = Schedule.from_rule(row.rule)
+                values |= {
+                    "failures": 0,
+                    "next_run_at": schedule.next_after(utcnow(), row.timezone),
+                }
+            statement = (
+                update(WatchRow)
+                .where(WatchRow.id == row.id, WatchRow.paused == (not paused))
+                .values(**values)
+            )
+            return _changed(session, statement) == 1
+
+    def delete(self, watch_id: str) -> bool:
+        with self._session() as session, session.begin():
+            pk = session.scalar(select(WatchRow.id).where(WatchRow.watch_id == watch_id))
+            if pk is None:
+                return False
+            session.execute(delete(WatchSlotRow).where(WatchSlotRow.watch_pk == pk))
+            session.execute(delete(WatchRow).where(WatchRow.id == pk))
+            return True
+
+    # --- claiming ---------------------------------------------------------------------------
+
+    def claim_due(
+        self, now: datetime, *, claimant: str, limit: int, lease: timedelta, fresh: timedelta
+    ) -> Claimed:
+        """Claim up to `limit` watches due at `now`. After downtime a watch runs once, for its
+        latest missed slot, and only if that slot is at most `fresh` old; either way its next
+        run becomes the schedule's first slot after `now`."""
+        query = (
+            select(WatchRow)
+            .where(WatchRow.paused.is_(False), WatchRow.next_run_at <= now)
+            .order_by(WatchRow.next_run_at, WatchRow.id)
+            .limit(limit)
+        )
+        if self._skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        slots, skipped = [], 0
+        with self._session() as session, session.begin():
+            for row in session.scalars(query).all():
+                schedule = Schedule.from_rule(row.rule)
+                slot_at = schedule.latest_between(row.next_run_at, now, row.timezone)
+                following = schedule.next_after(now, row.timezone)
+                moved = _changed(
+                    session,
+                    update(WatchRow)
+                    .where(WatchRow.id == row.id, WatchRow.next_run_at == row.next_run_at)
+                    .values(next_run_at=following)
+                    .execution_options(synchronize_session=False),
+                )
+                if moved != 1:
+                    continue  # another claimant moved it first
+                if now - slot_at > fresh:
+                    log.info("watch %s: skipping the stale slot %s", row.watch_id, slot_at)
+                    skipped += 1
+                    continue
+                slot = self._add_slot(session, row, slot_at, claimant, lease)
+                slots.append(
+                    Slot(slot.id, _to_watch(row, next_run_at=following), slot_at, "running")
+                )
+        return Claimed(slots, skipped)
+
+    def claim_now(self, watch_id: str, *, claimant: str, lease: timedelta) -> Slot | None:
+        """A slot for "Run now", keyed by this second; its schedule is left as it is."""
+        now = utcnow().replace(microsecond=0)
+        try:
+            with self._session() as session, session.begin():
+                row = session.scalars(select(WatchRow).where(WatchRow.watch_id == watch_id)).first()
+                if row is None:
+                    return None
+                slot = self._add_slot(session, row, now, claimant, lease)
+                return Slot(slot.id, _to_watch(row), now, "running", manual=True)
+        except IntegrityError:
+            return None  # clicked twice within the second: that run is under way
+
+    def reclaim_expired(self, *, claimant: str, lease: timedelta, limit: int) -> list[Slot]:
+        """Slots whose claimant died (lease run out). A running one is run again; a posting one
+        may have posted, so it is marked lost and never posted again."""
+        now = utcnow()
+        query = (
+            select(WatchSlotRow, WatchRow)
+            .join(WatchRow, WatchRow.id == WatchSlotRow.watch_pk)
+            .where(WatchSlotRow.state.in_(UNFINISHED), WatchSlotRow.lease_until < now)
+            .limit(limit)
+        )
+        reclaimed = []
+        with self._session() as session, session.begin():
+            for slot, row in session.execute(query).all():
+                lost = slot.state == "posting"
+                taken = _changed(
+                    session,
+                    update(WatchSlotRow)
+                    .where(WatchSlotRow.id == slot.id, WatchSlotRow.lease_until == slot.lease_until)
+                    .values(
+                        claimed_by=claimant,
+                        lease_until=now + lease,
+                        state="lost" if lost else slot.state,
+                        finished_at=now if lost else None,
+                    )
+                    .execution_options(synchronize_session=False),
+                )
+                if taken != 1:
+                    continue
+                if lost:
+                    log.warning(
+                        "watch %s: slot %s may have posted; not posting again",
+                        row.watch_id,
+                        slot.slot_at,
+                    )
+                    continue
+                reclaimed.append(
+                    Slot(slot.id, _to_watch(row), slot.slot_at, "running", slot.run_id)
+                )
+        return reclaimed
+
+    @staticmethod
+    def _add_slot(
+        session: Session, row: WatchRow, slot_at: datetime, claimant: str, lease: timedelta
+    ) -> WatchSlotRow:
+        slot = WatchSlotRow(
+            watch_pk=row.id,
+            slot_at=slot_at,
+            state="running",
+            claimed_by=claimant,
+            lease_until=utcnow() + lease,
+        )
+        session.add(slot)
+        session.flush()
+        return slot
+
+    # --- recording what a slot did ------------------------------------------------------------
+
+    def set_slot_run(self, slot: Slot, run_id: str) -> None:
+        self._update_slot(slot, run_id=run_id)
+
+    def begin_post(self, slot: Slot) -> bool:
+        """Mark the slot as posting before the post is sent; False when it is not ours to post
+        (it was deleted with its watch, or already posted or lost)."""
+        statement = (
+            update(WatchSlotRow)
+            .where(WatchSlotRow.id == slot.pk, WatchSlotRow.state == "running")
+            .values(state="posting")
+        )
+        with self._session() as session, session.begin():
+            return _changed(session, statement) == 1
+
+    def finish_slot(self, slot: Slot, state: SlotState, *, post_ts: str | None = None) -> None:
+        self._update_slot(slot, state=state, post_ts=post_ts, finished_at=utcnow())
+
+    def _update_slot(self, slot: Slot, **values: object) -> None:
+        with self._session() as session, session.begin():
+            session.execute(update(WatchSlotRow).where(WatchSlotRow.id == slot.pk).values(**values))
+
+    def record_run(
+        self,
+        watch: Watch,
+        run_id: str,
+        *,
+        ok: bool,
+        code: str | None = None,
+        posted_answer: str | None = None,
+    ) -> int:
+        """After a run: the failures in a row (returned), a repaired program, what was posted."""
+        values: dict = {"last_run_id": run_id}
+        if ok:
+            values["failures"] = 0
+        else:
+            values["failures"] = WatchRow.failures + 1
+        if code is not None:
+            values["code"] = code
+        if posted_answer is not None:
+            values |= {"last_answer": posted_answer, "last_posted_at": utcnow()}
+        with self._session() as session, session.begin():
+            session.execute(update(WatchRow).where(WatchRow.id == watch.pk).values(**values))
+            return session.scalar(select(WatchRow.failures).where(WatchRow.id == watch.pk)) or 0
+
+    def prune_slots(self, older_than: timedelta) -> int:
+        """Forget finished slots older than `older_than` (a watch keeps its last answer)."""
+        cutoff = utcnow() - older_than
+        statement = delete(WatchSlotRow).where(
+            WatchSlotRow.state.not_in(UNFINISHED), WatchSlotRow.slot_at < cutoff
+        )
+        with self._session() as session, session.begin():
+            return _changed(session, statement)
+
+    def slots_of(self, watch_id: str) -> list[tuple[datetime, str, str | None]]:
+        """(slot time, state, post ts) of a watch's slots, oldest first: for operators and tests."""
+        query = (
+            select(WatchSlotRow.slot_at, WatchSlotRow.state, WatchSlotRow.post_ts)
+            .join(WatchRow, WatchRow.id == WatchSlotRow.watch_pk)
+            .where(WatchRow.watch_id == watch_id)
+            .order_by(WatchSlotRow.slot_at)
+        )
+        with self._session() as session:
+            return [(row.slot_at, row.state, row.post_ts) for row in session.execute(query)]
+
+
+def _owned(team_id: str | None, owner_id: str):
+    team = WatchRow.team_id.is_(None) if team_id is None else WatchRow.team_id == team_id
+    return team & (WatchRow.owner_id == owner_id)
+
+
+def _to_watch(row: WatchRow, **changes: object) -> Watch:
+    fields = {
+        "pk": row.id,
+        "watch_id": row.watch_id,
+        "team_id": row.team_id,
+        "owner_id": row.owner_id,
+        "target": row.target,
+        "channel_id": row.channel_id,
+        "thread_ts": row.thread_ts,
+        "question": row.question,
+        "code": row.code,
+        "source_run_id": row.source_run_id,
+        "timezone": row.timezone,
+        "schedule": Schedule.from_rule(row.rule),
+        "only_changes": row.only_changes,
+        "paused": row.paused,
+        "pause_reason": row.pause_reason,
+        "failures": row.failures,
+        "next_run_at": row.next_run_at,
+        "last_answer": row.last_answer,
+        "last_posted_at": row.last_posted_at,
+        "last_run_id": row.last_run_id,
+        "created_at": row.created_at,
+    }
+    return Watch(**(fields | changes))  # type: ignore[arg-type]
+
+
+def _changed(session: Session, statement: Executable) -> int:
+    """How many rows an UPDATE or DELETE changed."""
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount

@@ -1,0 +1,352 @@
+"""Watches end to end below Slack's listeners: claimed in the database, run in the sandbox with
+no model call, posted through the real Slack client to the fake Web API only when changed."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, update
+
+import tools
+from bot.history import utcnow
+from bot.slack.watches import SlackPoster
+from bot.watches.models import WatchSlotRow
+from bot.watches.runner import WatchConfig, WatchRunner
+from bot.watches.schedule import parse_schedule
+from bot.watches.scheduler import WatchScheduler, run_due
+from bot.watches.store import NewWatch, Watch, WatchStore
+from tests.bot.conftest import make_test_agent
+from tests.fakes.anthropic_api import FakeAnthropic
+from tests.fakes.slack_api import CHANNEL_ID, TEAM_ID, USER_ID, FakeSlack
+
+CREATED = datetime(2026, 5, 7, 12, 0)  # a Thursday, in UTC
+FIRST_SLOT = datetime(2026, 5, 8, 9, 0)  # "every day at 9am" in UTC
+QUESTION = "Any deals on orange soda this weekend?"
+
+
+@dataclass
+class World:
+    engine: Engine
+    slack: FakeSlack
+    model: FakeAnthropic
+    store: WatchStore
+    runner: WatchRunner
+
+    def watch(self, code: str, schedule: str = "every day at 9am", **fields) -> Watch:
+        now = fields.pop("now", CREATED)
+        new = {
+            "team_id": TEAM_ID,
+            "owner_id": USER_ID,
+            "target": "channel",
+            "channel_id": CHANNEL_ID,
+            "thread_ts": None,
+            "question": QUESTION,
+            "code": code,
+            "source_run_id": "src1234",
+            "timezone": "UTC",
+            "schedule": parse_schedule(schedule),
+        }
+        return self.store.create(NewWatch(**new | fields), now=now)
+
+    def posts(self, channel: str = CHANNEL_ID) -> list[dict]:
+        return [c for c in self.slack.calls_to("chat.postMessage") if c["channel"] == channel]
+
+
+def make_world(engine: Engine, slack: FakeSlack, model: FakeAnthropic, **config) -> World:
+    store = WatchStore(engine)
+    runner = WatchRunner(
+        agent=make_test_agent(engine, model),
+        store=store,
+        poster_for=lambda _team: SlackPoster(slack.client()),
+        config=WatchConfig(**config),
+    )
+    return World(engine, slack, model, store, runner)
+
+
+@pytest.fixture
+def world(demo_engine, fake_slack, fake_anthropic) -> World:
+    return make_world(demo_engine, fake_slack, fake_anthropic)
+
+
+def test_a_due_watch_posts_its_answer_with_no_model_call(world):
+    watch = world.watch("final_answer('Fanta Orange 2L is $1.99 at Mission.')")
+
+    outcomes = run_due(world.runner, FIRST_SLOT + timedelta(seconds=30))
+
+    assert outcomes == Counter(posted=1)
+    assert world.model.requests == []
+    [post] = world.posts()
+    assert post["text"].startswith(f"🔔 Watch: {QUESTION}")
+    blocks = post["blocks"]
+    assert "Fanta Orange 2L is $1.99 at Mission." in blocks[1]["text"]["text"]
+    assert any(block["type"] == "container" for block in blocks)  # the program, collapsed
+    controls = next(b for b in blocks if b.get("block_id") == "watch_controls")
+    assert [e["action_id"] for e in controls["elements"]] == ["watch_pause", "watch_delete"]
+    assert post["metadata"]["event_payload"]["slot"] == f"{watch.watch_id}:2026-05-08T09:00:00"
+    run = world.runner.agent.history.recent(limit=1)[0]
+    assert run.origin.source == "watch" and run.llm_calls == 0 and run.ok
+    assert run.code == watch.code and run.reply_ts == world.slack.messages(CHANNEL_ID)[-1]["ts"]
+    assert world.store.get(watch.watch_id).next_run_at == FIRST_SLOT + timedelta(days=1)
+
+
+def test_a_watch_is_not_due_before_its_slot(world):
+    world.watch("final_answer('x')")
+
+    assert run_due(world.runner, FIRST_SLOT - timedelta(seconds=1)) == Counter()
+    assert world.posts() == []
+
+
+def test_an_unchanged_answer_is_not_posted_again(world):
+    watch = world.watch("final_answer('Fanta Orange 2L is $1.99.')")
+
+    run_due(world.runner, FIRST_SLOT)
+    outcomes = run_due(world.runner, FIRST_SLOT + timedelta(days=1))
+
+    assert outcomes == Counter(unchanged=1)
+    assert len(world.posts()) == 1
+    assert [state for _, state, _ in world.store.slots_of(watch.watch_id)] == [
+        "posted",
+        "unchanged",
+    ]
+
+
+def test_a_watch_set_to_post_every_time_posts_an_unchanged_answer(world):
+    world.watch("final_answer('same')", only_changes=False)
+
+    run_due(world.runner, FIRST_SLOT)
+    run_due(world.runner, FIRST_SLOT + timedelta(days=1))
+
+    assert len(world.posts()) == 2
+
+
+def test_an_imported_feed_that_changes_the_answer_is_posted(world, tmp_path):
+    code = (
+        "deals = find_deals('zephyr tonic', start=today(), end=today())\n"
+        "final_answer(f\"{len(deals)} Zephyr tonic deals\" + ''.join("
+        "f\"\\n- {d['store']}: ${d['price']:.2f}\" for d in deals))"
+    )
+    world.watch(code)
+    run_due(world.runner, FIRST_SLOT)
+    run_due(world.runner, FIRST_SLOT + timedelta(days=1))
+    assert len(world.posts()) == 1 and "0 Zephyr tonic deals" in world.posts()[0]["text"]
+
+    tools.import_feed(world.engine, _feed_with_zephyr_tonic(tmp_path))
+    run_due(world.runner, FIRST_SLOT + timedelta(days=2))
+
+    posts = world.posts()
+    assert len(posts) == 2
+    assert "1 Zephyr tonic deals" in posts[1]["text"] and "$2.49" in posts[1]["text"]
+
+
+def _feed_with_zephyr_tonic(tmp_path) -> str:
+    today = date.today()
+    starts, ends = today - timedelta(days=2), today + timedelta(days=5)
+    feed = tmp_path / "feed.csv"
+    feed.write_text(
+        "id,store,city,product,brand,category,size,unit,tags,regular_price,kind,price,"
+        "quantity,description,starts,ends,requires_card,limit_per_customer\n"
+        "zt-1,Mission,San Francisco,Zephyr Tonic Water 1 L,Zephyr,Beverages,1,l,tonic,3.49,"
+        f"sale,2.49,1,,{starts},{ends},false,\n"
+    )
+    return str(feed)
+
+
+def test_a_broken_program_gets_one_repair_and_the_repair_is_kept(world):
+    broken = "final_answer(find_deals('orange soda', colour='orange')[0]['product'])"
+    repaired = "final_answer('Repaired: ' + find_deals('orange soda')[0]['product'])"
+    watch = world.watch(broken)
+    world.model.reply_code(repaired)
+
+    outcome = run_due(world.runner, FIRST_SLOT)
+
+    assert outcome == Counter(posted=1)
+    [request] = world.model.requests
+    sent = str(request.body["messages"])
+    assert QUESTION in sent and "colour" in sent  # the question, the program and its error
+    assert request.tool_results[0]["is_error"] is True
+    assert world.posts()[0]["text"].count("Repaired: ") == 1
+    assert world.store.get(watch.watch_id).code == repaired
+    run = world.runner.agent.history.get(world.store.get(watch.watch_id).last_run_id)
+    assert [a.ok for a in run.attempts] == [False, True] and run.llm_calls == 1
+
+    run_due(world.runner, FIRST_SLOT + timedelta(days=1))
+    assert len(world.model.requests) == 1  # the kept program needs no repair
+
+
+def test_three_failed_runs_in_a_row_pause_the_watch_and_tell_the_owner_once(world):
+    watch = world.watch("final_answer(1 / 0)")
+    for _ in range(3):
+        world.model.reply_code("final_answer([][1])")
+
+    for day in range(3):
+        assert run_due(world.runner, FIRST_SLOT + timedelta(days=day)) == Counter(failed=1)
+
+    paused = world.store.get(watch.watch_id)
+    assert paused.paused and paused.failures == 3 and "3 times" in paused.pause_reason
+    [notice] = world.posts(channel=USER_ID)
+    assert "paused" in notice["text"] and "failed 3 times in a row" in notice["text"]
+    assert world.posts() == []
+    assert run_due(world.runner, FIRST_SLOT + timedelta(days=3)) == Counter()
+    assert len(world.model.requests) == 3
+
+
+def test_a_success_between_failures_starts_the_count_again(world):
+    watch = world.watch("final_answer(1 / 0)")
+    world.model.reply_code("final_answer([][1])")
+    world.model.reply_code("final_answer('back')")
+    world.model.reply_code("final_answer([][1])")  # unused: 'back' is kept and works
+
+    for day in range(3):
+        run_due(world.runner, FIRST_SLOT + timedelta(days=day))
+
+    assert not world.store.get(watch.watch_id).paused
+    assert world.store.get(watch.watch_id).failures == 0
+
+
+@pytest.mark.parametrize(
+    "error", ["channel_not_found", "not_in_channel", "is_archived", "account_inactive"]
+)
+def test_a_vanished_target_pauses_the_watch_and_tells_the_owner_by_dm(world, error):
+    watch = world.watch("final_answer('news')")
+    world.slack.refuse_posts(CHANNEL_ID, error)
+
+    outcomes = run_due(world.runner, FIRST_SLOT)
+
+    assert outcomes == Counter(target_gone=1)
+    paused = world.store.get(watch.watch_id)
+    assert paused.paused and error in paused.pause_reason
+    [notice] = world.posts(channel=USER_ID)
+    assert error in notice["text"] and "paused" in notice["text"]
+    assert run_due(world.runner, FIRST_SLOT + timedelta(days=1)) == Counter()
+    assert len(world.slack.calls_to("chat.postMessage")) == 2  # the refused post, the DM
+
+
+def test_after_downtime_one_catch_up_run_for_the_latest_fresh_slot(world):
+    watch = world.watch("final_answer('deals')")
+    back_at = FIRST_SLOT + timedelta(days=3, hours=1, minutes=30)  # three slots missed
+
+    outcomes = run_due(world.runner, back_at)
+
+    assert outcomes == Counter(posted=1)
+    slots = world.store.slots_of(watch.watch_id)
+    assert [slot_at for slot_at, _, _ in slots] == [FIRST_SLOT + timedelta(days=3)]
+    assert world.store.get(watch.watch_id).next_run_at == FIRST_SLOT + timedelta(days=4)
+    assert run_due(world.runner, back_at + timedelta(minutes=5)) == Counter()
+
+
+def test_after_downtime_a_stale_slot_is_skipped_and_the_next_one_scheduled(world):
+    watch = world.watch("final_answer('deals')")
+    back_at = FIRST_SLOT + timedelta(days=1, hours=7)  # the latest slot is 7 h old
+
+    outcomes = run_due(world.runner, back_at)
+
+    assert outcomes == Counter(skipped=1)
+    assert world.posts() == [] and world.store.slots_of(watch.watch_id) == []
+    assert world.store.get(watch.watch_id).next_run_at == FIRST_SLOT + timedelta(days=2)
+
+
+def test_a_slot_in_the_spring_forward_gap_runs_once_at_three(world):
+    # 2026-03-08 in New York: 2:00 EST becomes 3:00 EDT at 07:00 UTC; 2:30 never happens.
+    watch = world.watch(
+        "final_answer('early deals')",
+        schedule="every day at 2:30",
+        timezone="America/New_York",
+        now=datetime(2026, 3, 7, 12, 0),
+    )
+    assert watch.next_run_at == datetime(2026, 3, 8, 7, 0)
+
+    assert run_due(world.runner, datetime(2026, 3, 8, 6, 59)) == Counter()
+    assert run_due(world.runner, datetime(2026, 3, 8, 7, 0)) == Counter(posted=1)
+    assert run_due(world.runner, datetime(2026, 3, 8, 7, 30)) == Counter()  # not again at 3:30
+    assert world.store.get(watch.watch_id).next_run_at == datetime(2026, 3, 9, 6, 30)
+
+
+def test_a_slot_whose_claimant_died_while_running_is_run_by_the_next(world):
+    watch = world.watch("final_answer('deals')")
+    claimed = world.store.claim_due(
+        FIRST_SLOT, claimant="dead", limit=10, lease=timedelta(minutes=5), fresh=timedelta(hours=6)
+    )
+    assert len(claimed.slots) == 1
+    _expire_leases(world.engine)
+
+    assert run_due(world.runner, FIRST_SLOT + timedelta(minutes=10)) == Counter(posted=1)
+    assert [state for _, state, _ in world.store.slots_of(watch.watch_id)] == ["posted"]
+
+
+def test_a_slot_whose_claimant_died_while_posting_is_never_posted_again(world):
+    watch = world.watch("final_answer('deals')")
+    claimed = world.store.claim_due(
+        FIRST_SLOT, claimant="dead", limit=10, lease=timedelta(minutes=5), fresh=timedelta(hours=6)
+    )
+    assert world.store.begin_post(claimed.slots[0])  # …and the process died mid-post
+    _expire_leases(world.engine)
+
+    assert run_due(world.runner, FIRST_SLOT + timedelta(minutes=10)) == Counter()
+    assert world.posts() == []
+    assert [state for _, state, _ in world.store.slots_of(watch.watch_id)] == ["lost"]
+
+
+def _expire_leases(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(update(WatchSlotRow).values(lease_until=utcnow() - timedelta(seconds=1)))
+
+
+def test_a_user_holds_a_bounded_number_of_watches(demo_engine, fake_slack, fake_anthropic):
+    world = make_world(demo_engine, fake_slack, fake_anthropic)
+    world.store.max_per_owner = 2
+    world.watch("final_answer('a')")
+    world.watch("final_answer('b')")
+
+    with pytest.raises(Exception, match=USER_ID):
+        world.watch("final_answer('c')")
+    assert len(world.store.of_owner(TEAM_ID, USER_ID)) == 2
+
+
+def test_two_serve_schedulers_and_a_concurrent_run_due_post_once_per_slot(
+    database_url, fake_slack, fake_anthropic
+):
+    """Three claimants, each with its own engine (as separate processes have), share one
+    database; every due watch runs once and posts once."""
+    from bot.database import make_engine, upgrade
+
+    engines = [make_engine(database_url) for _ in range(3)]
+    upgrade(engines[0])
+    worlds = [make_world(engine, fake_slack, fake_anthropic) for engine in engines]
+    now = utcnow()
+    watches = [
+        worlds[0].watch(
+            f"final_answer('deal {n}')",
+            "hourly",
+            owner_id=f"U{n:04d}",
+            now=now - timedelta(hours=2),
+        )
+        for n in range(24)
+    ]
+    assert all(watch.next_run_at <= now for watch in watches)
+    schedulers = [
+        WatchScheduler(w.runner, workers=2, live_in_flight=lambda: 0, poll_s=0.05)
+        for w in worlds[:2]
+    ]
+    for scheduler in schedulers:
+        scheduler.start()
+    outcomes: list[Counter] = []
+    cron = threading.Thread(target=lambda: outcomes.append(run_due(worlds[2].runner, now)))
+    cron.start()
+    cron.join(60)
+    fake_slack.wait_for("chat.postMessage", len(watches), timeout=60)
+    for scheduler in schedulers:
+        assert scheduler.stop(30)
+
+    posted = Counter(
+        call["metadata"]["event_payload"]["slot"]
+        for call in fake_slack.calls_to("chat.postMessage")
+    )
+    assert len(posted) == len(watches) and set(posted.values()) == {1}
+    for watch in watches:
+        assert [state for _, state, _ in worlds[0].store.slots_of(watch.watch_id)] == ["posted"]
+    for engine in engines:
+        engine.dispose()
