@@ -274,6 +274,7 @@ def _write_outcome(run: Run, outcome: Outcome) -> None:
     run.model_ms = outcome.model_ms
     run.sandbox_ms = outcome.sandbox_ms
     run.duration_ms = outcome.duration_ms
+    run.reused_from = outcome.reused_from
     run.attempts = [_attempt_row(seq, attempt) for seq, attempt in enumerate(outcome.attempts)]
 
 
@@ -337,4 +338,5 @@ def _to_record(run: Run, attempts: tuple[Attempt, ...] | None = None) -> RunReco
         model_ms=run.model_ms,
         sandbox_ms=run.sandbox_ms,
         duration_ms=run.duration_ms,
+        reused_from=run.reused_from,
     )

@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.models import CachedProgram
 from bot.runs import Origin
 from tests.bot.conftest import make_test_agent
-from tests.bot.slack_harness import running_bot
+from tests.bot.slack_harness import running_bot, streamed_answer
 from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, USER_ID
 from tests.fakes.slack_payloads import app_mention_event, block_actions_body
 
@@ -36,7 +36,7 @@ def test_the_same_words_rerun_the_program_with_no_model_call(cached_agent, fake_
     again = cached_agent.ask("  any DEALS on orange-soda today ", origin=SLACK)
 
     assert len(fake_anthropic.requests) == 1
-    assert again.ok and again.llm_calls == 0 and again.input_tokens == 0
+    assert again.ok and again.usage.llm_calls == 0 and again.usage.input_tokens == 0
     assert again.reused_from == first.run_id and again.code == PROGRAM
     assert again.answer == first.answer and again.tool_calls == first.tool_calls > 0
     assert cached_agent.history.get(again.run_id).reused_from == first.run_id
@@ -61,7 +61,7 @@ def test_other_words_workspaces_or_time_zones_ask_the_model(
 
     run = cached_agent.ask(question, origin=origin, timezone=timezone)
 
-    assert run.llm_calls == 1 and run.reused_from is None
+    assert run.usage.llm_calls == 1 and run.reused_from is None
     assert len(fake_anthropic.requests) == 2
 
 
@@ -75,7 +75,7 @@ def test_a_program_older_than_the_window_is_not_reused(cached_agent, fake_anthro
 
     run = cached_agent.ask("Any deals on orange soda today?", origin=SLACK)
 
-    assert run.llm_calls == 1 and run.reused_from is None
+    assert run.usage.llm_calls == 1 and run.reused_from is None
 
 
 def test_a_cached_program_that_fails_falls_back_to_the_model_and_leaves(
@@ -86,7 +86,7 @@ def test_a_cached_program_that_fails_falls_back_to_the_model_and_leaves(
 
     run = cached_agent.ask("soda", origin=SLACK)
 
-    assert run.ok and run.llm_calls == 1 and run.reused_from is None
+    assert run.ok and run.usage.llm_calls == 1 and run.reused_from is None
     assert "orange soda deals" in run.answer
     hit = cached_agent.cache.lookup(SLACK, "America/Los_Angeles", "SODA!")
     assert hit is not None and hit.run_id == run.run_id  # the new program replaced it
@@ -101,7 +101,7 @@ def test_a_reply_in_a_thread_with_earlier_turns_is_never_cached(cached_agent, fa
 
     follow_up = cached_agent.ask("Any deals on orange soda today?", origin=thread)
 
-    assert follow_up.llm_calls == 1 and follow_up.reused_from is None
+    assert follow_up.usage.llm_calls == 1 and follow_up.reused_from is None
 
 
 def test_fresh_asks_the_model_and_its_program_replaces_the_cached_one(cached_agent, fake_anthropic):
@@ -112,7 +112,7 @@ def test_fresh_asks_the_model_and_its_program_replaces_the_cached_one(cached_age
 
     fresh = cached_agent.complete(run, fresh=True)
 
-    assert fresh.llm_calls == 1 and fresh.reused_from is None
+    assert fresh.usage.llm_calls == 1 and fresh.reused_from is None
     hit = cached_agent.cache.lookup(SLACK, "America/Los_Angeles", "any deals on orange soda today")
     assert hit.run_id == fresh.run_id
 
@@ -171,9 +171,10 @@ def bot(demo_engine, fake_slack, fake_anthropic):
 
 
 def _answers(bot, count: int) -> list[dict]:
-    bot.slack.wait_for("chat.update", count)
+    """The first `count` answers, as Slack holds their (streamed) messages."""
+    answers = [streamed_answer(bot.slack, number) for number in range(1, count + 1)]
     bot.drain()
-    return bot.slack.calls_to("chat.update")
+    return answers
 
 
 def _buttons(blocks: list[dict]) -> dict[str, str]:

@@ -82,13 +82,14 @@ def test_a_due_watch_posts_its_answer_with_no_model_call(world):
     [post] = world.posts()
     assert post["text"].startswith(f"🔔 Watch: {QUESTION}")
     blocks = post["blocks"]
-    assert "Fanta Orange 2L is $1.99 at Mission." in blocks[1]["text"]["text"]
+    assert blocks[1]["type"] == "markdown"
+    assert "Fanta Orange 2L is $1.99 at Mission." in blocks[1]["text"]
     assert any(block["type"] == "container" for block in blocks)  # the program, collapsed
     controls = next(b for b in blocks if b.get("block_id") == "watch_controls")
     assert [e["action_id"] for e in controls["elements"]] == ["watch_pause", "watch_delete"]
     assert post["metadata"]["event_payload"]["slot"] == f"{watch.watch_id}:2026-05-08T09:00:00"
     run = world.runner.agent.history.recent(limit=1)[0]
-    assert run.origin.source == "watch" and run.llm_calls == 0 and run.ok
+    assert run.origin.source == "watch" and run.usage.llm_calls == 0 and run.ok
     assert run.code == watch.code and run.reply_ts == world.slack.messages(CHANNEL_ID)[-1]["ts"]
     assert world.store.get(watch.watch_id).next_run_at == FIRST_SLOT + timedelta(days=1)
 
@@ -171,7 +172,7 @@ def test_a_broken_program_gets_one_repair_and_the_repair_is_kept(world):
     assert world.posts()[0]["text"].count("Repaired: ") == 1
     assert world.store.get(watch.watch_id).code == repaired
     run = world.runner.agent.history.get(world.store.get(watch.watch_id).last_run_id)
-    assert [a.ok for a in run.attempts] == [False, True] and run.llm_calls == 1
+    assert [a.ok for a in run.attempts] == [False, True] and run.usage.llm_calls == 1
 
     run_due(world.runner, FIRST_SLOT + timedelta(days=1))
     assert len(world.model.requests) == 1  # the kept program needs no repair
