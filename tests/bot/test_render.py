@@ -127,6 +127,7 @@ def test_the_rich_rendering_has_the_text_the_data_the_program_and_feedback():
         "container",
         "context",
         "context_actions",
+        "actions",
     ]
     assert blocks[0]["text"] == "**3 deals** on chips."
     container = blocks[3]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.history import utcnow
 from bot.watches.scheduler import run_due
-from tests.bot.slack_harness import running_bot
+from tests.bot.slack_harness import running_bot, streamed_answer
 from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, USER_ID
 from tests.fakes.slack_payloads import (
     app_mention_event,
@@ -41,7 +41,7 @@ def _answer(bot, fake_anthropic) -> tuple[dict, str]:
     """A mention answered with a program: the answer's blocks and its run id."""
     fake_anthropic.reply_code(PROGRAM)
     bot.event(app_mention_event("Any deals on orange soda this weekend?"))
-    update = bot.slack.wait_for("chat.update")[-1]
+    update = streamed_answer(bot.slack)
     bot.drain()
     actions = next(b for b in update["blocks"] if b.get("block_id") == "answer_actions")
     [watch_button] = [e for e in actions["elements"] if e["action_id"] == "watch_open"]
@@ -128,7 +128,7 @@ def test_slash_watch_asks_now_and_keeps_the_program(bot, store, fake_anthropic):
     )
 
     assert status == 200
-    answer = bot.slack.wait_for("chat.update")[-1]
+    answer = bot.slack.wait_for("chat.update")[-1]  # a slash command's answer is not streamed
     assert "Fanta Orange 2L" in answer["text"]
     [confirmation] = bot.slack.wait_for("response_url")
     assert "Watching" in confirmation["text"] and "every Friday at 9:00" in confirmation["text"]
