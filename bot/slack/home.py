@@ -70,7 +70,9 @@ def publish_home(
     service: SlackService, client: WebClient, team: str | None, user: str, links: Permalinks
 ) -> None:
     runs = service.history.in_workspace(team).recent(user, limit=HOME_RUNS)
-    view = render_home(runs, {run.run_id: link for run in runs if (link := links.get(client, run))})
+    watches = service.watches.store.of_owner(team, user) if service.watches else []
+    links_of = {run.run_id: link for run in runs if (link := links.get(client, run))}
+    view = render_home(runs, links_of, watches)
     try:
         client.views_publish(user_id=user, view=view)
     except SlackApiError as exc:

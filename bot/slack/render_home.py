@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from bot.runs import RunRecord
 from bot.slack.render import ACTION_VIEW_CODE, EXAMPLES, Message
 from bot.slack.text import escape, shorten, slack_date, to_mrkdwn
+from bot.slack.watch_render import watch_entries
+from bot.watches.store import Watch
 
 # What the demo data answers well (QUESTIONS.md), one of each kind: a list, a per-unit
 # comparison, a table, a chart. Slack shows at most four; app_manifest.yml lists the same.
@@ -27,6 +29,7 @@ SUGGESTED_PROMPTS: tuple[dict[str, str], ...] = (
     },
 )
 PROMPTS_TITLE = "Try asking"
+HOME_BLOCKS = 100  # Slack's most per view
 HOME_RUNS = 8
 HOW_TO_ASK = (
     "*Ask me about store deals* — sales, BOGO, multi-buys, coupons, member prices. "
@@ -47,9 +50,11 @@ def render_greeting(user_id: str) -> Message:
     return Message(text="Hi! Ask me about store deals.", blocks=[_section(text)])
 
 
-def render_home(runs: Sequence[RunRecord], links: Mapping[str, str]) -> dict:
-    """The Home tab: how to ask, then the user's recent questions, each with its answer's
-    first line, when (in their time) and a link to the answer."""
+def render_home(
+    runs: Sequence[RunRecord], links: Mapping[str, str], watches: Sequence[Watch] = ()
+) -> dict:
+    """The Home tab: how to ask, the user's recent questions, each with its answer's first
+    line, when (in their time) and a link to the answer, then their watches."""
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": "dealbot"}},
         _section(HOW_TO_ASK),
@@ -61,7 +66,10 @@ def render_home(runs: Sequence[RunRecord], links: Mapping[str, str]) -> dict:
     else:
         examples = "\n".join(f"• {example}" for example in EXAMPLES)
         blocks.append(_section(f"Nothing yet. Try one of these:\n{examples}"))
-    return {"type": "home", "blocks": blocks}
+    if watches:
+        blocks += [{"type": "divider"}, _section(f"*Your watches ({len(watches)})*")]
+        blocks += watch_entries(watches)
+    return {"type": "home", "blocks": blocks[:HOME_BLOCKS]}
 
 
 def render_home_plain() -> dict:

@@ -208,10 +208,13 @@ def render_watch_list(watches: Sequence[Watch]) -> Message:
             "You have no watches. Press 🔔 Watch under an answer, or "
             "`/dealbot watch any deals on orange soda? every Friday at 9am`."
         )
-    blocks = [_mrkdwn(f"*Your watches ({len(watches)})*")]
-    for watch in watches[:LIST_MAX]:
-        blocks += _watch_entry(watch)
+    blocks = [_mrkdwn(f"*Your watches ({len(watches)})*"), *watch_entries(watches)]
     return Message(text=f"Your watches ({len(watches)})", blocks=blocks[:50])
+
+
+def watch_entries(watches: Sequence[Watch]) -> list[dict]:
+    """Each watch (up to LIST_MAX) as a line and its Pause/Resume, Run now, Delete buttons."""
+    return [block for watch in watches[:LIST_MAX] for block in _watch_entry(watch)]
 
 
 def _watch_entry(watch: Watch) -> list[dict]:

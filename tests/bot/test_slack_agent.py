@@ -12,6 +12,8 @@ from sqlalchemy import func, select, text
 
 from bot.models import Run
 from bot.slack.render_home import SUGGESTED_PROMPTS
+from bot.watches.schedule import parse_schedule
+from bot.watches.store import NewWatch
 from tests.bot.slack_harness import running_bot, streamed_answer
 from tests.fakes.anthropic_api import tool_use_reply
 from tests.fakes.fixtures import load_manifest
@@ -410,6 +412,31 @@ def test_the_home_tab_lists_recent_questions_with_their_answers_and_links(bot, f
     link = f"/archives/{CHANNEL_ID}/p{run.reply_ts.replace('.', '')}"
     assert link in text and "<!date^" in text
     assert "/dealbot ask" in text  # how to ask
+
+
+def test_the_home_tab_lists_the_users_watches_with_their_controls(bot):
+    bot.service.watches.store.create(
+        NewWatch(
+            team_id="T0DEALS",
+            owner_id=USER_ID,
+            target="channel",
+            channel_id=CHANNEL_ID,
+            thread_ts=None,
+            question="any deals on orange soda?",
+            code="final_answer('x')",
+            source_run_id="abc1234",
+            timezone="America/Chicago",
+            schedule=parse_schedule("every Friday at 9am"),
+        )
+    )
+
+    bot.event(app_home_opened_event("home"))
+    bot.drain()
+
+    text = json.dumps(bot.slack.home_view(USER_ID)["blocks"])
+    assert "Your watches (1)" in text and "any deals on orange soda?" in text
+    assert "every Friday at 9:00" in text
+    assert "watch_pause" in text and "watch_run_now" in text
 
 
 def test_the_manifest_offers_the_same_prompts_and_the_home_tab():
