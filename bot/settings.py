@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,10 +15,9 @@ import sandbox
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_DATABASE_URL = "sqlite:///dealbot.db"
-# The sandbox's own limits (the defaults of `sandbox.run`) are the settings' defaults.
-_SANDBOX_LIMITS = inspect.signature(sandbox.run).parameters
-SANDBOX_TIMEOUT_S: float = _SANDBOX_LIMITS["timeout_s"].default
-SANDBOX_MEMORY_MB: int = _SANDBOX_LIMITS["memory_mb"].default
+# The sandbox's own limits are the settings' defaults.
+SANDBOX_TIMEOUT_S: float = sandbox.DEFAULT_TIMEOUT_S
+SANDBOX_MEMORY_MB: int = sandbox.DEFAULT_MEMORY_MB
 
 # The password of a URL's user ("scheme://user:PASSWORD@host", up to the last "@" before the
 # path) and a `password=` query parameter: what mask_passwords() hides.

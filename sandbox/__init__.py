@@ -15,10 +15,13 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sandbox.job import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from sandbox.result import ERROR_KINDS, ErrorKind, RunResult, SandboxError
 from sandbox.supervisor import Sandbox
 
 __all__ = [
+    "DEFAULT_MEMORY_MB",
+    "DEFAULT_TIMEOUT_S",
     "ERROR_KINDS",
     "ErrorKind",
     "RunResult",
@@ -62,8 +65,8 @@ def run(
     code: str,
     tools: Mapping[str, Callable[..., Any]],
     *,
-    timeout_s: float = 5.0,
-    memory_mb: int = 256,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> RunResult:
     """Run one program in a fresh worker; see RunResult for what comes back."""
     return default_sandbox().run(code, tools, timeout_s=timeout_s, memory_mb=memory_mb)

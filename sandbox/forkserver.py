@@ -28,6 +28,7 @@ from sandbox.isolation import (
     remove_root,
     skipped_layers,
 )
+from sandbox.job import MAX_CONTROL_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ BOOTSTRAP: Final = (
 START_TIMEOUT_S: Final = 30.0
 CONTROL_TIMEOUT_S: Final = 10.0
 STOP_TIMEOUT_S: Final = 5.0
-MAX_CONTROL_MESSAGE: Final = 4096
 
 
 class WorkerServerGone(Exception):

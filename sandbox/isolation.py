@@ -38,13 +38,13 @@ from typing import Any, Final
 
 from sandbox import capabilities, landlock, namespaces, syscall_filter
 from sandbox.job import EXIT_UNISOLATED
+from sandbox.syscall_filter import PR_SET_NO_NEW_PRIVS
 
 logger = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG: Final = 1
 PR_GET_DUMPABLE: Final = 3
 PR_SET_DUMPABLE: Final = 4
-PR_SET_NO_NEW_PRIVS: Final = 38
 WORKER_FD: Final = 3
 UNPRIVILEGED_USER: Final = "nobody"
 MAX_FD: Final = 1 << 20

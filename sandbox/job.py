@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
+# A run's limits when the caller names none.
+DEFAULT_TIMEOUT_S: Final = 5.0
+DEFAULT_MEMORY_MB: Final = 256
+# The largest message of the control protocol between the bot and the worker server.
+MAX_CONTROL_MESSAGE: Final = 4096
+
 EXIT_OK: Final = 0
 EXIT_NO_JOB: Final = 2
 EXIT_OUT_OF_MEMORY: Final = 3

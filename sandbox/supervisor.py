@@ -20,7 +20,14 @@ from typing import Any, Final
 from sandbox.conversation import Conversation, Outcome
 from sandbox.forkserver import ForkServer, Worker, WorkerServerGone
 from sandbox.isolation import Isolation
-from sandbox.job import EXIT_OUT_OF_MEMORY, EXIT_UNISOLATED, RESERVED_NAMES, Job
+from sandbox.job import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    EXIT_OUT_OF_MEMORY,
+    EXIT_UNISOLATED,
+    RESERVED_NAMES,
+    Job,
+)
 from sandbox.result import RunResult, SandboxError
 
 logger = logging.getLogger(__name__)
@@ -63,8 +70,8 @@ class Sandbox:
         code: str,
         tools: Mapping[str, Callable[..., Any]],
         *,
-        timeout_s: float = 5.0,
-        memory_mb: int = 256,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        memory_mb: int = DEFAULT_MEMORY_MB,
     ) -> RunResult:
         """Run `code` with `tools` (called here, in this process) and report how it went."""
         started = time.perf_counter()

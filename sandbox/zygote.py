@@ -38,10 +38,9 @@ import warnings
 from typing import Any, Final, NoReturn
 
 from sandbox import isolation, worker
-from sandbox.job import EXIT_INTERNAL, EXIT_UNISOLATED
+from sandbox.job import EXIT_INTERNAL, EXIT_UNISOLATED, MAX_CONTROL_MESSAGE
 from sandbox.modules import module_proxies
 
-MAX_CONTROL_MESSAGE: Final = 4096
 # Modules the allowed modules import lazily, inside functions (Counter.most_common imports
 # heapq, datetime.strptime _strptime, re's parser unicodedata), and codecs a program may ask
 # for: once a worker is chroot'ed into an empty directory it can load nothing from disk.
