@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from sandbox import wire
 from sandbox.program_errors import TOOL_EXCEPTION_TYPES
@@ -42,11 +42,14 @@ class ProtocolViolation(Exception):
     """The worker sent something no well-behaved worker sends."""
 
 
+EndReason = Literal["done", "timeout", "closed", "protocol", "tool_limit"]
+
+
 @dataclass(frozen=True)
-class Outcome:
+class Ending:
     """How the conversation ended: `report` is the worker's checked "done" frame, if any."""
 
-    reason: str  # "done", "timeout", "closed", "protocol" or "tool_limit"
+    reason: EndReason
     tool_calls: int
     report: dict[str, Any] | None = None
 
@@ -70,7 +73,7 @@ class Conversation:
         self._max_output_chars = max_output_chars
         self._tool_calls = 0
 
-    def run(self, job: dict[str, Any]) -> Outcome:
+    def run(self, job: dict[str, Any]) -> Ending:
         try:
             wire.send_frame(self._sock, job, limit=wire.JOB_LIMIT, deadline=self._deadline)
             return self._serve()
@@ -84,10 +87,10 @@ class Conversation:
         except OSError:
             return self._end("closed")
 
-    def _end(self, reason: str, report: dict[str, Any] | None = None) -> Outcome:
-        return Outcome(reason=reason, tool_calls=self._tool_calls, report=report)
+    def _end(self, reason: EndReason, report: dict[str, Any] | None = None) -> Ending:
+        return Ending(reason=reason, tool_calls=self._tool_calls, report=report)
 
-    def _serve(self) -> Outcome:
+    def _serve(self) -> Ending:
         while True:
             message = wire.recv_frame(
                 self._sock, limit=wire.WORKER_FRAME_LIMIT, deadline=self._deadline

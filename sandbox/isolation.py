@@ -1,6 +1,6 @@
 """Operating-system isolation of workers: probed once by the worker server, applied by each worker.
 
-The worker server is two processes (zygote.py). The outer one calls `prepare()`: an empty
+The worker server is two processes (worker_server.py). The outer one calls `prepare()`: an empty
 root directory, then PID, IPC and network namespaces — directly when root with
 CAP_SYS_ADMIN, else inside an unprivileged user namespace (namespaces.py). It forks the inner
 server, pid 1 of the new PID namespace, which calls `probe()`: a throwaway child tries every

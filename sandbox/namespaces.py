@@ -6,7 +6,7 @@ need no file of their own), in which it holds every capability, and unshares the
 Each namespace is tried, not assumed: a container may forbid some or all of them.
 
 CLONE_NEWPID moves the caller's future children, not the caller: the worker server therefore
-forks once after `enter()`, and that child — pid 1 of the new namespace — serves (zygote.py).
+forks once after `enter()`, and that child — pid 1 of the new namespace — serves (worker_server.py).
 """
 
 from __future__ import annotations

@@ -17,8 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from sandbox.conversation import Conversation, Outcome
-from sandbox.forkserver import ForkServer, Worker, WorkerServerGone
+from sandbox.conversation import Conversation, Ending
 from sandbox.isolation import Isolation
 from sandbox.job import (
     DEFAULT_MEMORY_MB,
@@ -29,6 +28,7 @@ from sandbox.job import (
     Job,
 )
 from sandbox.result import RunResult, SandboxError
+from sandbox.server_handle import Worker, WorkerServerGone, WorkerServerHandle
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class Sandbox:
         self.max_output_chars = max_output_chars
         self.max_source_chars = max_source_chars
         self._lock = threading.Lock()
-        self._server: ForkServer | None = None
+        self._server: WorkerServerHandle | None = None
         self._owner_pid = os.getpid()
         self._closed = False
 
@@ -91,12 +91,12 @@ class Sandbox:
             max_source_chars=self.max_source_chars,
         )
         server, worker = self._spawn()
-        outcome, status = self._converse(server, worker, job, tools)
-        result = self._result(outcome, status, job, started)
+        ending, status = self._converse(server, worker, job, tools)
+        result = self._result(ending, status, job, started)
         logger.debug(
             "worker %d: %s, %s, %d tool calls, %.1f ms",
             worker.pid,
-            outcome.reason,
+            ending.reason,
             result.error_kind or "ok",
             result.tool_calls,
             result.duration_ms,
@@ -129,7 +129,7 @@ class Sandbox:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _running_server(self) -> ForkServer:
+    def _running_server(self) -> WorkerServerHandle:
         with self._lock:
             if self._closed:
                 raise SandboxError("the sandbox is closed")
@@ -139,11 +139,11 @@ class Sandbox:
                 self._server = self._start_server()
             return self._server
 
-    def _start_server(self) -> ForkServer:
+    def _start_server(self) -> WorkerServerHandle:
         if self._server is not None:
             self._server.close()
         try:
-            server = ForkServer(
+            server = WorkerServerHandle(
                 prefork=self.prefork, allow_weak_isolation=self.allow_weak_isolation
             )
         except (WorkerServerGone, OSError) as exc:
@@ -151,7 +151,7 @@ class Sandbox:
         atexit.register(self.close)
         return server
 
-    def _spawn(self) -> tuple[ForkServer, Worker]:
+    def _spawn(self) -> tuple[WorkerServerHandle, Worker]:
         for _attempt in range(2):
             server = self._running_server()
             try:
@@ -163,11 +163,11 @@ class Sandbox:
 
     def _converse(
         self,
-        server: ForkServer,
+        server: WorkerServerHandle,
         worker: Worker,
         job: Job,
         tools: Mapping[str, Callable[..., Any]],
-    ) -> tuple[Outcome, int | None]:
+    ) -> tuple[Ending, int | None]:
         conversation = Conversation(
             worker.sock,
             tools,
@@ -175,26 +175,26 @@ class Sandbox:
             max_tool_calls=self.max_tool_calls,
             max_output_chars=self.max_output_chars,
         )
-        outcome: Outcome | None = None
+        ending: Ending | None = None
         try:
-            outcome = conversation.run(job.as_message())
+            ending = conversation.run(job.as_message())
         finally:
-            if outcome is not None and outcome.reason == "closed":
+            if ending is not None and ending.reason == "closed":
                 status = server.reap(worker)
             else:
                 server.release(worker)
                 status = None
-        return outcome, status
+        return ending, status
 
-    def _result(self, outcome: Outcome, status: int | None, job: Job, started: float) -> RunResult:
-        if outcome.report is not None:
+    def _result(self, ending: Ending, status: int | None, job: Job, started: float) -> RunResult:
+        if ending.report is not None:
             return RunResult(
-                **outcome.report,
-                tool_calls=outcome.tool_calls,
+                **ending.report,
+                tool_calls=ending.tool_calls,
                 duration_ms=_elapsed_ms(started),
             )
-        error, kind = self._failure_of(outcome.reason, status, job)
-        return _failure(started, error, kind, tool_calls=outcome.tool_calls)
+        error, kind = self._failure_of(ending.reason, status, job)
+        return _failure(started, error, kind, tool_calls=ending.tool_calls)
 
     def _failure_of(self, reason: str, status: int | None, job: Job) -> tuple[str, str]:
         if reason == "timeout":

@@ -24,11 +24,11 @@ from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
-from sandbox import Sandbox, forkserver, wire, worker
+from sandbox import Sandbox, server_handle, wire, worker
 
 BOOTSTRAP = (
     "import sys; sys.path.insert(0, sys.argv[2]); import tests.sandbox.escaped as escaped; "
-    "escaped.take_over_the_worker(); from sandbox.zygote import main; main()"
+    "escaped.take_over_the_worker(); from sandbox.worker_server import main; main()"
 )
 LIBC = ctypes.CDLL(None, use_errno=True)
 CAP_SETPCAP = 8
@@ -140,7 +140,7 @@ def take_over_the_worker() -> None:
 @contextlib.contextmanager
 def escaped_sandbox(**options: Any) -> Iterator[Sandbox]:
     """A started Sandbox whose workers run programs as plain Python (see module doc)."""
-    with mock.patch.object(forkserver, "BOOTSTRAP", BOOTSTRAP), Sandbox(**options) as box:
+    with mock.patch.object(server_handle, "BOOTSTRAP", BOOTSTRAP), Sandbox(**options) as box:
         box.isolation  # noqa: B018 - starts the worker server while the bootstrap is patched
         yield box
 

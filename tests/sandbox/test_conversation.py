@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sandbox import wire
-from sandbox.conversation import Conversation, Outcome
+from sandbox.conversation import Conversation, Ending
 
 JOB = {"type": "job", "code": "pass"}
 DONE = {
@@ -52,7 +52,7 @@ def converse(
     *,
     timeout_s: float = 2.0,
     max_tool_calls: int = 5,
-) -> Outcome:
+) -> Ending:
     with fake_worker(script) as bot:
         conversation = Conversation(
             bot,

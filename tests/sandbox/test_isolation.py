@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from sandbox import Sandbox, isolation, wire
-from sandbox.forkserver import ForkServer
 from sandbox.isolation import HOW_TO_FIX, TESTING_SKIP_ENV, Isolation
 from sandbox.job import EXIT_UNISOLATED, Job
+from sandbox.server_handle import WorkerServerHandle
 from tests.sandbox.escaped import has_capability
 from tests.sandbox.processes import children, environment, limits, open_fds, state, status
 
@@ -314,7 +314,7 @@ def test_a_worker_refuses_a_job_itself_when_isolation_is_weak(monkeypatch):
         max_output_chars=1000,
         max_source_chars=1000,
     )
-    server = ForkServer(prefork=1)
+    server = WorkerServerHandle(prefork=1)
     try:
         worker = server.spawn()
         with contextlib.suppress(OSError):  # it may have exited already

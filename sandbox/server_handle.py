@@ -2,7 +2,7 @@
 
 The server is a fresh interpreter (`python -I`), started with an empty environment (no keys,
 no tokens), no inherited files but its control socket, `/` as working directory and a session
-of its own, so nothing of the bot's process reaches a worker. See zygote.py for its side.
+of its own, so nothing of the bot's process reaches a worker. See worker_server.py for its side.
 Before starting it, the bot makes itself non-dumpable, so no process of its user — a worker
 that shares it, in the unprivileged set-up — may read its /proc/<pid>/environ or memory.
 """
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 PROJECT_ROOT: Final = str(Path(__file__).resolve().parent.parent)
 BOOTSTRAP: Final = (
-    "import sys; sys.path.insert(0, sys.argv[2]); from sandbox.zygote import main; main()"
+    "import sys; sys.path.insert(0, sys.argv[2]); from sandbox.worker_server import main; main()"
 )
 START_TIMEOUT_S: Final = 30.0
 CONTROL_TIMEOUT_S: Final = 10.0
@@ -61,7 +61,7 @@ def server_environment() -> dict[str, str]:
     return environment
 
 
-class ForkServer:
+class WorkerServerHandle:
     """A running worker server; thread-safe."""
 
     def __init__(self, *, prefork: int, allow_weak_isolation: bool = False) -> None:

@@ -1,6 +1,6 @@
 """The worker server: a clean interpreter that forks single-use, hardened workers on request.
 
-The bot starts it (forkserver.py) with an empty environment, no inherited files and its own
+The bot starts it (server_handle.py) with an empty environment, no inherited files and its own
 session. It imports once everything a program may use, moves into namespaces of its own
 (isolation.prepare: PID, IPC and network, inside an unprivileged user namespace unless it is
 real root), then forks once: CLONE_NEWPID applies to children, so the inner server — pid 1 of
@@ -166,7 +166,7 @@ class WorkerServer:
 
 
 def main() -> None:
-    """Entry point of the worker server process (see forkserver.py for how it is started)."""
+    """Entry point of the worker server process (see server_handle.py for how it is started)."""
     config = json.loads(sys.argv[1])
     control = socket.socket(fileno=config["control_fd"])
     warm_up()
