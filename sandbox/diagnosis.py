@@ -43,7 +43,7 @@ _NAME_ERROR_NAME: Final = NameError.__dict__["name"]
 _BUILTIN_STR: Final = (types.WrapperDescriptorType, types.BuiltinFunctionType)
 
 
-def describe(
+def error_report(
     exc: BaseException,
     source: str,
     tool_names: Iterable[str],

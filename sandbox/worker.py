@@ -22,7 +22,7 @@ import sys
 from typing import Any, Final, NoReturn
 
 from sandbox import wire
-from sandbox.diagnosis import describe, is_memory_error
+from sandbox.diagnosis import error_report, is_memory_error
 from sandbox.isolation import apply_run_limits, seal_worker
 from sandbox.job import EXIT_INTERNAL, EXIT_NO_JOB, EXIT_OK, EXIT_OUT_OF_MEMORY, Job
 from sandbox.modules import seal_library
@@ -164,7 +164,7 @@ class Session:
         tool = next((name for failure, name in self.tool_failures if failure is exc), None)
         kind = _error_kind(exc, tool)
         try:
-            error = describe(
+            error = error_report(
                 exc, self.job.code, self.job.tools, tool=tool, memory_mb=self.job.memory_mb
             )
         except MemoryError:

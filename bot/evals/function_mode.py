@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CACHED: CacheControlEphemeralParam = {"type": "ephemeral"}
 NO_TEXT = "The model ended without an answer."
-GAVE_UP = "No text answer after {calls} model calls."
+NO_TEXT_ANSWER = "No text answer after {calls} model calls."
 
 HOW = """\
 You answer by calling the deals tools, then replying in text with the message for the \
@@ -110,7 +110,7 @@ class FunctionsMode:
             log.warning("functions mode: model failed: %s", exc)
             return tally.answered(None, describe_failure(exc))
         if text is None:
-            return tally.answered(None, GAVE_UP.format(calls=tally.usage.llm_calls))
+            return tally.answered(None, NO_TEXT_ANSWER.format(calls=tally.usage.llm_calls))
         return tally.answered(text) if text else tally.answered(None, NO_TEXT)
 
     def _converse(

@@ -106,11 +106,11 @@ class Readiness:
             except FutureTimeout:
                 return Verdict(False, f"{name}: no answer within {self.timeout_s:g}s")
             except Exception as exc:
-                return Verdict(False, f"{name}: {describe(exc)}")
+                return Verdict(False, f"{name}: {one_line_error(exc)}")
         return Verdict(True, "ready")
 
 
-def describe(exc: BaseException) -> str:
+def one_line_error(exc: BaseException) -> str:
     """The first line of what went wrong (the driver's own words for a database error)."""
     if isinstance(exc, NotReady):
         return str(exc)[:200]

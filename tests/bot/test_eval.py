@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.database import make_engine, today_in, upgrade
 from bot.evals.checks import AMOUNT, COUNT, DATE, NAME, PERCENT, Fact, in_order, judge, names
 from bot.evals.command import build_modes
-from bot.evals.function_mode import GAVE_UP, MAX_RESULT_ROWS, FunctionsConfig, FunctionsMode
+from bot.evals.function_mode import MAX_RESULT_ROWS, NO_TEXT_ANSWER, FunctionsConfig, FunctionsMode
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError, Question, load_questions
 from bot.evals.reference_calls import MOST_CALLS, reference_costs
 from bot.evals.report import Prices, pass_hat, percentile, print_report, summarize
@@ -571,7 +571,7 @@ def test_functions_loop_is_bounded(agent, fake_anthropic, demo_engine):
 
     answered = functions.answer("Keep going forever?")
 
-    assert answered.answer is None and answered.error == GAVE_UP.format(calls=3)
+    assert answered.answer is None and answered.error == NO_TEXT_ANSWER.format(calls=3)
     assert len(fake_anthropic.requests) == 3
 
 
