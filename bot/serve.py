@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -102,7 +103,7 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     if recovered:
         log.info("recovered %d unanswered questions", recovered)
     try:
-        close_intake = _start_socket_mode(app, settings) if socket_mode else server.close
+        close_intake = start_socket_mode(app, settings) if socket_mode else server.close
     except SlackApiError as exc:
         server.close()
         service.pool.close(DRAIN_SECONDS)
@@ -176,7 +177,8 @@ def _isolation() -> str:
     return summary() if callable(summary) else str(isolation)
 
 
-def _start_socket_mode(app: App, settings: Settings):
+def start_socket_mode(app: App, settings: Settings) -> Callable[[], None]:
+    """Connect to Slack over Socket Mode; what closes the connection."""
     handler = SocketModeHandler(app, settings.slack_app_token)
     handler.connect()
     return handler.close

@@ -21,11 +21,11 @@ from sqlalchemy import Engine
 
 from bot.agent import Agent
 from bot.serve import (
-    _start_socket_mode,
     build_service,
     check_slack_settings,
     make_readiness,
     start_http,
+    start_socket_mode,
 )
 from bot.settings import Settings, load_settings
 from bot.slack.app import make_app
@@ -209,7 +209,7 @@ def socket_mode_bot(
     service = build_service(settings, agent, agent.history)
     listeners = TrackingExecutor()
     app = make_app(settings, service, listener_executor=listeners)
-    close = _start_socket_mode(app, settings)
+    close = start_socket_mode(app, settings)
     try:
         yield SocketModeBot(
             agent=agent, service=service, slack=slack, listeners=listeners, close=close
