@@ -17,7 +17,6 @@ from tests.fakes.anthropic_api import (
     text_reply,
     tool_use_reply,
 )
-from tests.fakes.bolt_server import BoltHTTPServer
 from tests.fakes.slack_api import (
     APP_ID,
     APP_TOKEN,
@@ -73,7 +72,6 @@ __all__ = [
     "TEAM_ID",
     "USER_ID",
     "Ack",
-    "BoltHTTPServer",
     "FakeAnthropic",
     "FakeSlack",
     "FakeSocketMode",

@@ -2,7 +2,7 @@
 
 Point the real client at it: ``WebClient(token=BOT_TOKEN, base_url=fake.api_url)`` (or
 ``SLACK_API_URL``). It answers the methods dealbot uses with Slack's response shapes, keeps
-the messages it was sent (so ``conversations.replies`` and ``chat.update`` behave), enforces
+the messages it was sent (so ``chat.update`` and the streams behave), enforces
 the granted scopes when told them, and fails on demand (`fail_next`, `rate_limit_next`).
 A workspace can refuse a method for good (`refuse`: status or streaming it does not allow),
 and the block validator can refuse block types (`refuse_blocks`) as Slack's does for a block
@@ -92,7 +92,6 @@ METHOD_SCOPES: dict[str, frozenset[str] | dict[str, str]] = {
     "auth.test": frozenset(),
     "chat.postMessage": _CHAT_WRITE,
     "chat.update": _CHAT_WRITE,
-    "chat.postEphemeral": _CHAT_WRITE,
     "chat.delete": _CHAT_WRITE,
     "chat.startStream": _CHAT_WRITE,
     "chat.appendStream": _CHAT_WRITE,
@@ -105,11 +104,8 @@ METHOD_SCOPES: dict[str, frozenset[str] | dict[str, str]] = {
     # Since 2026-03 setStatus accepts chat:write, so channel apps need no assistant:write.
     "assistant.threads.setStatus": frozenset({"chat:write", "assistant:write"}),
     "assistant.threads.setSuggestedPrompts": frozenset({"assistant:write"}),
-    "reactions.add": frozenset({"reactions:write"}),
-    "reactions.remove": frozenset({"reactions:write"}),
     "users.info": frozenset({"users:read"}),
     "conversations.members": _READ,
-    "conversations.replies": _HISTORY,
 }
 
 
@@ -597,12 +593,6 @@ class FakeSlack(LocalHTTPServer):
         message["edited"] = {"user": workspace.bot_user_id, "ts": new_ts()}
         return {"channel": channel, "ts": ts, "text": message["text"], "message": dict(message)}
 
-    def _chat_post_ephemeral(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
-        _required(args, "channel")
-        _required(args, "user")
-        self._check_message(args)
-        return {"message_ts": new_ts()}
-
     def _chat_start_stream(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel, thread_ts = _required(args, "channel"), _required(args, "thread_ts")
         if channel[:1] in ("C", "G"):  # streaming in a channel names its one reader
@@ -857,24 +847,6 @@ class FakeSlack(LocalHTTPServer):
             self._store(channel, message | {"files": completed}, thread_ts)
         return {"files": completed}
 
-    def _reactions_add(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
-        message = self._find(_required(args, "channel"), _required(args, "timestamp"))
-        name = _required(args, "name")
-        reactions = message.setdefault("reactions", [])
-        if any(reaction["name"] == name for reaction in reactions):
-            raise SlackError("already_reacted")
-        reactions.append({"name": name, "users": [workspace.bot_user_id], "count": 1})
-        return {}
-
-    def _reactions_remove(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
-        message = self._find(_required(args, "channel"), _required(args, "timestamp"))
-        name = _required(args, "name")
-        kept = [reaction for reaction in message.get("reactions", []) if reaction["name"] != name]
-        if len(kept) == len(message.get("reactions", [])):
-            raise SlackError("no_reaction")
-        message["reactions"] = kept
-        return {}
-
     def _conversations_members(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
         channel = _required(args, "channel")
         if channel not in self._members:
@@ -888,18 +860,6 @@ class FakeSlack(LocalHTTPServer):
             raise SlackError("user_not_found")
         return {
             "user": self._users.get(user_id) or _user(user_id, workspace.team_id, tz=DEFAULT_TZ)
-        }
-
-    def _conversations_replies(self, args: dict[str, Any], workspace: Workspace) -> dict[str, Any]:
-        channel, ts = _required(args, "channel"), _required(args, "ts")
-        thread = [m for m in self._messages[channel] if ts in (m["ts"], m.get("thread_ts"))]
-        if not any(message["ts"] == ts for message in thread):
-            raise SlackError("thread_not_found")
-        page, next_cursor = _page([dict(m) for m in thread], args, 1000)
-        return {
-            "messages": page,
-            "has_more": bool(next_cursor),
-            "response_metadata": {"next_cursor": next_cursor},
         }
 
     def _check_message(self, args: dict[str, Any]) -> None:
@@ -929,7 +889,6 @@ _HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any], Workspace], dict[str, 
     "auth.test": FakeSlack._auth_test,
     "chat.postMessage": FakeSlack._chat_post_message,
     "chat.update": FakeSlack._chat_update,
-    "chat.postEphemeral": FakeSlack._chat_post_ephemeral,
     "chat.delete": FakeSlack._chat_delete,
     "chat.startStream": FakeSlack._chat_start_stream,
     "chat.appendStream": FakeSlack._chat_append_stream,
@@ -941,11 +900,8 @@ _HANDLERS: dict[str, Callable[[FakeSlack, dict[str, Any], Workspace], dict[str, 
     "files.completeUploadExternal": FakeSlack._files_complete_upload,
     "assistant.threads.setStatus": FakeSlack._set_status,
     "assistant.threads.setSuggestedPrompts": FakeSlack._set_suggested_prompts,
-    "reactions.add": FakeSlack._reactions_add,
-    "reactions.remove": FakeSlack._reactions_remove,
     "conversations.members": FakeSlack._conversations_members,
     "users.info": FakeSlack._users_info,
-    "conversations.replies": FakeSlack._conversations_replies,
 }
 
 
