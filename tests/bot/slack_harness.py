@@ -73,10 +73,15 @@ class RunningBot:
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until Bolt's listeners and every answer they queued have finished."""
-        deadline = time.monotonic() + timeout
-        while self.listeners.busy or self.service.pool.in_flight:
-            assert time.monotonic() < deadline, "answers still in flight"
-            time.sleep(0.005)
+        wait_until_quiet(self.listeners, self.service, timeout)
+
+
+def wait_until_quiet(listeners: TrackingExecutor, service: SlackService, timeout: float) -> None:
+    """Until Bolt's listeners and every answer they queued have finished."""
+    deadline = time.monotonic() + timeout
+    while listeners.busy or service.pool.in_flight:
+        assert time.monotonic() < deadline, "answers still in flight"
+        time.sleep(0.005)
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -179,10 +184,7 @@ class SocketModeBot:
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until Bolt's listeners and every answer they queued have finished."""
-        deadline = time.monotonic() + timeout
-        while self.listeners.busy or self.service.pool.in_flight:
-            assert time.monotonic() < deadline, "answers still in flight"
-            time.sleep(0.005)
+        wait_until_quiet(self.listeners, self.service, timeout)
 
 
 def socket_mode_settings(slack: FakeSlack, model: FakeAnthropic, **overrides: Any) -> Settings:
