@@ -75,7 +75,8 @@ final_answer(f"{len(deals)} deals on {len(best)} products end tomorrow ({start:%
         "coffee-over-30-off",
         """\
 deals = [d for d in find_deals("coffee", min_percent_off=30, per_product=True, limit=None)
-         if d["match"] == "all" and d["percent_off"] > 30]
+         if d["match"] == "all" and d["percent_off"] > 30
+         and "tea" not in d["product"].lower().split()]  # "coffee" also finds the tea aisle
 if not deals:
     final_answer(f"No coffee deals over 30% off today ({today():%a %b %d}).")
 deals.sort(key=lambda d: -d["percent_off"])
