@@ -27,10 +27,10 @@ SAVED_NOTE = "answered by a saved program — set ANTHROPIC_API_KEY to ask anyth
 @dataclass(frozen=True)
 class SavedProgram:
     """A demo question, the eval question (evals/deals.yaml) whose reference checks its
-    answer, and the program."""
+    answer (None: the tests hold it to a reference of their own), and the program."""
 
     question: str
-    eval_id: str
+    eval_id: str | None
     program: str
 
 
@@ -171,6 +171,95 @@ last = max(history, key=lambda d: d["starts"])
 final_answer(f"Tide Pods last went on sale on {last['starts']:%a %b %d}: {last['product']} "
              f"for ${last['price']:.2f} at {last['store']} ({last['description']}, "
              f"regular ${last['regular_price']:.2f}).")
+""",
+    ),
+    SavedProgram(
+        "What's the cheapest cereal on sale right now, per ounce?",
+        "cheapest-cereal-per-ounce",
+        """\
+deals = [d for d in find_deals("cereal", per_product=True, limit=None)
+         if d["match"] == "all" and d["unit"] == "oz" and d["price_per_unit"]]
+if not deals:
+    final_answer(f"No cereal sold by the ounce is on sale today ({today():%a %b %d}).")
+deals.sort(key=lambda d: d["price_per_unit"])
+low = deals[0]["price_per_unit"]
+best = [d for d in deals if d["price_per_unit"] <= low + 0.0005]  # every product that ties
+lines = [f"- {d['product']}: ${d['price_per_unit']:.3f}/oz, {d['description']} at "
+         f"{', '.join(d['stores'])}" for d in deals[:6]]
+final_answer(f"Cheapest per ounce today: {' and '.join(d['product'] for d in best)} at "
+             f"${low:.3f}/oz.\\n" + "\\n".join(lines))
+""",
+    ),
+    SavedProgram(
+        "Show me every chips deal at every store tomorrow.",
+        None,
+        """\
+start, end = date_range("tomorrow")
+deals = [d for d in find_deals("chips", start=start, end=end, limit=None) if d["match"] == "all"]
+if not deals:
+    final_answer(f"No chips deals tomorrow ({start:%a %b %d}).")
+rows = [{"product": d["product"], "store": d["store"], "price": d["price"],
+         "deal": d["description"], "ends": d["ends"]} for d in deals]
+cheapest = sorted(deals, key=lambda d: d["unit_price"])[:5]
+lines = [f"- {d['product']} at {d['store']}: ${d['unit_price']:.2f} ({d['description']})"
+         for d in cheapest]
+final_answer(f"{len(deals)} chips deals tomorrow ({start:%a %b %d}); the cheapest:\\n"
+             + "\\n".join(lines), table=rows)
+""",
+    ),
+    SavedProgram(
+        "How has the price of Tide Pods changed over the last six months?",
+        None,
+        _example("Tide Pods' price over the last six months"),
+    ),
+    SavedProgram(
+        "I'm making tacos for 6 on Friday — what can I get on sale? "
+        "(ground beef, tortillas, cheese, salsa)",
+        "tacos-friday",
+        """\
+start, end = date_range("friday")
+lines = []
+for item in ["ground beef", "tortillas", "cheese", "salsa"]:
+    deals = [d for d in find_deals(item, start=start, end=end, per_product=True, limit=None)
+             if d["match"] == "all"]
+    if not deals:
+        lines.append(f"- {item}: no deal on Friday")
+        continue
+    best = min(deals, key=lambda d: d["unit_price"])
+    lines.append(f"- {item}: {best['product']}, {best['description']} at "
+                 f"{', '.join(best['stores'])} (${best['unit_price']:.2f} each)")
+final_answer(f"For tacos on Friday ({start:%a %b %d}):\\n" + "\\n".join(lines))
+""",
+    ),
+    SavedProgram(
+        "Is anything I usually buy — milk, eggs, bread, bananas — on sale today?",
+        "staples-today",
+        """\
+lines = []
+for item in ["milk", "eggs", "bread", "bananas"]:
+    deals = [d for d in find_deals(item, per_product=True, limit=None) if d["match"] == "all"]
+    if not deals:
+        lines.append(f"- {item}: not on sale today")
+        continue
+    best = min(deals, key=lambda d: d["unit_price"])
+    lines.append(f"- {item}: {best['product']}, {best['description']} at "
+                 f"{', '.join(best['stores'])} (${best['unit_price']:.2f})")
+final_answer(f"Today ({today():%a %b %d}):\\n" + "\\n".join(lines))
+""",
+    ),
+    SavedProgram(
+        "Which frozen pizzas are on sale, sorted by price per ounce?",
+        "frozen-pizza-per-ounce",
+        """\
+deals = [d for d in find_deals("frozen pizza", per_product=True, limit=None)
+         if d["match"] == "all" and d["unit"] == "oz" and d["price_per_unit"]]
+if not deals:
+    final_answer(f"No frozen pizzas are on sale today ({today():%a %b %d}).")
+deals.sort(key=lambda d: d["price_per_unit"])
+lines = [f"{n}. {d['product']}: ${d['price_per_unit']:.3f}/oz (${d['unit_price']:.2f}, "
+         f"{d['description']} at {', '.join(d['stores'])})" for n, d in enumerate(deals[:10], 1)]
+final_answer(f"{len(deals)} frozen pizzas on sale today, cheapest per ounce first:\\n"
+             + "\\n".join(lines))
 """,
     ),
 )
