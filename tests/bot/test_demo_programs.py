@@ -22,11 +22,20 @@ import sandbox
 import tools
 from bot.cli import main
 from bot.database import make_engine, today_in, upgrade
-from bot.demo_programs import DEMO_PROGRAMS, SAVED_NOTE, SavedProgram, saved_program
+from bot.demo_programs import (
+    DEMO_PROGRAMS,
+    SAVED_NOTE,
+    SavedProgram,
+    save_demo_programs,
+    saved_program,
+)
 from bot.evals.checks import judge
 from bot.evals.questions import DEFAULT_QUESTIONS, Question, load_questions
 from bot.history import History
+from bot.slack.render_home import SUGGESTED_PROMPTS
 from tests.bot.conftest import TEST_TIMEZONE
+from tests.bot.slack_harness import running_bot, streamed_answer
+from tests.fakes.slack_payloads import dm_message_event
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BIN = Path(sys.executable).parent
@@ -174,3 +183,39 @@ def test_the_saved_questions_are_the_evals_words():
     for saved in DEMO_PROGRAMS:
         words = re.sub(r"\W+", " ", saved.question.casefold())
         assert words == re.sub(r"\W+", " ", reference_of(saved).text.casefold())
+
+
+# --- Slack: the suggested prompts -------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_bot(demo_engine, fake_slack, fake_anthropic):
+    for number in range(len(SUGGESTED_PROMPTS)):
+        fake_slack.add_user(f"U0SHOPPER{number}", tz="America/Chicago")
+    with running_bot(demo_engine, fake_slack, fake_anthropic, program_cache=True) as running:
+        assert running.agent.cache is not None
+        save_demo_programs(running.agent, running.agent.cache, timezone=TEST_TIMEZONE)
+        yield running
+
+
+def test_every_suggested_prompt_has_a_saved_program():
+    assert all(saved_program(prompt["message"]) for prompt in SUGGESTED_PROMPTS)
+
+
+def test_the_suggested_prompts_are_answered_by_their_saved_programs_with_no_model_call(
+    demo_bot, fake_anthropic
+):
+    # Each shopper opens dealbot's DM and picks a prompt: the first question of that DM.
+    for number, prompt in enumerate(SUGGESTED_PROMPTS):
+        user, channel = f"U0SHOPPER{number}", f"D0SHOPPER{number}"
+        demo_bot.event(dm_message_event(prompt["message"], user=user, channel=channel))
+        streamed_answer(demo_bot.slack, number + 1)
+    demo_bot.drain()
+
+    assert fake_anthropic.requests == []
+    runs = demo_bot.agent.history.recent(limit=50)
+    saved = {run.run_id for run in runs if run.origin.source == "demo"}
+    asked = [run for run in runs if run.origin.source == "slack"]
+    assert sorted(run.question for run in asked) == sorted(p["message"] for p in SUGGESTED_PROMPTS)
+    assert all(run.ok and run.usage.llm_calls == 0 for run in asked)
+    assert {run.reused_from for run in asked} <= saved
