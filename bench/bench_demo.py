@@ -89,9 +89,9 @@ def bench_saved_answers(answers: int) -> None:
                 by_question.setdefault(saved.question, []).append(elapsed)
         every = [ms for times in by_question.values() for ms in times]
         print(f"saved-program answers after start-up ({len(every)}, no model):")
-        print(f"  all: p50 {percentile(every, 50):.1f} ms, p95 {percentile(every, 95):.1f} ms")
-        slowest = max(by_question, key=lambda q: percentile(by_question[q], 50))
-        print(f"  slowest question p50 {percentile(by_question[slowest], 50):.1f} ms: {slowest}")
+        print(f"  all: p50 {percentile(every, 0.5):.1f} ms, p95 {percentile(every, 0.95):.1f} ms")
+        slowest = max(by_question, key=lambda q: percentile(by_question[q], 0.5))
+        print(f"  slowest question p50 {percentile(by_question[slowest], 0.5):.1f} ms: {slowest}")
         engine.dispose()
 
 
