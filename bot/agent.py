@@ -37,7 +37,10 @@ GAVE_UP = "I couldn't work that out this time — my program kept failing. Try r
 NO_ANSWER = "I ran a program but it gave no answer. Try rephrasing?"
 SOMETHING_WRONG = "Something went wrong on my side — sorry."
 # Without a client (no ANTHROPIC_API_KEY) only saved programs answer.
-NO_MODEL = "ANTHROPIC_API_KEY is not set, and no saved program answers these words."
+NO_MODEL = (
+    "ANTHROPIC_API_KEY is not set, and this database keeps no saved program for these words "
+    "(`dealbot db seed --demo` stores the demo's)."
+)
 OUT_OF_TIME = (
     "That took me too long to work out, so I stopped — please try again in a minute, "
     "or ask something simpler."

@@ -127,6 +127,20 @@ def test_another_question_without_a_key_names_demo_questions_in_one_line(
     assert sum(f'"{saved.question}"' in err for saved in DEMO_PROGRAMS) == 3
 
 
+def test_a_demo_question_on_a_database_without_saved_programs_says_how_to_store_them(
+    monkeypatch, capsys, migrated_engine, database_url
+):
+    tools.seed_demo(migrated_engine, today=today_in(TEST_TIMEZONE))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    status = main(["ask", DEMO_PROGRAMS[0].question, "--json"])
+
+    run = json.loads(capsys.readouterr().out)
+    assert status == 1 and run["llm_calls"] == 0
+    assert "dealbot db seed --demo" in run["error"]
+
+
 def test_list_demo_prints_every_demo_question(capsys):
     assert main(["ask", "--list-demo"]) == 0
 
