@@ -320,7 +320,9 @@ def make_saved_agent(settings: Settings, engine: Engine) -> Agent:
 
 
 def _save_demo_programs(engine: Engine, settings: Settings) -> int:
-    """Store the demo's saved programs as proven runs on the demo data just seeded."""
+    """Store the demo's saved programs as proven runs on the demo data just seeded (by any
+    command: the sandbox runs them as `ask` would)."""
+    sandbox.configure(allow_weak_isolation=settings.dealbot_sandbox_allow_weak_isolation)
     agent = make_saved_agent(settings, engine)
     assert agent.cache is not None
     return save_demo_programs(agent, agent.cache, timezone=settings.timezone)
@@ -553,7 +555,6 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    sandbox.configure(allow_weak_isolation=settings.dealbot_sandbox_allow_weak_isolation)
     saved = _save_demo_programs(engine, settings)
     print(
         f"seeded {describe_database(settings.database_url)}: {report.stores:,} stores, "
