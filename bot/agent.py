@@ -36,6 +36,11 @@ MAX_THREAD_TURNS = 6
 GAVE_UP = "I couldn't work that out this time — my program kept failing. Try rephrasing?"
 NO_ANSWER = "I ran a program but it gave no answer. Try rephrasing?"
 SOMETHING_WRONG = "Something went wrong on my side — sorry."
+# Without a client (no ANTHROPIC_API_KEY) only saved programs answer.
+NO_MODEL = (
+    "ANTHROPIC_API_KEY is not set, and this database keeps no saved program for these words "
+    "(`dealbot db seed --demo` stores the demo's)."
+)
 OUT_OF_TIME = (
     "That took me too long to work out, so I stopped — please try again in a minute, "
     "or ask something simpler."
@@ -133,7 +138,7 @@ class Agent:
     def __init__(
         self,
         *,
-        client: anthropic.Anthropic,
+        client: anthropic.Anthropic | None,
         engine: Engine,
         history: History,
         config: AgentConfig,
@@ -142,7 +147,7 @@ class Agent:
         cache: ProgramCache | None = None,
     ) -> None:
         self.client = client
-        self.model_caller = ModelCaller(client)
+        self.model_caller = ModelCaller(client) if client is not None else None
         self.engine = engine
         self.history = history
         self.config = config
@@ -228,6 +233,8 @@ class Agent:
             reused = self._reuse(run, timezone, deal_tools, meter, deadline)
             if reused is not None:
                 return reused
+        if self.model_caller is None:
+            return meter.outcome("failed", error=NO_MODEL)
         messages = conversation_messages(
             earlier, run.question, today=deal_tools["today"](), timezone=timezone
         )
@@ -328,7 +335,7 @@ class Agent:
         if attempt.ok and answer:
             text, table, chart = answer
             return meter.outcome("ok", answer=text, table=table, chart=chart, code=code)
-        if not repair:
+        if not repair or self.model_caller is None:
             return meter.outcome("failed", error=_failure_text(attempt), code=code)
         messages = _repair_messages(run.question, code, attempt, deal_tools["today"](), timezone)
         try:
@@ -363,6 +370,7 @@ class Agent:
     def _call_model(self, messages: list[dict], meter: _Meter, deadline: Deadline) -> Any:
         """One model call (retried on transient failures within the deadline); counted once it is
         sent, whether it answers or fails."""
+        assert self.model_caller is not None  # _solve and _rerun answer without a client
         started = time.perf_counter()
         response, sent = None, True
         try:

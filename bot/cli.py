@@ -32,6 +32,7 @@ import tools
 from bot.agent import Agent, AgentConfig
 from bot.claude import check_model, make_client
 from bot.database import describe_database, prepare, sqlite_file, today_in
+from bot.demo_programs import SAVED_NOTE, demo_questions, save_demo_programs, saved_program
 from bot.evals.command import MODES, evaluate, evaluate_references
 from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError
 from bot.evals.report import DEFAULT_PRICES
@@ -99,11 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ask = commands.add_parser("ask", help="answer one question in the terminal")
-    ask.add_argument("question", help='the question, or "-" to read it from stdin')
+    ask.add_argument("question", nargs="?", help='the question, or "-" to read it from stdin')
     ask.add_argument("--show-code", action="store_true", help="show the program it ran")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument(
         "--fresh", action="store_true", help="ask the model even when a cached program fits"
+    )
+    ask.add_argument(
+        "--list-demo", action="store_true", help="the questions the demo answers with no key"
     )
     ask.set_defaults(handler=cmd_ask)
 
@@ -242,6 +246,7 @@ def _engine(settings: Settings, *, seed_default: bool = True) -> Engine:
             settings.database_url,
             seed_if_empty=seed_default and settings.database_url == DEFAULT_DATABASE_URL,
             timezone=settings.timezone,
+            after_seed=lambda engine: _save_demo_programs(engine, settings),
         )
     except OperationalError as exc:
         raise UsageError(database_problem(exc, describe_database(settings.database_url))) from None
@@ -303,10 +308,44 @@ def make_agent(settings: Settings, engine: Engine, client: Anthropic | None = No
     )
 
 
+def make_saved_agent(settings: Settings, engine: Engine) -> Agent:
+    """An agent with no model: it answers only with the demo's saved programs."""
+    return Agent(
+        client=None,
+        engine=engine,
+        history=History(engine),
+        config=AgentConfig.from_settings(settings),
+        cache=ProgramCache(engine, window=timedelta(hours=settings.dealbot_program_cache_hours)),
+    )
+
+
+def _save_demo_programs(engine: Engine, settings: Settings) -> int:
+    """Store the demo's saved programs as proven runs on the demo data just seeded (by any
+    command: the sandbox runs them as `ask` would)."""
+    sandbox.configure(allow_weak_isolation=settings.dealbot_sandbox_allow_weak_isolation)
+    agent = make_saved_agent(settings, engine)
+    assert agent.cache is not None
+    return save_demo_programs(agent, agent.cache, timezone=settings.timezone)
+
+
+def _no_key_try_demo() -> str:
+    """The no-key line for a question no saved program answers: what to set, what to try."""
+    tries = " · ".join(f'"{question}"' for question in demo_questions(3))
+    return (
+        "ANTHROPIC_API_KEY is not set: export ANTHROPIC_API_KEY=sk-ant-... to ask anything; "
+        f"without a key, try a demo question: {tries} (dealbot ask --list-demo lists them all)"
+    )
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.anthropic_api_key:
-        raise UsageError(NO_KEY)
+    if args.list_demo:
+        print("\n".join(demo_questions()))
+        return 0
+    if args.question is None:
+        raise UsageError('ask needs a question, e.g. dealbot ask "What deals end tomorrow?"')
     question = sys.stdin.read().strip() if args.question == "-" else args.question
+    if not settings.anthropic_api_key:
+        return _ask_saved(args, settings, question)
     _check_sandbox(settings)
     client = make_client(settings)  # one client: building one loads the CA bundle (~15 ms)
     check_model(client, settings.model)
@@ -318,6 +357,24 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(run_as_json(run, settings.timezone), ensure_ascii=False))
     else:
         print_run(make_console(), run, show_code=args.show_code)
+    return 0 if run.ok else 1
+
+
+def _ask_saved(args: argparse.Namespace, settings: Settings, question: str) -> int:
+    """No key: a demo question is answered by its saved program, with no model call."""
+    if args.fresh or saved_program(question) is None:
+        raise UsageError(_no_key_try_demo())
+    _check_sandbox(settings)
+    with _sigterm_raises():
+        engine = _engine(settings)
+        _say_if_no_deals(engine, settings)
+        run = _answer(make_saved_agent(settings, engine), question)
+    if args.json:
+        print(json.dumps(run_as_json(run, settings.timezone), ensure_ascii=False))
+    else:
+        print_run(make_console(), run, show_code=args.show_code)
+    if run.reused_from is not None:
+        print(SAVED_NOTE, file=sys.stderr if args.json else sys.stdout)
     return 0 if run.ok else 1
 
 
@@ -498,10 +555,11 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
+    saved = _save_demo_programs(engine, settings)
     print(
         f"seeded {describe_database(settings.database_url)}: {report.stores:,} stores, "
-        f"{report.products:,} products, {report.deals:,} deals dated around {report.today} "
-        f"({report.seconds:.1f} s)"
+        f"{report.products:,} products, {report.deals:,} deals dated around {report.today}, "
+        f"{saved} saved programs ({report.seconds:.1f} s)"
     )
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -80,14 +81,23 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
-def prepare(url: str, *, seed_if_empty: bool, timezone: str) -> Engine:
+def prepare(
+    url: str,
+    *,
+    seed_if_empty: bool,
+    timezone: str,
+    after_seed: Callable[[Engine], object] | None = None,
+) -> Engine:
     """An engine on a migrated database; the embedded default also gets demo data on first use,
-    dated around today in `timezone` (the shoppers' today, not the server's)."""
+    dated around today in `timezone` (the shoppers' today, not the server's), then
+    `after_seed` (the demo's saved programs)."""
     engine = make_engine(url)
     upgrade(engine)
     if seed_if_empty and not tools.has_deals(engine):
         log.info("empty database: seeding demo data")
         tools.seed_demo(engine, today=today_in(timezone))
+        if after_seed is not None:
+            after_seed(engine)
     return engine
 
 

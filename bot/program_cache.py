@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, delete, select
+from sqlalchemy import CursorResult, Engine, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 # Where a question may be answered from the cache: people asking, not evals or watches.
 CACHED_SOURCES = frozenset({"cli", "slack"})
 _NOT_WORDS = re.compile(r"[\W_]+")
+# The time zone of the demo's saved programs: they answer in every workspace and time zone,
+# and never expire (`dealbot db seed --demo` replaces them).
+ANY_TIMEZONE = "*"
 
 
 def question_key(question: str) -> str:
@@ -51,11 +54,18 @@ class ProgramCache:
 
     def lookup(self, origin: Origin, timezone: str, question: str) -> CacheHit | None:
         """The program that answered these words here within the window, if any."""
-        query = select(CachedProgram.run_id, CachedProgram.code).where(
+        here = and_(
             CachedProgram.team_id == (origin.team_id or ""),
             CachedProgram.timezone == timezone,
-            CachedProgram.question_key == question_key(question),
             CachedProgram.created_at >= utcnow() - self.window,
+        )
+        query = (
+            select(CachedProgram.run_id, CachedProgram.code)
+            .where(
+                CachedProgram.question_key == question_key(question),
+                or_(here, CachedProgram.timezone == ANY_TIMEZONE),
+            )
+            .order_by(CachedProgram.timezone == ANY_TIMEZONE)  # the asker's own program first
         )
         with self._session() as session:
             row = session.execute(query).first()
@@ -85,6 +95,25 @@ class ProgramCache:
                 session.add(entry)
         except IntegrityError:
             log.info("run %s: another process cached these words at the same moment", run_id)
+
+    def remember_demo(self, question: str, run_id: str, code: str) -> None:
+        """Keep a demo program for every workspace and time zone (see ANY_TIMEZONE)."""
+        with self._session() as session, session.begin():
+            session.add(
+                CachedProgram(
+                    team_id="",
+                    timezone=ANY_TIMEZONE,
+                    question_key=question_key(question),
+                    run_id=run_id,
+                    code=code,
+                    created_at=utcnow(),
+                )
+            )
+
+    def forget_demo(self) -> None:
+        """Drop every demo program (before the demo's are stored again)."""
+        with self._session() as session, session.begin():
+            session.execute(delete(CachedProgram).where(CachedProgram.timezone == ANY_TIMEZONE))
 
     def forget(self, *run_ids: str | None) -> int:
         """Drop the programs of these runs (one failed when reused, or got a 👎)."""

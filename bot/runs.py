@@ -12,8 +12,8 @@ from sandbox import ErrorKind
 # "pending" until it ends "ok" or "failed", or "interrupted" (its CLI process was stopped);
 # "recovering" while a restarted process claims it.
 RunStatus = Literal["pending", "ok", "failed", "interrupted", "recovering"]
-# Where a question came from.
-Source = Literal["cli", "slack", "eval", "watch"]
+# Where a question came from ("demo": a saved demo program, stored by `db seed --demo`).
+Source = Literal["cli", "slack", "eval", "watch", "demo"]
 
 
 @dataclass(frozen=True)

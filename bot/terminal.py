@@ -113,11 +113,12 @@ def _is_number(cell: object) -> bool:
 
 
 def history_table(runs: list[RunRecord], timezone: str) -> Table:
-    table = Table("run", "when", "ok", "model calls", "question")
+    table = Table("run", "when", "origin", "ok", "model calls", "question")
     for run in runs:
         table.add_row(
             run.run_id,
             f"{local_time(run.created_at, timezone):%Y-%m-%d %H:%M %Z}",
+            run.origin.source,
             SHOWN_STATUS.get(run.status, run.status),
             str(run.usage.llm_calls),
             Text(one_line(run.question, QUESTION_WIDTH)),

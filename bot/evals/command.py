@@ -108,6 +108,7 @@ def build_modes(mode: str, agent: Agent) -> list[Mode]:
     if mode in ("code", "both"):
         modes.append(CodeMode(agent))
     if mode in ("functions", "both"):
+        assert agent.client is not None  # `dealbot eval` refuses to start without a key
         config = FunctionsConfig(
             model=agent.config.model,
             timezone=agent.config.timezone,
