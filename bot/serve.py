@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 import sandbox
 from bot.agent import Agent
 from bot.history import History
+from bot.leases import Leases
 from bot.ops import metrics
 from bot.ops.health import Readiness, database_check, sandbox_check
 from bot.ops.routes import WSGIApp, ops_app
@@ -40,7 +41,9 @@ log = logging.getLogger(__name__)
 HOST = "0.0.0.0"
 DRAIN_SECONDS = 30
 HTTP_DRAIN_SECONDS = 5  # for requests (acks) in flight when the server stops
-RECOVERY_EVERY_SECONDS = 60
+# How often unfinished work of gone or stalled instances is looked for: with the heartbeat's
+# dead_after and the lease (bot/leases.py) it bounds how long a shopper waits on a dead process.
+RECOVERY_EVERY_SECONDS = 5
 
 
 def build_service(settings: Settings, agent: Agent, history: History) -> SlackService:
@@ -92,6 +95,8 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     except BaseException:
         server.close()
         raise
+    leases = Leases(agent.engine).start()
+    agent.history.leases = leases
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -106,6 +111,7 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     except SlackApiError as exc:
         server.close()
         service.pool.close(DRAIN_SECONDS)
+        leases.stop()
         reason = exc.response.get("error")
         raise SettingsError(f"SLACK_APP_TOKEN: Slack did not accept it ({reason})") from None
     watches = start_watches(settings, service)
@@ -117,6 +123,7 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     close_intake()
     watches.stop(DRAIN_SECONDS)
     service.pool.close(DRAIN_SECONDS)
+    leases.stop()
     server.close(HTTP_DRAIN_SECONDS)
     sandbox.shutdown()
 
