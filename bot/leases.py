@@ -57,6 +57,13 @@ class Leases:
 
     def start(self) -> Leases:
         """Register this instance and beat on a thread of its own until `stop`."""
+        self.register()
+        self._thread = threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True)
+        self._thread.start()
+        return self
+
+    def register(self) -> None:
+        """Say this instance is alive (and forget instances gone long ago)."""
         now = utcnow()
         with self.engine.begin() as connection:
             connection.execute(
@@ -72,9 +79,6 @@ class Leases:
             connection.execute(
                 delete(Instance).where(Instance.heartbeat_at < now - self.config.forget_after)
             )
-        self._thread = threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True)
-        self._thread.start()
-        return self
 
     def stop(self) -> None:
         """Stop beating and say goodbye: what this instance still holds is free at once."""
