@@ -114,7 +114,7 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
         leases.stop()
         reason = exc.response.get("error")
         raise SettingsError(f"SLACK_APP_TOKEN: Slack did not accept it ({reason})") from None
-    watches = start_watches(settings, service)
+    watches = start_watches(settings, service, leases)
     _say_ready(settings, agent, server.port, readiness, "socket" if socket_mode else "http")
     while not stop.wait(RECOVERY_EVERY_SECONDS):
         recover(service, app)
@@ -128,13 +128,18 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     sandbox.shutdown()
 
 
-def start_watches(settings: Settings, service: SlackService) -> WatchScheduler:
-    """Run due watches on threads of their own; live questions (the work pool) come first."""
+def start_watches(
+    settings: Settings, service: SlackService, leases: Leases | None = None
+) -> WatchScheduler:
+    """Run due watches on threads of their own; live questions (the work pool) come first.
+    With `leases`, slots are claimed as this instance, and a gone instance's taken at once."""
     assert service.watches is not None
     return WatchScheduler(
         service.watches.runner,
         workers=settings.dealbot_watch_workers,
         live_in_flight=lambda: service.pool.in_flight,
+        claimant=leases.instance_id if leases is not None else None,
+        gone=leases.gone_instances if leases is not None else tuple,
     ).start()
 
 

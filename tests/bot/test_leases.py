@@ -18,6 +18,7 @@ from bot.history import History
 from bot.leases import LeaseConfig, Leases
 from bot.ops import metrics
 from bot.slack.recovery import recover
+from bot.watches.scheduler import WatchScheduler
 from tests.bot.slack_harness import RunningBot, running_bot
 from tests.fakes.anthropic_api import text_reply, tool_use_reply
 from tests.fakes.slack_payloads import app_mention_event
@@ -145,3 +146,47 @@ def test_an_expired_lease_is_taken_by_exactly_one_of_two_claimants(
         ]
 
     assert [[c.run.run_id for c in claim] for claim in claims] == [[run.run_id], [], []]
+
+
+def test_a_gone_instances_watch_slot_is_run_at_once_and_a_live_ones_is_left(
+    demo_engine, fake_slack, fake_anthropic
+):
+    from tests.bot.test_watches import FIRST_SLOT, make_world
+
+    world = make_world(demo_engine, fake_slack, fake_anthropic)
+    five_minutes = timedelta(minutes=5)
+    gone, alive, me = (Leases(demo_engine, FAST, host=h) for h in ("gone", "alive", "me"))
+    gone.register()  # and never beats again
+    alive.start()
+    me.start()
+    slots = {}
+    for leases in (gone, alive):
+        watch = world.watch(f"final_answer('from {leases.host}')")
+        world.store.claim_due(
+            FIRST_SLOT, claimant=leases.instance_id, limit=1, lease=five_minutes, fresh=five_minutes
+        )
+        slots[leases.host] = watch.watch_id
+    recovered = metrics.shared().recovered_runs.labels("watch_slot")
+    before = recovered._value.get()
+    time.sleep(FAST.dead_after.total_seconds() + 0.2)
+    scheduler = WatchScheduler(
+        world.runner,
+        workers=1,
+        live_in_flight=lambda: 0,
+        poll_s=0.05,
+        claimant=me.instance_id,
+        gone=me.gone_instances,
+    ).start()
+    try:
+        deadline = time.monotonic() + 10
+        while world.store.slots_of(slots["gone"])[0][1] != "posted":
+            assert time.monotonic() < deadline, "the gone instance's slot was never run"
+            time.sleep(0.05)
+    finally:
+        scheduler.stop(5)
+        alive.stop()
+        me.stop()
+
+    assert recovered._value.get() == before + 1
+    assert [state for _, state, _ in world.store.slots_of(slots["alive"])] == ["running"]
+    assert "from gone" in _texts(fake_slack) and "from alive" not in _texts(fake_slack)
