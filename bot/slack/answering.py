@@ -166,6 +166,11 @@ class Responder:
         origin = run.origin
         if origin.channel_id is None:
             return
+        if run.progress_ts is not None:  # a dead process's placeholder or stream: not left
+            try:
+                client.chat_delete(channel=origin.channel_id, ts=run.progress_ts)
+            except SLACK_FAILURES as exc:
+                log.info("run %s: could not delete its progress message: %r", run.run_id, exc)
         text = (
             "Sorry — I was restarted before I could answer “"
             f"{run.question[:200]}”. Please ask me again."

@@ -190,3 +190,34 @@ def test_a_gone_instances_watch_slot_is_run_at_once_and_a_live_ones_is_left(
     assert recovered._value.get() == before + 1
     assert [state for _, state, _ in world.store.slots_of(slots["alive"])] == ["running"]
     assert "from gone" in _texts(fake_slack) and "from alive" not in _texts(fake_slack)
+
+
+def test_a_question_too_old_to_answer_takes_down_the_dead_process_s_progress_message(
+    demo_url, fake_slack, fake_anthropic
+):
+    from sqlalchemy import text
+
+    from bot.runs import Origin
+    from tests.fakes.slack_api import CHANNEL_ID, TEAM_ID, USER_ID
+
+    with replicas(demo_url, fake_slack, fake_anthropic) as (one, two):
+        history = one.agent.history
+        history.leases.register()  # and never beats: gone
+        placeholder = fake_slack.add_message(CHANNEL_ID, "Looking through the deals…")["ts"]
+        origin = Origin(source="slack", team_id=TEAM_ID, channel_id=CHANNEL_ID, user_id=USER_ID)
+        run = history.start("asked yesterday", origin=origin, model="m")
+        history.set_progress(run.run_id, placeholder)
+        with history.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE runs SET created_at = :old WHERE run_id = :id"),
+                {"old": run.created_at - timedelta(days=1), "id": run.run_id},
+            )
+        time.sleep(FAST.dead_after.total_seconds() + 0.1)
+        two.agent.history.leases.register()
+        assert recover(two.service, two.app) == 1
+
+    [deleted] = fake_slack.calls_to("chat.delete")
+    assert deleted["ts"] == placeholder
+    [apology] = fake_slack.calls_to("chat.postMessage")
+    assert "restarted before I could answer" in apology["text"]
+    assert fake_anthropic.requests == []
