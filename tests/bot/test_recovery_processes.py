@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import signal
 import subprocess
 import time
@@ -13,7 +14,13 @@ import pytest
 
 from bot.history import History
 from tests.bot.slack_harness import streamed_answer
-from tests.bot.test_serve import _environment, _free_port, _serving, _wait_until_listening
+from tests.bot.test_serve import (
+    _environment,
+    _free_port,
+    _metrics,
+    _serving,
+    _wait_until_listening,
+)
 from tests.fakes.anthropic_api import text_reply
 from tests.fakes.slack_payloads import JSON, app_mention_event, post_to_app
 
@@ -57,15 +64,19 @@ def test_a_process_killed_mid_answer_and_restarted_answers_within_a_minute(
     with _serving(env, "--port", str(port)) as first:
         _wait_until_listening(port, first)
         killed_at = _ask_and_kill(first, port, fake_anthropic)
+        dead_pid = first.pid
     with _serving(env, "--port", str(port)) as second:
         answer = streamed_answer(fake_slack, timeout=WITHIN_S)
         waited = time.monotonic() - killed_at
+        _wait_until_listening(port, second)
+        recovered = _metrics(port)[("dealbot_recovered_runs_total", (("kind", "answer"),))]
         second.send_signal(signal.SIGTERM)
         _, log = second.communicate(timeout=30)
 
     assert "Recovered answer." in answer["text"]
     assert waited < WITHIN_S
-    assert "recovered from instance" in log
+    assert re.search(rf"run \w+: recovered from instance [^ ]+:{dead_pid}:", log)
+    assert recovered == 1
     [run] = _history(demo_url).recent(limit=1)
     assert run.status == "ok" and run.answer == "Recovered answer."
 
