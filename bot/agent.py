@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 import sandbox
 import tools
 from bot.claude import Deadline, ModelCaller, OutOfTime
-from bot.history import History
+from bot.history import History, LeaseLost
 from bot.model_failures import explain
 from bot.ops import metrics
 from bot.ops.metrics import observe_run
@@ -205,6 +205,8 @@ class Agent:
         database is down: recovery answers the still pending run once it is back)."""
         try:
             return self.history.finish(run.run_id, outcome)
+        except LeaseLost:
+            raise  # another process answers this run: nothing of this one's may be stored
         except Exception:
             log.exception("run %s: could not store the outcome; storing a failure", run.run_id)
         bare = replace(

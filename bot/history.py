@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Engine, Select, Update, event, func, inspect, select, update
+from sqlalchemy import (
+    CursorResult,
+    Engine,
+    Select,
+    Update,
+    and_,
+    event,
+    func,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, UOWTransaction, selectinload, sessionmaker
 
@@ -18,6 +31,9 @@ from bot.structured import Chart, Table
 from sandbox import ErrorKind
 from sandbox.text import clean_text
 
+if TYPE_CHECKING:
+    from bot.leases import Leases
+
 log = logging.getLogger(__name__)
 
 # Lower-case letters and digits without look-alikes (0/o, 1/l/i), so an id is easy to type.
@@ -25,10 +41,24 @@ _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 _ID_LENGTH = 7
 # A top-level DM message continues the DM's conversation of this long ago.
 DM_MEMORY = timedelta(minutes=30)
+UNFINISHED = ("pending", "recovering")
 
 
 class DuplicateEvent(Exception):
     """This event was already recorded: another delivery or another process is answering it."""
+
+
+class LeaseLost(Exception):
+    """Another process took this run (its lease ran out here): this process's result is late
+    and must be neither stored nor shown."""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A run taken over by this process, and the instance that held it before (None: none)."""
+
+    run: RunRecord
+    previous_owner: str | None
 
 
 def utcnow() -> datetime:
@@ -53,8 +83,10 @@ def _clean_rows(session: Session, flush_context: UOWTransaction, instances: obje
 class History:
     """Reads and writes runs on the bot's database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, leases: Leases | None = None) -> None:
         self.engine = engine
+        # With leases (`dealbot serve`), runs are recorded and finished under this instance's.
+        self.leases = leases
         self._session = sessionmaker(engine)
         event.listen(self._session, "before_flush", _clean_rows)
 
@@ -78,10 +110,15 @@ class History:
                 message_ts=origin.message_ts,
                 is_dm=origin.is_dm,
             )
+            if self.leases is not None:
+                run.lease_owner = self.leases.instance_id
+                run.lease_until = self.leases.lease_until()
             try:
                 with self._session() as session, session.begin():
                     session.add(run)
                     session.flush()
+                    if self.leases is not None:
+                        self.leases.hold(run.run_id)
                     return _to_record(run, attempts=())
             except IntegrityError as exc:
                 if event_key is not None and self._has_event(event_key):
@@ -90,12 +127,90 @@ class History:
         raise RuntimeError("could not allocate a run id")
 
     def finish(self, run_id: str, outcome: Outcome) -> RunRecord:
+        """Store a run's outcome; with leases, only while this instance still holds the run
+        (else LeaseLost: another process took it and answers it)."""
+        try:
+            with self._session() as session, session.begin():
+                query = select(Run).where(Run.run_id == run_id)
+                if self.leases is not None:  # the row stays locked until the outcome is in
+                    query = query.with_for_update()
+                run = session.scalars(query).one()
+                if self.leases is not None and not self._still_ours(run):
+                    raise LeaseLost(run_id)
+                _write_outcome(run, outcome)
+                run.finished_at = utcnow()
+                run.lease_owner = run.lease_until = None
+                session.flush()
+                return _to_record(run)
+        finally:
+            self.let_go(run_id)
+
+    def _still_ours(self, run: Run) -> bool:
+        assert self.leases is not None
+        return run.status in UNFINISHED and run.lease_owner in (None, self.leases.instance_id)
+
+    def let_go(self, run_id: str) -> None:
+        """Stop renewing a run's lease (finished, or failed here: recovery takes it later)."""
+        if self.leases is not None:
+            self.leases.release(run_id)
+
+    def claim_unfinished(self, unleased_after: timedelta, *, gone: list[str]) -> list[Claimed]:
+        """Take over Slack runs nobody is working on: a lease run out, or held by an instance
+        in `gone`; a run recorded without a lease once older than `unleased_after`. Each is
+        taken with a conditional UPDATE, so one process wins it."""
+        now = utcnow()
+        leased = and_(
+            Run.lease_owner.is_not(None),
+            or_(Run.lease_until < now, Run.lease_owner.in_(gone)),
+        )
+        unleased = and_(
+            Run.lease_owner.is_(None),
+            Run.status == "pending",
+            Run.created_at <= now - unleased_after,
+        )
+        query = (
+            select(Run)
+            .options(selectinload(Run.attempts))
+            .where(Run.status.in_(UNFINISHED), Run.source == "slack", or_(leased, unleased))
+            .order_by(Run.created_at)
+        )
+        with self._session() as session:
+            candidates = [
+                (_to_record(run), run.lease_owner, run.lease_until)
+                for run in session.scalars(query)
+            ]
+        return [
+            Claimed(run, owner)
+            for run, owner, until in candidates
+            if self._claim(run.run_id, owner, until)
+        ]
+
+    def _claim(self, run_id: str, owner: str | None, until: datetime | None) -> bool:
+        me = self.leases.instance_id if self.leases is not None else None
+        statement = (
+            update(Run)
+            .where(
+                Run.run_id == run_id,
+                Run.status.in_(UNFINISHED),
+                Run.lease_owner.is_(None) if owner is None else Run.lease_owner == owner,
+                Run.lease_until.is_(None) if until is None else Run.lease_until == until,
+            )
+            .values(
+                status="recovering",
+                lease_owner=me,
+                lease_until=self.leases.lease_until() if self.leases is not None else None,
+            )
+        )
         with self._session() as session, session.begin():
-            run = session.scalars(select(Run).where(Run.run_id == run_id)).one()
-            _write_outcome(run, outcome)
-            run.finished_at = utcnow()
-            session.flush()
-            return _to_record(run)
+            won = _updated_one(session, statement)
+        if won and self.leases is not None:
+            self.leases.hold(run_id)
+        return won
+
+    def set_progress(self, run_id: str, ts: str) -> None:
+        """Remember the message showing progress, which a recovered answer replaces."""
+        with self._session() as session, session.begin():
+            session.execute(update(Run).where(Run.run_id == run_id).values(progress_ts=ts))
 
     def get(self, run_id: str) -> RunRecord | None:
         """A run by its id, whatever its origin or workspace: the operator's view."""
@@ -144,28 +259,6 @@ class History:
             query = query.where(Run.run_id != before_run)
         with self._session() as session:
             return [_to_record(run) for run in session.scalars(query)]
-
-    def stale_pending(self, older_than: timedelta) -> list[RunRecord]:
-        """Runs acked but never answered (the process died): the oldest first."""
-        cutoff = utcnow() - older_than
-        query = (
-            select(Run)
-            .options(selectinload(Run.attempts))
-            .where(Run.status == "pending", Run.created_at <= cutoff)
-            .order_by(Run.created_at)
-        )
-        with self._session() as session:
-            return [_to_record(run) for run in session.scalars(query)]
-
-    def claim_pending(self, run_id: str) -> bool:
-        """Mark a stale pending run as being recovered; only one process wins."""
-        statement = (
-            update(Run)
-            .where(Run.run_id == run_id, Run.status == "pending")
-            .values(status="recovering")
-        )
-        with self._session() as session, session.begin():
-            return _updated_one(session, statement)
 
     def mark_interrupted(self, run_id: str, error: str) -> bool:
         """End a run still pending because its process was stopped (Ctrl-C, SIGTERM)."""
@@ -339,4 +432,5 @@ def _to_record(run: Run, attempts: tuple[Attempt, ...] | None = None) -> RunReco
         sandbox_ms=run.sandbox_ms,
         duration_ms=run.duration_ms,
         reused_from=run.reused_from,
+        progress_ts=run.progress_ts,
     )

@@ -29,6 +29,7 @@ class Run(BotBase):
         Index("ix_runs_team_user_created", "team_id", "user_id", "created_at"),
         Index("ix_runs_thread", "team_id", "channel_id", "thread_ts", "created_at"),
         Index("ix_runs_status_created", "status", "created_at"),
+        Index("ix_runs_status_lease", "status", "lease_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +66,11 @@ class Run(BotBase):
     feedback_user: Mapped[str | None] = mapped_column(String(32))
     # The run whose program this run re-ran instead of asking the model (the program cache).
     reused_from: Mapped[str | None] = mapped_column(String(16))
+    # The instance working on the run and until when its lease holds (bot/leases.py), and the
+    # message showing progress (placeholder or stream) that the answer replaces.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    progress_ts: Mapped[str | None] = mapped_column(String(32))
 
     attempts: Mapped[list[Attempt]] = relationship(
         back_populates="run", order_by="Attempt.seq", cascade="all, delete-orphan"
@@ -126,3 +132,16 @@ class CachedProgram(BotBase):
     run_id: Mapped[str] = mapped_column(String(16), index=True)
     code: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class Instance(BotBase):
+    """A running dealbot process and its heartbeat: proof of life for the leases it holds."""
+
+    __tablename__ = "instances"
+
+    instance_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(64))
+    pid: Mapped[int]
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime] = mapped_column(index=True)
+    stopped: Mapped[bool] = mapped_column(default=False)

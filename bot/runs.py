@@ -10,7 +10,7 @@ from bot.structured import Chart, Table
 from sandbox import ErrorKind
 
 # "pending" until it ends "ok" or "failed", or "interrupted" (its CLI process was stopped);
-# "recovering" while a restarted process claims it.
+# "recovering" once another process (or a restarted one) took it over (bot/leases.py).
 RunStatus = Literal["pending", "ok", "failed", "interrupted", "recovering"]
 # Where a question came from ("demo": a saved demo program, stored by `db seed --demo`).
 Source = Literal["cli", "slack", "eval", "watch", "demo"]
@@ -119,3 +119,4 @@ class RunRecord(Outcome):
     model: str = ""
     feedback: str | None = None
     reply_ts: str | None = None
+    progress_ts: str | None = None  # the placeholder or stream showing progress, if any

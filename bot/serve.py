@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 import sandbox
 from bot.agent import Agent
 from bot.history import History
+from bot.leases import Leases
 from bot.ops import metrics
 from bot.ops.health import Readiness, database_check, sandbox_check
 from bot.ops.routes import WSGIApp, ops_app
@@ -41,7 +42,9 @@ log = logging.getLogger(__name__)
 HOST = "0.0.0.0"
 DRAIN_SECONDS = 30
 HTTP_DRAIN_SECONDS = 5  # for requests (acks) in flight when the server stops
-RECOVERY_EVERY_SECONDS = 60
+# How often unfinished work of gone or stalled instances is looked for: with the heartbeat's
+# dead_after and the lease (bot/leases.py) it bounds how long a shopper waits on a dead process.
+RECOVERY_EVERY_SECONDS = 5
 
 
 def build_service(settings: Settings, agent: Agent, history: History) -> SlackService:
@@ -93,6 +96,8 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     except BaseException:
         server.close()
         raise
+    leases = Leases(agent.engine).start()
+    agent.history.leases = leases
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -107,9 +112,10 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     except SlackApiError as exc:
         server.close()
         service.pool.close(DRAIN_SECONDS)
+        leases.stop()
         reason = exc.response.get("error")
         raise SettingsError(f"SLACK_APP_TOKEN: Slack did not accept it ({reason})") from None
-    watches = start_watches(settings, service)
+    watches = start_watches(settings, service, leases)
     _say_ready(settings, agent, server.port, readiness, "socket" if socket_mode else "http")
     while not stop.wait(RECOVERY_EVERY_SECONDS):
         recover(service, app)
@@ -118,17 +124,23 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     close_intake()
     watches.stop(DRAIN_SECONDS)
     service.pool.close(DRAIN_SECONDS)
+    leases.stop()
     server.close(HTTP_DRAIN_SECONDS)
     sandbox.shutdown()
 
 
-def start_watches(settings: Settings, service: SlackService) -> WatchScheduler:
-    """Run due watches on threads of their own; live questions (the work pool) come first."""
+def start_watches(
+    settings: Settings, service: SlackService, leases: Leases | None = None
+) -> WatchScheduler:
+    """Run due watches on threads of their own; live questions (the work pool) come first.
+    With `leases`, slots are claimed as this instance, and a gone instance's taken at once."""
     assert service.watches is not None
     return WatchScheduler(
         service.watches.runner,
         workers=settings.dealbot_watch_workers,
         live_in_flight=lambda: service.pool.in_flight,
+        claimant=leases.instance_id if leases is not None else None,
+        gone=leases.gone_instances if leases is not None else tuple,
     ).start()
 
 

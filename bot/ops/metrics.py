@@ -24,6 +24,8 @@ TOKEN_KINDS = {
     "cache_write": "cache_write_tokens",
 }
 STATUSES = ("ok", "failed")
+# What a process takes over from one that died or stalled (bot/leases.py).
+RECOVERED_KINDS = ("answer", "watch_slot")
 # Answers take one model call of a few seconds, sometimes repairs; the deadline is a minute.
 ANSWER_BUCKETS = (0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120)
 
@@ -66,6 +68,13 @@ class Metrics:
         self.program_cache_hits = counter(
             "dealbot_program_cache_hits", "Questions answered by re-running a cached program"
         )
+        self.recovered_runs = counter(
+            "dealbot_recovered_runs",
+            "Unfinished work taken over from a gone or stalled instance, by kind",
+            ("kind",),
+        )
+        for kind in RECOVERED_KINDS:
+            self.recovered_runs.labels(kind)
         for outcome in SLOT_OUTCOMES:
             self.watch_runs.labels(outcome)
         for status in STATUSES:

@@ -16,8 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.agent import Agent
 from bot.evals.report import DEFAULT_PRICES, Prices, load_prices, price_for
-from bot.history import DuplicateEvent, History, utcnow
-from bot.runs import Origin, Outcome, RunRecord
+from bot.history import DuplicateEvent, History, LeaseLost, utcnow
+from bot.runs import Origin, Outcome, Progress, RunRecord
 from bot.slack.memory import SlackMemory
 from bot.slack.render import (
     Answer,
@@ -110,14 +110,20 @@ class Responder:
             self.memory,
             stores=self._store_count(),
             private_reply=question.private_reply,
+            replacing=run.progress_ts,
         )
         reply.start()
+        progress = _ProgressMessage(self.history, run, reply)
         timezone = self.timezone_of(client, question.origin)
         try:
             done = self.agent.complete(
-                run, timezone=timezone, on_progress=reply.step, fresh=question.fresh
+                run, timezone=timezone, on_progress=progress.step, fresh=question.fresh
             )
+        except LeaseLost:  # another process took the run and answers it, in this message
+            log.warning("run %s: taken over by another instance; late result discarded", run.run_id)
+            return
         except Exception:  # the database went away: the run stays pending for recovery
+            self.history.let_go(run.run_id)
             reply.abandon()
             raise
         delivered = reply.finish(
@@ -160,6 +166,11 @@ class Responder:
         origin = run.origin
         if origin.channel_id is None:
             return
+        if run.progress_ts is not None:  # a dead process's placeholder or stream: not left
+            try:
+                client.chat_delete(channel=origin.channel_id, ts=run.progress_ts)
+            except SLACK_FAILURES as exc:
+                log.info("run %s: could not delete its progress message: %r", run.run_id, exc)
         text = (
             "Sorry — I was restarted before I could answer “"
             f"{run.question[:200]}”. Please ask me again."
@@ -223,6 +234,32 @@ class Responder:
         except SLACK_FAILURES as exc:
             log.warning("could not post to %s: %r", question.channel, exc)
             return None
+
+
+class _ProgressMessage:
+    """Remembers in the run which message shows its progress, so that whichever process
+    answers it in the end replaces that message instead of leaving it spinning."""
+
+    def __init__(self, history: History, run: RunRecord, reply: Reply) -> None:
+        self.history = history
+        self.run_id = run.run_id
+        self.reply = reply
+        self.known = run.progress_ts
+        self.note()
+
+    def step(self, step: Progress) -> None:
+        self.reply.step(step)
+        self.note()
+
+    def note(self) -> None:
+        ts = self.reply.message_ts
+        if ts is None or ts == self.known:
+            return
+        try:
+            self.history.set_progress(self.run_id, ts)
+            self.known = ts
+        except SQLAlchemyError:
+            log.info("run %s: could not remember its progress message", self.run_id)
 
 
 def _where(question: Question) -> Where:

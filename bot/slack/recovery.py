@@ -1,4 +1,5 @@
-"""Questions acked but never answered (a crashed process) are answered, or apologised for."""
+"""Questions acked but never answered are answered, or apologised for, by whichever process
+takes them over: their lease ran out, or the instance holding them is gone (bot/leases.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.history import utcnow
+from bot.ops import metrics
 from bot.runs import Outcome, RunRecord
 from bot.slack.answering import Question
 from bot.slack.installations import client_for
@@ -18,21 +20,30 @@ from bot.slack.work import ShuttingDown
 
 log = logging.getLogger(__name__)
 
-# A pending run older than this has no live process answering it (answers take well under it).
-STALE_AFTER = timedelta(minutes=10)
+# A pending run recorded without a lease (by a version before leases) is taken as abandoned
+# once this old; a leased run is taken when its lease runs out or its instance is gone.
+UNLEASED_AFTER = timedelta(minutes=10)
 # Older than this, an answer would surprise more than help: apologise instead.
 ANSWER_WITHIN = timedelta(hours=2)
 UNINSTALLED = "dealbot was no longer installed in this workspace."
 
 
-def recover(service: SlackService, app: App, stale_after: timedelta = STALE_AFTER) -> int:
-    """Claim stale pending Slack runs and answer or apologise, each in its own workspace with
-    that workspace's token; returns how many were handled."""
+def recover(service: SlackService, app: App, stale_after: timedelta = UNLEASED_AFTER) -> int:
+    """Take over Slack runs nobody is working on and answer or apologise, each in its own
+    workspace with that workspace's token; returns how many were taken."""
+    history = service.history
+    gone = history.leases.gone_instances() if history.leases is not None else []
     handled = 0
-    for run in service.history.stale_pending(stale_after):
-        if run.origin.source != "slack" or not service.history.claim_pending(run.run_id):
-            continue
+    for claimed in history.claim_unfinished(stale_after, gone=gone):
+        run = claimed.run
         handled += 1
+        metrics.shared().recovered_runs.labels("answer").inc()
+        log.info(
+            "run %s: recovered from instance %s",
+            run.run_id,
+            claimed.previous_owner or "(none recorded)",
+            extra={"run_id": run.run_id, "from_instance": claimed.previous_owner},
+        )
         client = client_for(app, run.origin.team_id)
         if client is None:
             log.warning(
@@ -40,15 +51,15 @@ def recover(service: SlackService, app: App, stale_after: timedelta = STALE_AFTE
                 run.run_id,
                 run.origin.team_id,
             )
-            service.history.finish(run.run_id, Outcome(status="failed", error=UNINSTALLED))
+            history.finish(run.run_id, Outcome(status="failed", error=UNINSTALLED))
             continue
         if utcnow() - run.created_at > ANSWER_WITHIN:
             service.responder.apologise(client, run)
             continue
-        log.info("run %s: answering a question left unanswered", run.run_id)
         try:
             service.pool.submit(partial(_answer, service, client, run))
         except ShuttingDown:
+            history.let_go(run.run_id)  # its lease runs out: another process takes it
             return handled
     return handled
 

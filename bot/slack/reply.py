@@ -71,6 +71,7 @@ class Reply:
         *,
         stores: int | None = None,
         private_reply: Callable[[Message], None] | None = None,
+        replacing: str | None = None,
     ) -> None:
         self.client = client
         self.where = where
@@ -81,13 +82,17 @@ class Reply:
         self._may_stream: bool | None = None  # asked of the memory once, then known
         self._stream: ChatStream | None = None
         self._stream_broken = False
-        self._placeholder: str | None = None
+        # A message already showing progress (a dead process's placeholder or stream): the
+        # answer replaces it.
+        self._placeholder: str | None = replacing
         self._open_tasks: dict[str, str] = {}  # task id -> title, for the stream's last word
 
     # --- progress ------------------------------------------------------------------------
 
     def start(self) -> None:
         """The first sign of progress: the status, else a stream, else a placeholder."""
+        if self._placeholder is not None:
+            return
         if self.where.thread_ts is not None:
             if self.memory.allows(self.where.team_id, "status") and self._set_status(
                 loading_messages(self.stores)
@@ -194,6 +199,11 @@ class Reply:
                 return None
             return self._delivered(ts, answer)
         return None
+
+    @property
+    def message_ts(self) -> str | None:
+        """The message showing progress (the stream's once Slack started it), if any."""
+        return self._stream.ts if self._stream is not None else self._placeholder
 
     def abandon(self) -> None:
         """No answer is coming from this process (it failed past the agent's own handling):

@@ -58,7 +58,8 @@ class SlackService:
         try:
             self.pool.submit(lambda: self.responder.answer(client, question, run))
         except ShuttingDown:
-            # Left pending: the next start answers it (see recovery).
+            # Left pending and let go: the next process to look answers it (see recovery).
+            self.history.let_go(run.run_id)
             self._say(client, question, STOPPING)
             return False
         return True

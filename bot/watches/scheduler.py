@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
@@ -85,12 +85,17 @@ class WatchScheduler:
         workers: int,
         live_in_flight: Callable[[], int],
         poll_s: float = POLL_SECONDS,
+        claimant: str | None = None,
+        gone: Callable[[], Collection[str]] = tuple,
     ) -> None:
         self.runner = runner
         self.workers = workers
         self.live_in_flight = live_in_flight
         self.poll_s = poll_s
-        self.claimant = claimant_name()
+        # With leases (serve), the instance id, and the instances proven gone whose slots
+        # are taken at once instead of when their lease runs out.
+        self.claimant = claimant or claimant_name()
+        self.gone = gone
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="watch")
         self._running = 0
         self._lock = threading.Lock()
@@ -142,7 +147,11 @@ class WatchScheduler:
         if free <= 0:
             return True
         config, store = self.runner.config, self.runner.store
-        slots = store.reclaim_expired(claimant=self.claimant, lease=config.lease, limit=free)
+        slots = store.reclaim_expired(
+            claimant=self.claimant, lease=config.lease, limit=free, gone=self.gone()
+        )
+        if slots:
+            metrics.shared().recovered_runs.labels("watch_slot").inc(len(slots))
         if len(slots) < free:
             claimed = store.claim_due(
                 utcnow(),

@@ -11,11 +11,12 @@ a lease that runs out: a running slot is run again, a posting one is never poste
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast, get_args
 
-from sqlalchemy import CursorResult, Engine, Executable, delete, func, select, update
+from sqlalchemy import CursorResult, Engine, Executable, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -242,14 +243,18 @@ class WatchStore:
         except IntegrityError:
             return None  # clicked twice within the second: that run is under way
 
-    def reclaim_expired(self, *, claimant: str, lease: timedelta, limit: int) -> list[Slot]:
-        """Slots whose claimant died (lease run out). A running one is run again; a posting one
-        may have posted, so it is marked lost and never posted again."""
+    def reclaim_expired(
+        self, *, claimant: str, lease: timedelta, limit: int, gone: Collection[str] = ()
+    ) -> list[Slot]:
+        """Slots whose claimant died: its lease ran out, or it is among the instances known to
+        be `gone` (bot/leases.py). A running one is run again; a posting one may have posted,
+        so it is marked lost and never posted again."""
         now = utcnow()
+        abandoned = or_(WatchSlotRow.lease_until < now, WatchSlotRow.claimed_by.in_(list(gone)))
         query = (
             select(WatchSlotRow, WatchRow)
             .join(WatchRow, WatchRow.id == WatchSlotRow.watch_pk)
-            .where(WatchSlotRow.state.in_(UNFINISHED), WatchSlotRow.lease_until < now)
+            .where(WatchSlotRow.state.in_(UNFINISHED), abandoned)
             .limit(limit)
         )
         reclaimed = []
@@ -270,6 +275,12 @@ class WatchStore:
                 )
                 if taken != 1:
                     continue
+                log.info(
+                    "watch %s: slot %s recovered from instance %s",
+                    row.watch_id,
+                    slot.slot_at,
+                    slot.claimed_by,
+                )
                 if lost:
                     log.warning(
                         "watch %s: slot %s may have posted; not posting again",
