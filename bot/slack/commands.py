@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from slack_bolt import App, BoltContext
 
@@ -22,35 +23,42 @@ HISTORY_MAX = 25
 
 
 def register(app: App, service: SlackService) -> None:
-    @app.command("/dealbot")
-    def on_dealbot(
-        ack: Callable, command: dict, client, respond: Callable, context: BoltContext
-    ) -> None:
-        subcommand, _, rest = (command.get("text") or "").strip().partition(" ")
-        subcommand, rest = subcommand.lower(), rest.strip()
-        runs = service.history.in_workspace(context.team_id)
-        if subcommand in ("", "help"):
-            _ack_with(ack, render_help())
-        elif subcommand == "ask":
-            _ask(ack, command, client, respond, service, rest, team_id=context.team_id)
-        elif subcommand == "history":
-            _ack_with(ack, _history(runs, command["user_id"], rest))
-        elif subcommand == "watch" and service.watches is not None:
-            watch_command(ack, command, client, respond, service, rest, context.team_id)
-        elif subcommand == "watches" and service.watches is not None:
-            watches_command(ack, command, service, context.team_id)
-        elif subcommand == "code":
-            ack()
-            respond(**_private(_code(service, runs, client, command["user_id"], rest)))
-        else:
-            _ack_with(
-                ack,
-                render_notice(
-                    f"I don't know `{shorten(subcommand, 40)}`. "
-                    "Try `/dealbot ask …`, `/dealbot watch …`, `/dealbot watches`, "
-                    "`/dealbot history`, `/dealbot code RUN_ID` or `/dealbot help`."
-                ),
-            )
+    app.command("/dealbot")(partial(on_dealbot, service))
+
+
+def on_dealbot(
+    service: SlackService,
+    ack: Callable,
+    command: dict,
+    client,
+    respond: Callable,
+    context: BoltContext,
+) -> None:
+    subcommand, _, rest = (command.get("text") or "").strip().partition(" ")
+    subcommand, rest = subcommand.lower(), rest.strip()
+    runs = service.history.in_workspace(context.team_id)
+    if subcommand in ("", "help"):
+        _ack_with(ack, render_help())
+    elif subcommand == "ask":
+        _ask(ack, command, client, respond, service, rest, team_id=context.team_id)
+    elif subcommand == "history":
+        _ack_with(ack, _history(runs, command["user_id"], rest))
+    elif subcommand == "watch" and service.watches is not None:
+        watch_command(ack, command, client, respond, service, rest, context.team_id)
+    elif subcommand == "watches" and service.watches is not None:
+        watches_command(ack, command, service, context.team_id)
+    elif subcommand == "code":
+        ack()
+        respond(**_private(_code(service, runs, client, command["user_id"], rest)))
+    else:
+        _ack_with(
+            ack,
+            render_notice(
+                f"I don't know `{shorten(subcommand, 40)}`. "
+                "Try `/dealbot ask …`, `/dealbot watch …`, `/dealbot watches`, "
+                "`/dealbot history`, `/dealbot code RUN_ID` or `/dealbot help`."
+            ),
+        )
 
 
 def _private(message: Message) -> dict:

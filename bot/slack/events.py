@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 
 from slack_bolt import App, BoltContext
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,33 +22,34 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def register(app: App, service: SlackService) -> None:
-    @app.event("app_mention")
-    def on_mention(event: dict, client, context: BoltContext) -> None:
-        if _from_a_bot(event, context.bot_user_id):
-            return
-        thread_ts = event.get("thread_ts") or event["ts"]
-        question = _question(event, context.team_id, thread_ts=thread_ts)
-        if not question.text:
-            service.responder.post(client, question, render_help())
-            return
-        service.ask(client, question)
+    app.event("app_mention")(partial(on_mention, service))
+    app.event("message")(partial(on_message, service))
 
-    @app.event("message")
-    def on_message(event: dict, client, context: BoltContext) -> None:
-        if event.get("subtype") not in (None, "thread_broadcast"):
-            return  # edits, deletions, joins and the like are not questions
-        if _from_a_bot(event, context.bot_user_id):
-            return
-        if event.get("channel_type") == "im":
-            question = _question(
-                event, context.team_id, thread_ts=event.get("thread_ts"), is_dm=True
-            )
-        elif _follows_up(service, event, context):
-            question = _question(event, context.team_id, thread_ts=event["thread_ts"])
-        else:
-            return
-        if question.text:
-            service.ask(client, question)
+
+def on_mention(service: SlackService, event: dict, client, context: BoltContext) -> None:
+    if _from_a_bot(event, context.bot_user_id):
+        return
+    thread_ts = event.get("thread_ts") or event["ts"]
+    question = _question(event, context.team_id, thread_ts=thread_ts)
+    if not question.text:
+        service.responder.post(client, question, render_help())
+        return
+    service.ask(client, question)
+
+
+def on_message(service: SlackService, event: dict, client, context: BoltContext) -> None:
+    if event.get("subtype") not in (None, "thread_broadcast"):
+        return  # edits, deletions, joins and the like are not questions
+    if _from_a_bot(event, context.bot_user_id):
+        return
+    if event.get("channel_type") == "im":
+        question = _question(event, context.team_id, thread_ts=event.get("thread_ts"), is_dm=True)
+    elif _follows_up(service, event, context):
+        question = _question(event, context.team_id, thread_ts=event["thread_ts"])
+    else:
+        return
+    if question.text:
+        service.ask(client, question)
 
 
 def _follows_up(service: SlackService, event: dict, context: BoltContext) -> bool:

@@ -31,21 +31,23 @@ PERMALINKS_KEPT = 2000
 
 
 def register(app: App, service: SlackService) -> None:
-    permalinks = Permalinks()
+    app.event("app_home_opened")(partial(on_home_opened, service, Permalinks()))
 
-    @app.event("app_home_opened")
-    def on_home_opened(event: dict, client, context: BoltContext) -> None:
-        user, team = event.get("user"), context.team_id
-        if not user:
-            return
-        if event.get("tab") == "messages":
-            job = partial(open_messages, service, client, team, user, event["channel"])
-        else:
-            job = partial(publish_home, service, client, team, user, permalinks)
-        try:
-            service.pool.submit(job)
-        except ShuttingDown:
-            log.info("stopping: not updating %s's App Home", user)
+
+def on_home_opened(
+    service: SlackService, permalinks: Permalinks, event: dict, client, context: BoltContext
+) -> None:
+    user, team = event.get("user"), context.team_id
+    if not user:
+        return
+    if event.get("tab") == "messages":
+        job = partial(open_messages, service, client, team, user, event["channel"])
+    else:
+        job = partial(publish_home, service, client, team, user, permalinks)
+    try:
+        service.pool.submit(job)
+    except ShuttingDown:
+        log.info("stopping: not updating %s's App Home", user)
 
 
 def open_messages(

@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -199,125 +200,155 @@ def register(app: App, service: SlackService) -> None:
     if desk is None:
         return
     desk.app = app
+    app.action(ACTION_WATCH_OPEN)(partial(on_watch_open, service))
+    app.view(CALLBACK_WATCH_CREATE)(partial(on_watch_create, service, desk))
+    app.action(ACTION_WATCH_PAUSE)(partial(on_pause, desk))
+    app.action(ACTION_WATCH_RESUME)(partial(on_resume, desk))
+    app.action(ACTION_WATCH_DELETE)(partial(on_delete, desk))
+    app.action(ACTION_WATCH_RUN_NOW)(partial(on_run_now, desk))
 
-    @app.action(ACTION_WATCH_OPEN)
-    def on_watch_open(
-        ack: Callable, body: dict, action: dict, client, context: BoltContext
-    ) -> None:
-        ack()
-        user = body["user"]["id"]
-        run = service.history.in_workspace(context.team_id).get(action.get("value") or "")
-        if run is None or not run.ok or not run.code or not service.can_see(client, run, user):
-            log.info("user %s may not watch run %s", user, action.get("value"))
-            return
-        message = body.get("message") or {}
-        channel = (body.get("channel") or {}).get("id") or run.origin.channel_id or ""
-        thread_ts = message.get("thread_ts")
-        here = (
-            "this DM" if channel.startswith("D") else "this thread" if thread_ts else "this channel"
-        )
-        view = render_watch_modal(run, here=here)
-        view["private_metadata"] = json.dumps(
-            {"run_id": run.run_id, "channel": channel, "thread_ts": thread_ts}
-        )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.view(CALLBACK_WATCH_CREATE)
-    def on_watch_create(
-        ack: Callable, body: dict, view: dict, client, context: BoltContext
-    ) -> None:
-        user = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
-        values = view["state"]["values"]
-        run = service.history.in_workspace(context.team_id).get(str(meta.get("run_id", "")))
-        if run is None or not run.ok or not run.code:
-            ack(response_action="errors", errors={INPUT_PRESET[0]: "That answer can't be watched."})
-            return
-        typed = (values.get(INPUT_TYPED[0], {}).get(INPUT_TYPED[1]) or {}).get("value") or ""
-        preset = (values.get(INPUT_PRESET[0], {}).get(INPUT_PRESET[1]) or {}).get(
-            "selected_option"
-        ) or {}
-        text = typed.strip() or preset.get("value") or PRESETS[0]
-        where = values[INPUT_WHERE[0]][INPUT_WHERE[1]]["selected_option"]["value"]
-        changes = values.get(INPUT_CHANGES[0], {}).get(INPUT_CHANGES[1]) or {}
-        origin = Origin(source="slack", team_id=context.team_id, user_id=user)
-        timezone = service.responder.timezone_of(client, origin)
-        try:
-            schedule = desk.schedule(text, timezone)
-        except ScheduleError as exc:
-            block = INPUT_TYPED[0] if typed.strip() else INPUT_PRESET[0]
-            ack(response_action="errors", errors={block: shorten(str(exc), 2000)})
-            return
-        if where == WHERE_DM:
-            target: Target = "dm"
-            channel, thread_ts = user, None
-        else:
-            channel, thread_ts = meta.get("channel") or "", meta.get("thread_ts")
-            target = "thread" if thread_ts else "channel"
-        new = NewWatch(
-            team_id=context.team_id,
-            owner_id=user,
-            target=target,
-            channel_id=channel,
-            thread_ts=thread_ts,
-            question=run.question,
-            code=run.code,
-            source_run_id=run.run_id,
-            timezone=timezone,
-            schedule=schedule,
-            only_changes=bool(changes.get("selected_options")),
-        )
-        try:
-            watch = desk.store.create(new)
-        except TooManyWatches:
-            ack(response_action="errors", errors={INPUT_PRESET[0]: _too_many(desk)})
-            return
-        log.info("watch %s created by %s from run %s", watch.watch_id, user, run.run_id)
-        ack(response_action="update", view=render_created_view(watch))
+def on_watch_open(
+    service: SlackService, ack: Callable, body: dict, action: dict, client, context: BoltContext
+) -> None:
+    ack()
+    user = body["user"]["id"]
+    run = service.history.in_workspace(context.team_id).get(action.get("value") or "")
+    if run is None or not run.ok or not run.code or not service.can_see(client, run, user):
+        log.info("user %s may not watch run %s", user, action.get("value"))
+        return
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or run.origin.channel_id or ""
+    thread_ts = message.get("thread_ts")
+    here = "this DM" if channel.startswith("D") else "this thread" if thread_ts else "this channel"
+    view = render_watch_modal(run, here=here)
+    view["private_metadata"] = json.dumps(
+        {"run_id": run.run_id, "channel": channel, "thread_ts": thread_ts}
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action(ACTION_WATCH_PAUSE)
-    def on_pause(
-        ack: Callable, body: dict, action: dict, respond: Callable, context: BoltContext
-    ) -> None:
-        ack()
-        _manage(
-            desk,
-            body,
-            action,
-            respond,
-            context,
-            lambda w: desk.store.set_paused(w, True, None),
-            "Paused",
-        )
 
-    @app.action(ACTION_WATCH_RESUME)
-    def on_resume(
-        ack: Callable, body: dict, action: dict, respond: Callable, context: BoltContext
-    ) -> None:
-        ack()
-        _manage(
-            desk,
-            body,
-            action,
-            respond,
-            context,
-            lambda w: desk.store.set_paused(w, False),
-            "Resumed",
-        )
+def on_watch_create(
+    service: SlackService,
+    desk: WatchDesk,
+    ack: Callable,
+    body: dict,
+    view: dict,
+    client,
+    context: BoltContext,
+) -> None:
+    user = body["user"]["id"]
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = view["state"]["values"]
+    run = service.history.in_workspace(context.team_id).get(str(meta.get("run_id", "")))
+    if run is None or not run.ok or not run.code:
+        ack(response_action="errors", errors={INPUT_PRESET[0]: "That answer can't be watched."})
+        return
+    typed = (values.get(INPUT_TYPED[0], {}).get(INPUT_TYPED[1]) or {}).get("value") or ""
+    preset = (values.get(INPUT_PRESET[0], {}).get(INPUT_PRESET[1]) or {}).get(
+        "selected_option"
+    ) or {}
+    text = typed.strip() or preset.get("value") or PRESETS[0]
+    where = values[INPUT_WHERE[0]][INPUT_WHERE[1]]["selected_option"]["value"]
+    changes = values.get(INPUT_CHANGES[0], {}).get(INPUT_CHANGES[1]) or {}
+    origin = Origin(source="slack", team_id=context.team_id, user_id=user)
+    timezone = service.responder.timezone_of(client, origin)
+    try:
+        schedule = desk.schedule(text, timezone)
+    except ScheduleError as exc:
+        block = INPUT_TYPED[0] if typed.strip() else INPUT_PRESET[0]
+        ack(response_action="errors", errors={block: shorten(str(exc), 2000)})
+        return
+    if where == WHERE_DM:
+        target: Target = "dm"
+        channel, thread_ts = user, None
+    else:
+        channel, thread_ts = meta.get("channel") or "", meta.get("thread_ts")
+        target = "thread" if thread_ts else "channel"
+    new = NewWatch(
+        team_id=context.team_id,
+        owner_id=user,
+        target=target,
+        channel_id=channel,
+        thread_ts=thread_ts,
+        question=run.question,
+        code=run.code,
+        source_run_id=run.run_id,
+        timezone=timezone,
+        schedule=schedule,
+        only_changes=bool(changes.get("selected_options")),
+    )
+    try:
+        watch = desk.store.create(new)
+    except TooManyWatches:
+        ack(response_action="errors", errors={INPUT_PRESET[0]: _too_many(desk)})
+        return
+    log.info("watch %s created by %s from run %s", watch.watch_id, user, run.run_id)
+    ack(response_action="update", view=render_created_view(watch))
 
-    @app.action(ACTION_WATCH_DELETE)
-    def on_delete(
-        ack: Callable, body: dict, action: dict, respond: Callable, context: BoltContext
-    ) -> None:
-        ack()
-        _manage(desk, body, action, respond, context, desk.store.delete, "Stopped and deleted")
 
-    @app.action(ACTION_WATCH_RUN_NOW)
-    def on_run_now(
-        ack: Callable, body: dict, action: dict, respond: Callable, context: BoltContext
-    ) -> None:
-        ack()
-        _manage(desk, body, action, respond, context, desk.run_now, "Running now")
+def on_pause(
+    desk: WatchDesk,
+    ack: Callable,
+    body: dict,
+    action: dict,
+    respond: Callable,
+    context: BoltContext,
+) -> None:
+    ack()
+    _manage(
+        desk,
+        body,
+        action,
+        respond,
+        context,
+        lambda w: desk.store.set_paused(w, True, None),
+        "Paused",
+    )
+
+
+def on_resume(
+    desk: WatchDesk,
+    ack: Callable,
+    body: dict,
+    action: dict,
+    respond: Callable,
+    context: BoltContext,
+) -> None:
+    ack()
+    _manage(
+        desk,
+        body,
+        action,
+        respond,
+        context,
+        lambda w: desk.store.set_paused(w, False),
+        "Resumed",
+    )
+
+
+def on_delete(
+    desk: WatchDesk,
+    ack: Callable,
+    body: dict,
+    action: dict,
+    respond: Callable,
+    context: BoltContext,
+) -> None:
+    ack()
+    _manage(desk, body, action, respond, context, desk.store.delete, "Stopped and deleted")
+
+
+def on_run_now(
+    desk: WatchDesk,
+    ack: Callable,
+    body: dict,
+    action: dict,
+    respond: Callable,
+    context: BoltContext,
+) -> None:
+    ack()
+    _manage(desk, body, action, respond, context, desk.run_now, "Running now")
 
 
 def _manage(
