@@ -28,9 +28,10 @@ from bot.ops.health import Readiness, database_check, sandbox_check
 from bot.ops.routes import WSGIApp, ops_app
 from bot.ops.server import Server
 from bot.settings import Settings, SettingsError
-from bot.slack.answering import RateLimit, Responder
+from bot.slack.answering import Responder
 from bot.slack.app import make_app, make_web_client
 from bot.slack.installations import check_token_settings
+from bot.slack.rate_limit import RateLimit
 from bot.slack.recovery import recover
 from bot.slack.service import SlackService
 from bot.slack.watches import WatchDesk

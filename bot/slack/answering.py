@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy import func, select
@@ -16,9 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.agent import Agent
 from bot.evals.report import DEFAULT_PRICES, Prices, load_prices, price_for
-from bot.history import DuplicateEvent, History, LeaseLost, utcnow
+from bot.history import DuplicateEvent, History, LeaseLost
 from bot.runs import Origin, Outcome, Progress, RunRecord
 from bot.slack.memory import SlackMemory
+from bot.slack.rate_limit import RateLimit, RateLimiter
 from bot.slack.render import (
     Answer,
     Message,
@@ -29,12 +27,11 @@ from bot.slack.render import (
     render_rate_limited,
 )
 from bot.slack.reply import SLACK_FAILURES, Reply, Where, post_or_plain
-from bot.slack.text import plural
+from bot.slack.timezones import TimeZones
 from tools.models import Store
 
 log = logging.getLogger(__name__)
 
-TZ_CACHE_SECONDS = 3600
 STORES_CACHE_SECONDS = 600
 
 
@@ -52,20 +49,6 @@ class Question:
     fresh: bool = False  # "Ask fresh": the model answers, not the program cache
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    limit: int
-    window_s: int
-
-    def describe_window(self) -> str:
-        """As in "the last hour", "the last 2 hours", "the last 30 minutes"."""
-        for seconds, unit in ((3600, "hour"), (60, "minute"), (1, "second")):
-            if self.window_s % seconds == 0:
-                count = self.window_s // seconds
-                return unit if count == 1 else plural(count, unit)
-        return plural(self.window_s, "second")
-
-
 class Responder:
     """Answers questions in Slack; every path ends in a reply, never in silence."""
 
@@ -80,12 +63,10 @@ class Responder:
     ) -> None:
         self.agent = agent
         self.history = history
-        self.rate_limit = rate_limit
-        self.default_timezone = default_timezone
+        self.rate_limiter = RateLimiter(rate_limit, history)
+        self.timezones = TimeZones(default_timezone)
         self.memory = SlackMemory(history.engine)
         self.prices: dict[str, Prices] | None = load_prices(DEFAULT_PRICES) if show_cost else None
-        self._timezones: dict[tuple[str | None, str], tuple[float, str]] = {}
-        self._tz_lock = threading.Lock()
         self._stores: tuple[float, int | None] = (-STORES_CACHE_SECONDS, None)
 
     def record(self, question: Question) -> RunRecord | None:
@@ -101,7 +82,7 @@ class Responder:
     def answer(self, client: WebClient, question: Question, run: RunRecord) -> None:
         """Answer a recorded run in Slack: progress first (Slack's status, a stream, or a
         placeholder), then the answer, delivered once."""
-        if self._over_limit(question.origin):
+        if self.rate_limiter.over(question.origin):
             self._finish_limited(client, question, run)
             return
         reply = Reply(
@@ -114,7 +95,7 @@ class Responder:
         )
         reply.start()
         progress = _ProgressMessage(self.history, run, reply)
-        timezone = self.timezone_of(client, question.origin)
+        timezone = self.timezones.of(client, question.origin)
         try:
             done = self.agent.complete(
                 run, timezone=timezone, on_progress=progress.step, fresh=question.fresh
@@ -180,45 +161,12 @@ class Responder:
         )
         self.post(client, question, render_notice(text))
 
-    def timezone_of(self, client: WebClient, origin: Origin) -> str:
-        """The asker's Slack time zone (cached for an hour), else the configured default."""
-        user_id = origin.user_id
-        if not user_id:
-            return self.default_timezone
-        key = (origin.team_id, user_id)
-        now = time.monotonic()
-        with self._tz_lock:
-            cached = self._timezones.get(key)
-        if cached and now - cached[0] < TZ_CACHE_SECONDS:
-            return cached[1]
-        try:
-            tz = client.users_info(user=user_id)["user"].get("tz") or self.default_timezone
-            ZoneInfo(tz)
-        except (*SLACK_FAILURES, KeyError, TypeError, ValueError) as exc:
-            log.info("no time zone for %s (%s): using the default", user_id, exc)
-            return self.default_timezone
-        with self._tz_lock:
-            self._timezones[key] = (now, tz)
-        return tz
-
-    def _over_limit(self, origin: Origin) -> bool:
-        """Over the asker's limit in their workspace (this question, already recorded, counts)."""
-        if not origin.user_id or self.rate_limit.limit <= 0:
-            return False
-        since = utcnow() - timedelta(seconds=self.rate_limit.window_s)
-        asked = self.history.in_workspace(origin.team_id).count_since(origin.user_id, since)
-        return asked > self.rate_limit.limit
-
     def _finish_limited(self, client: WebClient, question: Question, run: RunRecord) -> None:
-        """Say the limit, and when the asker may ask again (their questions counted so far,
-        this one included, drop below it as the window moves on)."""
-        limit, window = self.rate_limit.limit, timedelta(seconds=self.rate_limit.window_s)
-        runs = self.history.in_workspace(question.origin.team_id)
-        user = question.origin.user_id or ""
-        oldest_counted = runs.asked_at(user, utcnow() - window, nth_newest=limit)
-        again_at = oldest_counted + window if oldest_counted is not None else None
+        """Say the limit, and when the asker may ask again."""
+        again_at = self.rate_limiter.again_at(question.origin)
         self.history.finish(run.run_id, Outcome(status="failed", error="rate limited"))
-        message = render_rate_limited(limit, self.rate_limit.describe_window(), again_at)
+        limit = self.rate_limiter.limit
+        message = render_rate_limited(limit.limit, limit.describe_window(), again_at)
         self.deliver(client, question, message)
 
     def deliver(self, client: WebClient, question: Question, message: Message) -> str | None:

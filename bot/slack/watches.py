@@ -252,7 +252,7 @@ def on_watch_create(
     where = values[INPUT_WHERE[0]][INPUT_WHERE[1]]["selected_option"]["value"]
     changes = values.get(INPUT_CHANGES[0], {}).get(INPUT_CHANGES[1]) or {}
     origin = Origin(source="slack", team_id=context.team_id, user_id=user)
-    timezone = service.responder.timezone_of(client, origin)
+    timezone = service.responder.timezones.of(client, origin)
     try:
         schedule = desk.schedule(text, timezone)
     except ScheduleError as exc:
@@ -430,7 +430,7 @@ def watch_command(
         user_id=user,
         is_dm=command.get("channel_name") == "directmessage",
     )
-    timezone = service.responder.timezone_of(client, origin)
+    timezone = service.responder.timezones.of(client, origin)
     try:
         schedule = desk.schedule(schedule_text or PRESETS[0], timezone)
     except ScheduleError as exc:
