@@ -21,7 +21,6 @@ from sqlalchemy import Engine
 
 import sandbox
 from bot.agent import Agent
-from bot.history import History
 from bot.leases import Leases
 from bot.ops import metrics
 from bot.ops.health import Readiness, database_check, sandbox_check
@@ -48,17 +47,15 @@ HTTP_DRAIN_SECONDS = 5  # for requests (acks) in flight when the server stops
 RECOVERY_EVERY_SECONDS = 5
 
 
-def build_service(settings: Settings, agent: Agent, history: History) -> SlackService:
+def build_service(settings: Settings, agent: Agent) -> SlackService:
     responder = Responder(
         agent=agent,
-        history=history,
         rate_limit=RateLimit(settings.dealbot_rate_limit, settings.dealbot_rate_window_s),
         default_timezone=settings.timezone,
         show_cost=settings.dealbot_show_cost,
     )
     return SlackService(
         responder=responder,
-        history=history,
         pool=WorkPool(settings.dealbot_workers),
         watches=WatchDesk.build(settings, agent),
     )
@@ -146,7 +143,7 @@ def start_watches(
 
 
 def _connect(settings: Settings, agent: Agent) -> tuple[SlackService, App]:
-    service = build_service(settings, agent, agent.history)
+    service = build_service(settings, agent)
     client = make_web_client(settings)
     try:
         app = make_app(settings, service, client)

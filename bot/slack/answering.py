@@ -56,18 +56,21 @@ class Responder:
         self,
         *,
         agent: Agent,
-        history: History,
         rate_limit: RateLimit,
         default_timezone: str,
         show_cost: bool = False,
     ) -> None:
         self.agent = agent
-        self.history = history
-        self.rate_limiter = RateLimiter(rate_limit, history)
+        self.rate_limiter = RateLimiter(rate_limit, agent.history)
         self.timezones = TimeZones(default_timezone)
-        self.memory = SlackMemory(history.engine)
+        self.memory = SlackMemory(agent.history.engine)
         self.prices: dict[str, Prices] | None = load_prices(DEFAULT_PRICES) if show_cost else None
         self._stores: tuple[float, int | None] = (-STORES_CACHE_SECONDS, None)
+
+    @property
+    def history(self) -> History:
+        """The agent's code history: the one every part of the Slack app records in."""
+        return self.agent.history
 
     def record(self, question: Question) -> RunRecord | None:
         """Record the question before any work; None when it is a redelivery already recorded."""

@@ -33,14 +33,16 @@ class SlackService:
         self,
         *,
         responder: Responder,
-        history: History,
         pool: WorkPool,
         watches: WatchDesk | None = None,
     ) -> None:
         self.responder = responder
-        self.history = history
         self.pool = pool
         self.watches = watches
+
+    @property
+    def history(self) -> History:
+        return self.responder.history
 
     def ask(self, client: WebClient, question: Question) -> bool:
         """Record and queue a question; False if it was a redelivery or the bot is stopping."""

@@ -147,7 +147,7 @@ def running_bot(
 ) -> Iterator[RunningBot]:
     settings = bot_settings(slack, model, **overrides)
     agent = make_test_agent(engine, model, program_cache=program_cache)
-    service = build_service(settings, agent, agent.history)
+    service = build_service(settings, agent)
     listeners = TrackingExecutor()
     app = make_app(settings, service, listener_executor=listeners)
     server = start_http(app, "127.0.0.1", 0, readiness=make_readiness(agent))
@@ -208,7 +208,7 @@ def socket_mode_bot(
     settings = socket_mode_settings(slack, model, **overrides)
     check_slack_settings(settings)
     agent = make_test_agent(engine, model)
-    service = build_service(settings, agent, agent.history)
+    service = build_service(settings, agent)
     listeners = TrackingExecutor()
     app = make_app(settings, service, listener_executor=listeners)
     close = start_socket_mode(app, settings)

@@ -32,7 +32,7 @@ class Acks:
 def service(demo_engine, fake_slack, fake_anthropic) -> Iterator[SlackService]:
     settings = bot_settings(fake_slack, fake_anthropic)
     agent = make_test_agent(demo_engine, fake_anthropic)
-    service = build_service(settings, agent, agent.history)
+    service = build_service(settings, agent)
     yield service
     service.pool.close(10)
 
