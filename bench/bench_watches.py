@@ -217,19 +217,21 @@ def bench_storm(label: str, engine: Engine, model: FakeAnthropic, count: int, wo
         stop = threading.Event()
         live: list[float] = []
         asker = threading.Thread(target=lambda: live.extend(live_questions(ask, stop, 0.25)))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         scheduler.start()
         asker.start()
         while finished_slots(engine) < count:
             time.sleep(0.2)
         drained = time.perf_counter() - started
+        cpu = time.process_time() - cpu  # the bot's (and the in-process fakes') CPU, all threads
         stop.set()
         asker.join()
         scheduler.stop(30)
         posts = len(slack.calls_to("chat.postMessage"))
     print(
         f"{label}: {count:,} due watches drained in {drained:.1f} s = {count / drained:.0f} "
-        f"program runs/s ({workers} threads), {posts:,} posts"
+        f"program runs/s ({workers} threads), {posts:,} posts; "
+        f"{cpu * 1000 / count:.1f} ms CPU per slot in this process"
     )
     print("  " + summary("live question, quiet (model call, fake)", quiet))
     print("  " + summary("live question during the storm", live))
@@ -238,7 +240,9 @@ def bench_storm(label: str, engine: Engine, model: FakeAnthropic, count: int, wo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--watches", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--questions", type=int, default=100, help="cache hits timed per path")
+    parser.add_argument(
+        "--questions", type=int, default=100, help="cache hits timed per path (0: none)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--deals", type=int, default=20000)
@@ -249,10 +253,11 @@ def main() -> None:
         FakeAnthropic(responder=lambda _request: tool_use_reply({"code": PROGRAM})) as model,
     ):
         url = f"sqlite:///{folder}/cache.db"
-        print("== program cache ==")
-        with demo_database(url, args.products, args.deals) as engine:
-            bench_cache_cli(url, model, args.questions)
-            bench_cache_slack(engine, model, args.questions)
+        if args.questions:  # --questions 0: the storms alone
+            print("== program cache ==")
+            with demo_database(url, args.products, args.deals) as engine:
+                bench_cache_cli(url, model, args.questions)
+                bench_cache_slack(engine, model, args.questions)
         print("== watch storms ==")
         for count in args.watches:
             with demo_database(

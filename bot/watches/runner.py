@@ -14,7 +14,7 @@ from bot.agent import Agent
 from bot.ops import metrics
 from bot.runs import Origin, RunRecord
 from bot.settings import Settings
-from bot.watches.store import Slot, SlotOutcome, Watch, WatchStore
+from bot.watches.store import Slot, SlotOutcome, SlotState, Watch, WatchStore
 
 log = logging.getLogger(__name__)
 
@@ -108,25 +108,29 @@ class WatchRunner:
                 "watch %s: keeping the repaired program of run %s", watch.watch_id, done.run_id
             )
         if watch.only_changes and not slot.manual and same_answer(done.answer, watch.last_answer):
-            self.store.record_run(watch, done.run_id, ok=True, code=repaired)
-            self.store.finish_slot(slot, "unchanged")
+            self.store.settle(slot, "unchanged", done.run_id, ok=True, code=repaired)
             return "unchanged"
         if not self.store.begin_post(slot):
             self.store.record_run(watch, done.run_id, ok=True, code=repaired)
             return "unchanged"
         delivery = self._deliver(watch, done, slot)
         if delivery.ts:
-            self.store.record_run(
-                watch, done.run_id, ok=True, code=repaired, posted_answer=done.answer
-            )
             self.agent.history.set_reply(done.run_id, delivery.ts)
-            self.store.finish_slot(slot, "posted", post_ts=delivery.ts)
+            self.store.settle(
+                slot,
+                "posted",
+                done.run_id,
+                ok=True,
+                code=repaired,
+                posted_answer=done.answer,
+                post_ts=delivery.ts,
+            )
             return "posted"
-        self.store.record_run(watch, done.run_id, ok=True, code=repaired)
+        state: SlotState = "gone" if delivery.gone else "failed"
+        self.store.settle(slot, state, done.run_id, ok=True, code=repaired)
         if delivery.gone:
             self._target_gone(slot, delivery.gone)
             return "target_gone"
-        self.store.finish_slot(slot, "failed")
         return "failed"
 
     def _program_run(self, slot: Slot) -> RunRecord:
@@ -149,8 +153,7 @@ class WatchRunner:
 
     def _failed(self, slot: Slot, run: RunRecord) -> SlotOutcome:
         watch = slot.watch
-        failures = self.store.record_run(watch, run.run_id, ok=False)
-        self.store.finish_slot(slot, "failed")
+        failures = self.store.settle(slot, "failed", run.run_id, ok=False)
         log.warning(
             "watch %s: run %s failed (%d in a row): %s",
             watch.watch_id,
@@ -166,7 +169,6 @@ class WatchRunner:
 
     def _target_gone(self, slot: Slot, reason: str) -> None:
         watch = slot.watch
-        self.store.finish_slot(slot, "gone")
         log.warning(
             "watch %s: its target %s is gone (%s)", watch.watch_id, watch.channel_id, reason
         )

@@ -10,7 +10,7 @@ import secrets
 import socket
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
@@ -87,6 +87,7 @@ class WatchScheduler:
         poll_s: float = POLL_SECONDS,
         claimant: str | None = None,
         gone: Callable[[], Collection[str]] = tuple,
+        lookahead: int = 8,
     ) -> None:
         self.runner = runner
         self.workers = workers
@@ -104,6 +105,10 @@ class WatchScheduler:
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="watch-scheduler", daemon=True)
         self._pruned = 0.0
+        # Slots claimed but not yet started: a claim takes a few, so that its transaction
+        # (and the look for abandoned slots) is paid once per few slots, not per slot.
+        self._claimed: deque[Slot] = deque()
+        self.lookahead = lookahead
 
     def start(self) -> WatchScheduler:
         self._thread.start()
@@ -120,8 +125,9 @@ class WatchScheduler:
         self._pool.submit(self._run, slot)
 
     def stop(self, timeout_s: float) -> bool:
-        """Claim nothing more and wait up to `timeout_s` for slots in flight (an unfinished one
-        is run again by the next claimant once its lease runs out)."""
+        """Claim nothing more and wait up to `timeout_s` for slots in flight (an unfinished one,
+        and one claimed but not started, is run again by the next claimant once its lease runs
+        out or this instance is known to be gone)."""
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout_s)
@@ -141,32 +147,40 @@ class WatchScheduler:
             self._wake.clear()
 
     def _tick(self) -> bool:
-        """Claim what the free threads can run now; True when more may be waiting."""
+        """Start what the free threads can run now, from slots claimed a few at a time (one
+        claim's transaction serves several slots); True when more may be waiting."""
         self._prune_now_and_then()
         free = self._free_threads()
         if free <= 0:
             return True
+        more = True
+        if not self._claimed:
+            more = self._claim(max(free, self.lookahead))
+        for _ in range(min(free, len(self._claimed))):
+            self.submit(self._claimed.popleft())
+        return more or bool(self._claimed)
+
+    def _claim(self, limit: int) -> bool:
+        """Claim up to `limit` slots into the queue; True when more may be waiting."""
         config, store = self.runner.config, self.runner.store
         slots = store.reclaim_expired(
-            claimant=self.claimant, lease=config.lease, limit=free, gone=self.gone()
+            claimant=self.claimant, lease=config.lease, limit=limit, gone=self.gone()
         )
         if slots:
             metrics.shared().recovered_runs.labels("watch_slot").inc(len(slots))
-        if len(slots) < free:
+        skipped = 0
+        if len(slots) < limit:
             claimed = store.claim_due(
                 utcnow(),
                 claimant=self.claimant,
-                limit=free - len(slots),
+                limit=limit - len(slots),
                 lease=config.lease,
                 fresh=config.fresh,
             )
-            _note_skipped(claimed.skipped)
+            skipped = _note_skipped(claimed.skipped)
             slots += claimed.slots
-            if claimed.skipped:
-                return True
-        for slot in slots:
-            self.submit(slot)
-        return len(slots) >= free
+        self._claimed.extend(slots)
+        return bool(skipped) or len(slots) >= limit
 
     def _free_threads(self) -> int:
         allowed = self.workers if self.live_in_flight() == 0 else 1

@@ -341,18 +341,30 @@ class WatchStore:
         posted_answer: str | None = None,
     ) -> int:
         """After a run: the failures in a row (returned), a repaired program, what was posted."""
-        values: dict = {"last_run_id": run_id}
-        if ok:
-            values["failures"] = 0
-        else:
-            values["failures"] = WatchRow.failures + 1
-        if code is not None:
-            values["code"] = code
-        if posted_answer is not None:
-            values |= {"last_answer": posted_answer, "last_posted_at": utcnow()}
         with self._session() as session, session.begin():
-            session.execute(update(WatchRow).where(WatchRow.id == watch.pk).values(**values))
-            return session.scalar(select(WatchRow.failures).where(WatchRow.id == watch.pk)) or 0
+            return _record_run(session, watch, run_id, ok, code, posted_answer)
+
+    def settle(
+        self,
+        slot: Slot,
+        state: SlotState,
+        run_id: str,
+        *,
+        ok: bool,
+        code: str | None = None,
+        posted_answer: str | None = None,
+        post_ts: str | None = None,
+    ) -> int:
+        """`record_run` and the slot's end in one transaction (one commit per slot, not two);
+        returns the failures in a row."""
+        with self._session() as session, session.begin():
+            failures = _record_run(session, slot.watch, run_id, ok, code, posted_answer)
+            session.execute(
+                update(WatchSlotRow)
+                .where(WatchSlotRow.id == slot.pk)
+                .values(state=state, post_ts=post_ts, finished_at=utcnow())
+            )
+            return failures
 
     def prune_slots(self, older_than: timedelta) -> int:
         """Forget finished slots older than `older_than` (a watch keeps its last answer)."""
@@ -373,6 +385,30 @@ class WatchStore:
         )
         with self._session() as session:
             return [(row.slot_at, row.state, row.post_ts) for row in session.execute(query)]
+
+
+def _record_run(
+    session: Session,
+    watch: Watch,
+    run_id: str,
+    ok: bool,
+    code: str | None,
+    posted_answer: str | None,
+) -> int:
+    values: dict = {"last_run_id": run_id}
+    values["failures"] = 0 if ok else WatchRow.failures + 1
+    if code is not None:
+        values["code"] = code
+    if posted_answer is not None:
+        values |= {"last_answer": posted_answer, "last_posted_at": utcnow()}
+    statement = (
+        update(WatchRow)
+        .where(WatchRow.id == watch.pk)
+        .values(**values)
+        .returning(WatchRow.failures)
+        .execution_options(synchronize_session=False)
+    )
+    return session.scalar(statement) or 0
 
 
 def _owned(team_id: str | None, owner_id: str):
