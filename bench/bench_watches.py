@@ -2,7 +2,7 @@
 
 1. Program cache: a question asked again, end to end through `dealbot ask --json` (in
    process: settings, database, the cache lookup, the sandbox run, the history) and through
-   Slack (a signed app_mention to the bot's HTTP server until the answer's chat.update reaches
+   Slack (a signed app_mention to the bot's HTTP server until the answer's chat.stopStream reaches
    the fake Web API), beside the same question answered by a model call (a local fake
    answering at once, so the difference is dealbot's own work). Goal: a hit p50/p95 <= 50 ms.
 2. A storm of due watches (1,000 and 10,000) drained by serve's WatchScheduler (2 threads) on
@@ -122,17 +122,18 @@ def bench_cache_slack(engine: Engine, model: FakeAnthropic, runs: int) -> None:
             with running_bot(
                 engine, slack, model, program_cache=cache, dealbot_rate_limit=0
             ) as bot:
+                stopped = "chat.stopStream"  # an answer ends as a streamed message
                 bot.event(app_mention_event(QUESTION))
-                slack.wait_for("chat.update", len(slack.calls_to("chat.update")) + 1, timeout=30)
+                slack.wait_for(stopped, len(slack.calls_to(stopped)) + 1, timeout=30)
                 bot.drain()
                 timings = []
                 for _ in range(runs):
-                    count = len(slack.calls_to("chat.update"))
+                    count = len(slack.calls_to(stopped))
                     started = time.perf_counter()
                     bot.event(app_mention_event(QUESTION))
-                    update = slack.wait_for("chat.update", count + 1, timeout=30)[-1]
+                    stop = slack.wait_for(stopped, count + 1, timeout=30)[-1]
                     timings.append((time.perf_counter() - started) * 1000)
-                    assert ("reused the program" in json.dumps(update["blocks"])) == cache
+                    assert ("reused the program" in json.dumps(stop["blocks"])) == cache
                     bot.drain()
                 print(summary(label + (" (0 model calls)" if cache else ""), timings))
 
