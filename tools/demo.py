@@ -11,7 +11,7 @@ import logging
 import random
 import re
 import time
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import date
 from itertools import product as combinations
 
@@ -21,23 +21,11 @@ from tools.bulk import after_load, clear_deals_tables, insert_rows, vacuum
 from tools.catalog import SHELVES, STAPLES, STORE_BRAND, STORES, Shelf, Size
 from tools.demo_deals import DEMO_ID_PREFIX, demo_deals
 from tools.describe import shelf_price
-from tools.models import DEAL_COLUMNS, Deal
+from tools.models import DEAL_COLUMNS, PRODUCT_COLUMNS, Deal
 from tools.product_names import pack_count, product_type
 
 log = logging.getLogger(__name__)
 
-PRODUCT_COLUMNS = (
-    "id",
-    "name",
-    "brand",
-    "category",
-    "size",
-    "unit",
-    "regular_price_cents",
-    "tags",
-    "pack_count",
-    "product_type",
-)
 SEARCHABLE_QUALIFIERS = {"Organic", "Gluten-Free", "Grass-Fed", "Keto", "Grain-Free"}
 PREMIUM_QUALIFIERS = {"Organic", "Grass-Fed", "Gluten-Free", "Craft", "Single Origin"}
 LEADING_NUMBER = re.compile(r"^\d+(\.\d+)?(?= )")
@@ -101,7 +89,8 @@ def seed_demo(
             raise NotDemoData(foreign)
         clear_deals_tables(connection)
         insert_rows(connection, "stores", ("id", "name", "city"), stores)
-        insert_rows(connection, "products", PRODUCT_COLUMNS, (astuple(p) for p in catalog))
+        products = (tuple(getattr(p, name) for name in PRODUCT_COLUMNS) for p in catalog)
+        insert_rows(connection, "products", PRODUCT_COLUMNS, products)
         names = [name for _number, name, _city in stores]
         rows = demo_deals(rng, catalog, names, deals, today, staples=staple_count())
         loaded = insert_rows(connection, "deals", DEAL_COLUMNS, rows)

@@ -44,7 +44,7 @@ from tools.feed_rows import (
     open_feed,
     read_feed,
 )
-from tools.models import DEAL_COLUMNS, Deal, Product, Store
+from tools.models import DEAL_COLUMNS, PRODUCT_COLUMNS, Deal, Product, Store
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +63,8 @@ __all__ = [
 ]
 
 DEALS, PRODUCTS, STORES = Deal.__table__, Product.__table__, Store.__table__
-PRODUCT_FIELDS = (
-    "category",
-    "size",
-    "unit",
-    "regular_price_cents",
-    "tags",
-    "pack_count",
-    "product_type",
-)
+# What a feed row says of its product, beyond the name and brand that identify it.
+PRODUCT_FIELDS = tuple(name for name in PRODUCT_COLUMNS if name not in ("id", "name", "brand"))
 DEAL_FIELDS = tuple(name for name in DEAL_COLUMNS if name != "feed_id")
 
 STAGING = MetaData()

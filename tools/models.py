@@ -131,3 +131,4 @@ class Deal(Base):
 
 # A deal's own columns (all but the key) in table order: what bulk loads and imports write.
 DEAL_COLUMNS = tuple(column.name for column in Deal.__table__.columns if column.name != "id")
+PRODUCT_COLUMNS = tuple(column.name for column in Product.__table__.columns)
