@@ -89,8 +89,8 @@ def seed_demo(
             raise NotDemoData(foreign)
         clear_deals_tables(connection)
         insert_rows(connection, "stores", ("id", "name", "city"), stores)
-        products = (tuple(getattr(p, name) for name in PRODUCT_COLUMNS) for p in catalog)
-        insert_rows(connection, "products", PRODUCT_COLUMNS, products)
+        product_rows = (tuple(getattr(p, name) for name in PRODUCT_COLUMNS) for p in catalog)
+        insert_rows(connection, "products", PRODUCT_COLUMNS, product_rows)
         names = [name for _number, name, _city in stores]
         rows = demo_deals(rng, catalog, names, deals, today, staples=staple_count())
         loaded = insert_rows(connection, "deals", DEAL_COLUMNS, rows)
