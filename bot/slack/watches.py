@@ -202,10 +202,8 @@ def register(app: App, service: SlackService) -> None:
     desk.app = app
     app.action(ACTION_WATCH_OPEN)(partial(on_watch_open, service))
     app.view(CALLBACK_WATCH_CREATE)(partial(on_watch_create, service, desk))
-    app.action(ACTION_WATCH_PAUSE)(partial(on_pause, desk))
-    app.action(ACTION_WATCH_RESUME)(partial(on_resume, desk))
-    app.action(ACTION_WATCH_DELETE)(partial(on_delete, desk))
-    app.action(ACTION_WATCH_RUN_NOW)(partial(on_run_now, desk))
+    for action_id, (change, done) in MANAGING.items():
+        app.action(action_id)(partial(on_manage, desk, change, done))
 
 
 def on_watch_open(
@@ -287,68 +285,28 @@ def on_watch_create(
     ack(response_action="update", view=render_created_view(watch))
 
 
-def on_pause(
+def on_manage(
     desk: WatchDesk,
+    change: Callable[[WatchDesk, str], bool],
+    done: str,
     ack: Callable,
     body: dict,
     action: dict,
     respond: Callable,
     context: BoltContext,
 ) -> None:
+    """Pause, Resume, Delete or Run now on one watch (`change`), said as `done`."""
     ack()
-    _manage(
-        desk,
-        body,
-        action,
-        respond,
-        context,
-        lambda w: desk.store.set_paused(w, True, None),
-        "Paused",
-    )
+    _manage(desk, body, action, respond, context, partial(change, desk), done)
 
 
-def on_resume(
-    desk: WatchDesk,
-    ack: Callable,
-    body: dict,
-    action: dict,
-    respond: Callable,
-    context: BoltContext,
-) -> None:
-    ack()
-    _manage(
-        desk,
-        body,
-        action,
-        respond,
-        context,
-        lambda w: desk.store.set_paused(w, False),
-        "Resumed",
-    )
-
-
-def on_delete(
-    desk: WatchDesk,
-    ack: Callable,
-    body: dict,
-    action: dict,
-    respond: Callable,
-    context: BoltContext,
-) -> None:
-    ack()
-    _manage(desk, body, action, respond, context, desk.store.delete, "Stopped and deleted")
-
-
-def on_run_now(
-    desk: WatchDesk,
-    ack: Callable,
-    body: dict,
-    action: dict,
-    respond: Callable,
-    context: BoltContext,
-) -> None:
-    ack()
-    _manage(desk, body, action, respond, context, desk.run_now, "Running now")
+# Each management button: what it changes and how the change is said.
+MANAGING: dict[str, tuple[Callable[[WatchDesk, str], bool], str]] = {
+    ACTION_WATCH_PAUSE: (lambda desk, w: desk.store.set_paused(w, True, None), "Paused"),
+    ACTION_WATCH_RESUME: (lambda desk, w: desk.store.set_paused(w, False), "Resumed"),
+    ACTION_WATCH_DELETE: (lambda desk, w: desk.store.delete(w), "Stopped and deleted"),
+    ACTION_WATCH_RUN_NOW: (lambda desk, w: desk.run_now(w), "Running now"),
+}
 
 
 def _manage(
