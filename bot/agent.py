@@ -242,14 +242,9 @@ class Agent:
         )
         failures = 0
         while meter.llm_calls < self.config.max_model_calls:
-            try:
-                response = self._call_model(messages, meter, deadline)
-            except OutOfTime:
-                return self._out_of_time(run, meter)
-            except anthropic.APIError as exc:
-                failure = explain(exc, model=self.config.model)
-                log.log(failure.level, "run %s: %s", run.run_id, failure.log_line())
-                return meter.outcome("failed", error=failure.shopper)
+            response = self._ask_model(run, messages, meter, deadline)
+            if isinstance(response, Outcome):
+                return response
             programs = [b for b in response.content if b.type == "tool_use"]
             if not programs:
                 return _text_outcome(response, meter)
@@ -340,14 +335,9 @@ class Agent:
         if not repair or self.model_caller is None:
             return meter.outcome("failed", error=_failure_text(attempt), code=code)
         messages = _repair_messages(run.question, code, attempt, deal_tools["today"](), timezone)
-        try:
-            response = self._call_model(messages, meter, deadline)
-        except OutOfTime:
-            return self._out_of_time(run, meter)
-        except anthropic.APIError as exc:
-            failure = explain(exc, model=self.config.model)
-            log.log(failure.level, "run %s: repair: %s", run.run_id, failure.log_line())
-            return meter.outcome("failed", error=failure.shopper, code=code)
+        response = self._ask_model(run, messages, meter, deadline, code=code)
+        if isinstance(response, Outcome):
+            return response
         programs = [b for b in response.content if b.type == "tool_use"]
         if not programs or deadline.remaining() <= 0:
             return meter.outcome("failed", error=GAVE_UP, code=code)
@@ -358,6 +348,26 @@ class Agent:
             text, table, chart = answer
             return meter.outcome("ok", answer=text, table=table, chart=chart, code=repaired)
         return meter.outcome("failed", error=_failure_text(attempt), code=repaired)
+
+    def _ask_model(
+        self,
+        run: RunRecord,
+        messages: list[dict],
+        meter: _Meter,
+        deadline: Deadline,
+        *,
+        code: str | None = None,
+    ) -> Any:
+        """The model's response, or the run's failed Outcome when the call ran out of time or
+        the API refused it (said for the shopper, logged for the operator)."""
+        try:
+            return self._call_model(messages, meter, deadline)
+        except OutOfTime:
+            return self._out_of_time(run, meter)
+        except anthropic.APIError as exc:
+            failure = explain(exc, model=self.config.model)
+            log.log(failure.level, "run %s: %s", run.run_id, failure.log_line())
+            return meter.outcome("failed", error=failure.shopper, code=code)
 
     def _out_of_time(self, run: RunRecord, meter: _Meter) -> Outcome:
         log.warning(
