@@ -13,6 +13,8 @@ from typing import Literal, TextIO
 from pydantic import BaseModel
 from pythonjsonlogger.json import JsonFormatter
 
+from bot.settings import mask_passwords
+
 LogFormat = Literal["text", "json"]
 
 HANDLER_NAME = "dealbot"
@@ -24,12 +26,11 @@ JSON_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 # Matched as name prefixes (httpx2 too): Bolt sets its loggers' levels itself.
 QUIET_LIBRARIES = ("httpx", "httpcore", "urllib3", "slack_bolt", "alembic")
 REPEAT_WINDOW_S = 10.0
-# Secrets by their shape, wherever they come from: Slack tokens, Anthropic keys, and the
-# password of a URL (`scheme://user:PASSWORD@host`).
+# Secrets by their shape, wherever they come from: Slack tokens and Anthropic keys (a URL's
+# password is masked by settings.mask_passwords, the same as in every message).
 SECRET_SHAPES = (
     (re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]+"), r"\1-***"),
     (re.compile(r"\bsk-ant-[A-Za-z0-9_-]+"), "sk-ant-***"),
-    (re.compile(r"(://[^:/@\s]*:)[^@\s]+@"), r"\1***@"),
 )
 SECRET_NAMES = ("token", "secret", "key", "password")
 MIN_SECRET_CHARS = 6
@@ -102,7 +103,7 @@ class Redacting(logging.Formatter):
             text = text.replace(secret, "***")
         for shape, replacement in SECRET_SHAPES:
             text = shape.sub(replacement, text)
-        return text
+        return mask_passwords(text)
 
 
 class QuietLibraries(logging.Filter):
