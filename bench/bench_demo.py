@@ -31,7 +31,7 @@ from bot.cli import make_saved_agent
 from bot.database import prepare
 from bot.demo_programs import DEMO_PROGRAMS, save_demo_programs
 from bot.evals.report import percentile
-from bot.runs import Origin
+from bot.records import Origin
 from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

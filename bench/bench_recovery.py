@@ -37,9 +37,9 @@ import tools
 from bot.database import make_engine, normalize_url, upgrade
 from bot.history import History
 from bot.leases import LeaseConfig, Leases
-from bot.models import Run
-from bot.runs import Origin
+from bot.records import Origin
 from bot.serve import RECOVERY_EVERY_SECONDS
+from bot.tables import RunRow
 from tests.bot.slack_harness import streamed_answer
 from tests.bot.test_serve import _environment, _free_port, _serving, _wait_until_listening
 from tests.fakes.anthropic_api import FakeAnthropic, text_reply
@@ -117,7 +117,7 @@ def measure_renewal(url: str, held: int, count: int) -> float:
         timings.append((time.perf_counter() - started) * 1000)
     leases.stop()
     with engine.begin() as connection:  # leave no bench run behind for recovery to find
-        connection.execute(delete(Run).where(Run.team_id == origin.team_id))
+        connection.execute(delete(RunRow).where(RunRow.team_id == origin.team_id))
     engine.dispose()
     return statistics.median(timings)
 

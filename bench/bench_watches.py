@@ -36,11 +36,11 @@ from bot.database import make_engine, upgrade
 from bot.evals.report import percentile
 from bot.history import new_run_id, utcnow
 from bot.slack.watches import SlackPoster
-from bot.watches.models import WatchRow, WatchSlotRow
 from bot.watches.runner import WatchConfig, WatchRunner
 from bot.watches.schedule import parse_schedule
 from bot.watches.scheduler import WatchScheduler
 from bot.watches.store import WatchStore
+from bot.watches.tables import WatchRow, WatchSlotRow
 from tests.bot.conftest import make_test_agent
 from tests.bot.slack_harness import running_bot
 from tests.fakes.anthropic_api import FakeAnthropic, tool_use_reply

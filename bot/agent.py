@@ -25,7 +25,7 @@ from bot.prompt import (
     run_tool_definition,
     system_blocks,
 )
-from bot.runs import Attempt, Origin, Outcome, Progress, RunRecord, RunStatus, Usage
+from bot.records import Attempt, Origin, Outcome, Progress, RunRecord, RunStatus, Usage
 from bot.settings import Settings
 from bot.structured import Chart, StructureError, Table, structures_from
 from sandbox.text import clean_text

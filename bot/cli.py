@@ -39,7 +39,7 @@ from bot.evals.report import DEFAULT_PRICES
 from bot.history import History
 from bot.ops import logs
 from bot.program_cache import ProgramCache
-from bot.runs import Origin, RunRecord
+from bot.records import Origin, RunRecord
 from bot.serve import check_slack_settings, serve
 from bot.settings import (
     DEFAULT_DATABASE_URL,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.program_cache import question_key
 from bot.prompt import EXAMPLE_PROGRAMS
-from bot.runs import Origin
+from bot.records import Origin
 
 if TYPE_CHECKING:
     from bot.agent import Agent

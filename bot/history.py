@@ -24,10 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, UOWTransaction, selectinload, sessionmaker
 
-from bot.models import Attempt as AttemptRow
-from bot.models import Run
-from bot.runs import Attempt, Origin, Outcome, RunRecord, RunStatus, Source, Usage
+from bot.records import Attempt, Origin, Outcome, RunRecord, RunStatus, Source, Usage
 from bot.structured import Chart, Table
+from bot.tables import AttemptRow, RunRow
 from sandbox import ErrorKind
 from sandbox.text import clean_text
 
@@ -95,7 +94,7 @@ class History:
     ) -> RunRecord:
         """Record a pending run; raises DuplicateEvent when `event_key` was seen before."""
         for _ in range(5):
-            run = Run(
+            run = RunRow(
                 run_id=new_run_id(),
                 event_key=event_key,
                 created_at=utcnow(),
@@ -131,7 +130,7 @@ class History:
         (else LeaseLost: another process took it and answers it)."""
         try:
             with self._session() as session, session.begin():
-                query = select(Run).where(Run.run_id == run_id)
+                query = select(RunRow).where(RunRow.run_id == run_id)
                 if self.leases is not None:  # the row stays locked until the outcome is in
                     query = query.with_for_update()
                 run = session.scalars(query).one()
@@ -145,7 +144,7 @@ class History:
         finally:
             self.let_go(run_id)
 
-    def _still_ours(self, run: Run) -> bool:
+    def _still_ours(self, run: RunRow) -> bool:
         assert self.leases is not None
         return run.status in UNFINISHED and run.lease_owner in (None, self.leases.instance_id)
 
@@ -160,19 +159,19 @@ class History:
         taken with a conditional UPDATE, so one process wins it."""
         now = utcnow()
         leased = and_(
-            Run.lease_owner.is_not(None),
-            or_(Run.lease_until < now, Run.lease_owner.in_(gone)),
+            RunRow.lease_owner.is_not(None),
+            or_(RunRow.lease_until < now, RunRow.lease_owner.in_(gone)),
         )
         unleased = and_(
-            Run.lease_owner.is_(None),
-            Run.status == "pending",
-            Run.created_at <= now - unleased_after,
+            RunRow.lease_owner.is_(None),
+            RunRow.status == "pending",
+            RunRow.created_at <= now - unleased_after,
         )
         query = (
-            select(Run)
-            .options(selectinload(Run.attempts))
-            .where(Run.status.in_(UNFINISHED), Run.source == "slack", or_(leased, unleased))
-            .order_by(Run.created_at)
+            select(RunRow)
+            .options(selectinload(RunRow.attempts))
+            .where(RunRow.status.in_(UNFINISHED), RunRow.source == "slack", or_(leased, unleased))
+            .order_by(RunRow.created_at)
         )
         with self._session() as session:
             candidates = [
@@ -188,12 +187,12 @@ class History:
     def _claim(self, run_id: str, owner: str | None, until: datetime | None) -> bool:
         me = self.leases.instance_id if self.leases is not None else None
         statement = (
-            update(Run)
+            update(RunRow)
             .where(
-                Run.run_id == run_id,
-                Run.status.in_(UNFINISHED),
-                Run.lease_owner.is_(None) if owner is None else Run.lease_owner == owner,
-                Run.lease_until.is_(None) if until is None else Run.lease_until == until,
+                RunRow.run_id == run_id,
+                RunRow.status.in_(UNFINISHED),
+                RunRow.lease_owner.is_(None) if owner is None else RunRow.lease_owner == owner,
+                RunRow.lease_until.is_(None) if until is None else RunRow.lease_until == until,
             )
             .values(
                 status="recovering",
@@ -210,28 +209,28 @@ class History:
     def set_progress(self, run_id: str, ts: str) -> None:
         """Remember the message showing progress, which a recovered answer replaces."""
         with self._session() as session, session.begin():
-            session.execute(update(Run).where(Run.run_id == run_id).values(progress_ts=ts))
+            session.execute(update(RunRow).where(RunRow.run_id == run_id).values(progress_ts=ts))
 
     def get(self, run_id: str) -> RunRecord | None:
         """A run by its id, whatever its origin or workspace: the operator's view."""
-        return self._one(select(Run).where(Run.run_id == run_id.lower()))
+        return self._one(select(RunRow).where(RunRow.run_id == run_id.lower()))
 
     def _one(self, query: Select) -> RunRecord | None:
         with self._session() as session:
-            run = session.scalars(query.options(selectinload(Run.attempts))).one_or_none()
+            run = session.scalars(query.options(selectinload(RunRow.attempts))).one_or_none()
             return _to_record(run) if run else None
 
     def recent(self, *, limit: int = 10) -> list[RunRecord]:
         """The newest runs of every origin and workspace: the operator's view."""
-        return self._newest(select(Run), limit)
+        return self._newest(select(RunRow), limit)
 
     def in_workspace(self, team_id: str | None) -> WorkspaceRuns:
         """What the users of one Slack workspace may list, open, count and rate."""
         return WorkspaceRuns(self, team_id)
 
     def _newest(self, query: Select, limit: int) -> list[RunRecord]:
-        query = query.options(selectinload(Run.attempts))
-        query = query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
+        query = query.options(selectinload(RunRow.attempts))
+        query = query.order_by(RunRow.created_at.desc(), RunRow.id.desc()).limit(limit)
         with self._session() as session:
             return [_to_record(run) for run in session.scalars(query)]
 
@@ -239,32 +238,32 @@ class History:
         """Earlier finished runs of the same conversation, oldest first: the same Slack
         thread, or for a top-level DM message the DM's runs of the last half hour."""
         if origin.thread_ts is not None:
-            scope = Run.thread_ts == origin.thread_ts
+            scope = RunRow.thread_ts == origin.thread_ts
         elif origin.is_dm and origin.channel_id is not None:
-            scope = Run.created_at >= utcnow() - DM_MEMORY
+            scope = RunRow.created_at >= utcnow() - DM_MEMORY
         else:
             return []
         query = (
-            select(Run)
-            .options(selectinload(Run.attempts))
+            select(RunRow)
+            .options(selectinload(RunRow.attempts))
             .where(
                 scope,
-                Run.team_id == origin.team_id,
-                Run.channel_id == origin.channel_id,
-                Run.status != "pending",
+                RunRow.team_id == origin.team_id,
+                RunRow.channel_id == origin.channel_id,
+                RunRow.status != "pending",
             )
-            .order_by(Run.created_at, Run.id)
+            .order_by(RunRow.created_at, RunRow.id)
         )
         if before_run is not None:
-            query = query.where(Run.run_id != before_run)
+            query = query.where(RunRow.run_id != before_run)
         with self._session() as session:
             return [_to_record(run) for run in session.scalars(query)]
 
     def mark_interrupted(self, run_id: str, error: str) -> bool:
         """End a run still pending because its process was stopped (Ctrl-C, SIGTERM)."""
         statement = (
-            update(Run)
-            .where(Run.run_id == run_id, Run.status == "pending")
+            update(RunRow)
+            .where(RunRow.run_id == run_id, RunRow.status == "pending")
             .values(status="interrupted", error=error, finished_at=utcnow())
         )
         with self._session() as session, session.begin():
@@ -274,14 +273,16 @@ class History:
         """Remember the answer message and the thread it is in (`thread_ts`, else the answer
         starts one): a question asked outside a thread continues in its answer's thread."""
         with self._session() as session, session.begin():
-            run = session.scalars(select(Run).where(Run.run_id == run_id)).one()
+            run = session.scalars(select(RunRow).where(RunRow.run_id == run_id)).one()
             run.reply_ts = reply_ts
             if run.thread_ts is None and run.source == "slack":
                 run.thread_ts = thread_ts or reply_ts
 
     def _has_event(self, event_key: str) -> bool:
         with self._session() as session:
-            return session.scalar(select(Run.id).where(Run.event_key == event_key)) is not None
+            return (
+                session.scalar(select(RunRow.id).where(RunRow.event_key == event_key)) is not None
+            )
 
 
 class WorkspaceRuns:
@@ -295,21 +296,23 @@ class WorkspaceRuns:
 
     def recent(self, user_id: str, *, limit: int = 10) -> list[RunRecord]:
         """The user's newest runs in this workspace."""
-        query = select(Run).where(Run.team_id == self.team_id, Run.user_id == user_id)
+        query = select(RunRow).where(RunRow.team_id == self.team_id, RunRow.user_id == user_id)
         return self._history._newest(query, limit)
 
     def get(self, run_id: str) -> RunRecord | None:
         """A run of this workspace by its id; None for another workspace's run, as for none."""
-        query = select(Run).where(Run.run_id == run_id.lower(), Run.team_id == self.team_id)
+        query = select(RunRow).where(
+            RunRow.run_id == run_id.lower(), RunRow.team_id == self.team_id
+        )
         return self._history._one(query)
 
     def answered_in_thread(self, channel_id: str, thread_ts: str) -> bool:
         """Whether dealbot has answered in this thread (so a reply there is meant for it)."""
-        query = select(Run.id).where(
-            Run.team_id == self.team_id,
-            Run.channel_id == channel_id,
-            Run.thread_ts == thread_ts,
-            Run.reply_ts.is_not(None),
+        query = select(RunRow.id).where(
+            RunRow.team_id == self.team_id,
+            RunRow.channel_id == channel_id,
+            RunRow.thread_ts == thread_ts,
+            RunRow.reply_ts.is_not(None),
         )
         with self._session() as session:
             return session.scalar(query.limit(1)) is not None
@@ -317,9 +320,13 @@ class WorkspaceRuns:
     def asked_at(self, user_id: str, since: datetime, *, nth_newest: int) -> datetime | None:
         """When the user asked their `nth_newest` question (1 = the latest) since `since`."""
         query = (
-            select(Run.created_at)
-            .where(Run.team_id == self.team_id, Run.user_id == user_id, Run.created_at >= since)
-            .order_by(Run.created_at.desc(), Run.id.desc())
+            select(RunRow.created_at)
+            .where(
+                RunRow.team_id == self.team_id,
+                RunRow.user_id == user_id,
+                RunRow.created_at >= since,
+            )
+            .order_by(RunRow.created_at.desc(), RunRow.id.desc())
             .offset(nth_newest - 1)
             .limit(1)
         )
@@ -329,7 +336,7 @@ class WorkspaceRuns:
     def count_since(self, user_id: str, since: datetime) -> int:
         """How many questions the user asked in this workspace since `since` (the rate limit)."""
         query = select(func.count()).where(
-            Run.team_id == self.team_id, Run.user_id == user_id, Run.created_at >= since
+            RunRow.team_id == self.team_id, RunRow.user_id == user_id, RunRow.created_at >= since
         )
         with self._session() as session:
             return session.scalar(query) or 0
@@ -337,8 +344,8 @@ class WorkspaceRuns:
     def set_feedback(self, run_id: str, feedback: str, user_id: str | None) -> bool:
         """Store 👍/👎 on a run of this workspace; False when there is none with that id."""
         statement = (
-            update(Run)
-            .where(Run.run_id == run_id, Run.team_id == self.team_id)
+            update(RunRow)
+            .where(RunRow.run_id == run_id, RunRow.team_id == self.team_id)
             .values(feedback=feedback, feedback_user=user_id)
         )
         with self._session() as session, session.begin():
@@ -350,7 +357,7 @@ def _updated_one(session: Session, statement: Update) -> bool:
     return cast("CursorResult[Any]", session.execute(statement)).rowcount == 1
 
 
-def _write_outcome(run: Run, outcome: Outcome) -> None:
+def _write_outcome(run: RunRow, outcome: Outcome) -> None:
     """Each field of the outcome onto its column; the attempts onto rows of their own."""
     run.status = outcome.status
     run.answer = outcome.answer
@@ -396,7 +403,7 @@ def _attempt(row: AttemptRow) -> Attempt:
     )
 
 
-def _to_record(run: Run, attempts: tuple[Attempt, ...] | None = None) -> RunRecord:
+def _to_record(run: RunRow, attempts: tuple[Attempt, ...] | None = None) -> RunRecord:
     return RunRecord(
         run_id=run.run_id,
         question=run.question,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, insert, or_, select, update
 
 from bot.history import utcnow
-from bot.models import Instance, Run
+from bot.tables import InstanceRow, RunRow
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class Leases:
         now = utcnow()
         with self.engine.begin() as connection:
             connection.execute(
-                insert(Instance).values(
+                insert(InstanceRow).values(
                     instance_id=self.instance_id,
                     host=self.host,
                     pid=os.getpid(),
@@ -77,7 +77,7 @@ class Leases:
                 )
             )
             connection.execute(
-                delete(Instance).where(Instance.heartbeat_at < now - self.config.forget_after)
+                delete(InstanceRow).where(InstanceRow.heartbeat_at < now - self.config.forget_after)
             )
 
     def stop(self) -> None:
@@ -87,8 +87,8 @@ class Leases:
             self._thread.join(timeout=self.config.heartbeat_s + 5)
         with self.engine.begin() as connection:
             connection.execute(
-                update(Instance)
-                .where(Instance.instance_id == self.instance_id)
+                update(InstanceRow)
+                .where(InstanceRow.instance_id == self.instance_id)
                 .values(stopped=True)
             )
 
@@ -107,14 +107,14 @@ class Leases:
             held = sorted(self._held)
         with self.engine.begin() as connection:
             connection.execute(
-                update(Instance)
-                .where(Instance.instance_id == self.instance_id)
+                update(InstanceRow)
+                .where(InstanceRow.instance_id == self.instance_id)
                 .values(heartbeat_at=now)
             )
             if held:
                 connection.execute(
-                    update(Run)
-                    .where(Run.run_id.in_(held), Run.lease_owner == self.instance_id)
+                    update(RunRow)
+                    .where(RunRow.run_id.in_(held), RunRow.lease_owner == self.instance_id)
                     .values(lease_until=now + self.config.lease)
                 )
         return len(held)
@@ -143,17 +143,17 @@ class Leases:
         here = self.host
         silent_since = utcnow() - self.config.dead_after
         query = select(
-            Instance.instance_id,
-            Instance.host,
-            Instance.pid,
-            Instance.heartbeat_at,
-            Instance.stopped,
+            InstanceRow.instance_id,
+            InstanceRow.host,
+            InstanceRow.pid,
+            InstanceRow.heartbeat_at,
+            InstanceRow.stopped,
         ).where(
-            Instance.instance_id != self.instance_id,
+            InstanceRow.instance_id != self.instance_id,
             or_(
-                Instance.stopped.is_(True),
-                Instance.heartbeat_at < silent_since,
-                Instance.host == here,
+                InstanceRow.stopped.is_(True),
+                InstanceRow.heartbeat_at < silent_since,
+                InstanceRow.host == here,
             ),
         )
         with self.engine.connect() as connection:

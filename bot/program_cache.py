@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.history import utcnow
-from bot.models import CachedProgram
-from bot.runs import Origin
+from bot.records import Origin
+from bot.tables import CachedProgramRow
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +55,17 @@ class ProgramCache:
     def lookup(self, origin: Origin, timezone: str, question: str) -> CacheHit | None:
         """The program that answered these words here within the window, if any."""
         here = and_(
-            CachedProgram.team_id == (origin.team_id or ""),
-            CachedProgram.timezone == timezone,
-            CachedProgram.created_at >= utcnow() - self.window,
+            CachedProgramRow.team_id == (origin.team_id or ""),
+            CachedProgramRow.timezone == timezone,
+            CachedProgramRow.created_at >= utcnow() - self.window,
         )
         query = (
-            select(CachedProgram.run_id, CachedProgram.code)
+            select(CachedProgramRow.run_id, CachedProgramRow.code)
             .where(
-                CachedProgram.question_key == question_key(question),
-                or_(here, CachedProgram.timezone == ANY_TIMEZONE),
+                CachedProgramRow.question_key == question_key(question),
+                or_(here, CachedProgramRow.timezone == ANY_TIMEZONE),
             )
-            .order_by(CachedProgram.timezone == ANY_TIMEZONE)  # the asker's own program first
+            .order_by(CachedProgramRow.timezone == ANY_TIMEZONE)  # the asker's own program first
         )
         with self._session() as session:
             row = session.execute(query).first()
@@ -77,11 +77,11 @@ class ProgramCache:
         """Keep a model-written program that answered a top-level question (the newest wins)."""
         team_id, key = origin.team_id or "", question_key(question)
         same = (
-            CachedProgram.team_id == team_id,
-            CachedProgram.timezone == timezone,
-            CachedProgram.question_key == key,
+            CachedProgramRow.team_id == team_id,
+            CachedProgramRow.timezone == timezone,
+            CachedProgramRow.question_key == key,
         )
-        entry = CachedProgram(
+        entry = CachedProgramRow(
             team_id=team_id,
             timezone=timezone,
             question_key=key,
@@ -91,7 +91,7 @@ class ProgramCache:
         )
         try:
             with self._session() as session, session.begin():
-                session.execute(delete(CachedProgram).where(*same))
+                session.execute(delete(CachedProgramRow).where(*same))
                 session.add(entry)
         except IntegrityError:
             log.info("run %s: another process cached these words at the same moment", run_id)
@@ -100,7 +100,7 @@ class ProgramCache:
         """Keep a demo program for every workspace and time zone (see ANY_TIMEZONE)."""
         with self._session() as session, session.begin():
             session.add(
-                CachedProgram(
+                CachedProgramRow(
                     team_id="",
                     timezone=ANY_TIMEZONE,
                     question_key=question_key(question),
@@ -113,7 +113,9 @@ class ProgramCache:
     def forget_demo(self) -> None:
         """Drop every demo program (before the demo's are stored again)."""
         with self._session() as session, session.begin():
-            session.execute(delete(CachedProgram).where(CachedProgram.timezone == ANY_TIMEZONE))
+            session.execute(
+                delete(CachedProgramRow).where(CachedProgramRow.timezone == ANY_TIMEZONE)
+            )
 
     def forget(self, *run_ids: str | None) -> int:
         """Drop the programs of these runs (one failed when reused, or got a 👎)."""
@@ -121,5 +123,5 @@ class ProgramCache:
         if not wanted:
             return 0
         with self._session() as session, session.begin():
-            statement = delete(CachedProgram).where(CachedProgram.run_id.in_(wanted))
+            statement = delete(CachedProgramRow).where(CachedProgramRow.run_id.in_(wanted))
             return cast("CursorResult[Any]", session.execute(statement)).rowcount

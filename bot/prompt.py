@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.runs import RunRecord
+from bot.records import RunRecord
 from sandbox.modules import ALLOWED_MODULES
 
 RUN_TOOL_NAME = "run_python"

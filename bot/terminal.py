@@ -13,7 +13,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from bot.runs import RunRecord
+from bot.records import RunRecord
 from bot.structured import Chart
 from bot.structured import Table as AnswerTable
 from bot.watches.store import Watch

@@ -21,8 +21,8 @@ from tools.bulk import after_load, clear_deals_tables, insert_rows, vacuum
 from tools.catalog import SHELVES, STAPLES, STORE_BRAND, STORES, Shelf, Size
 from tools.demo_deals import DEMO_ID_PREFIX, demo_deals
 from tools.describe import shelf_price
-from tools.models import DEAL_COLUMNS, PRODUCT_COLUMNS, Deal
 from tools.product_names import pack_count, product_type
+from tools.tables import DEAL_COLUMNS, PRODUCT_COLUMNS, Deal
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from typing import BinaryIO, Literal
 import ijson
 
 from tools.describe import describe
-from tools.models import DEAL_KINDS
 from tools.product_names import pack_count as read_pack_count
 from tools.product_names import product_type
+from tools.tables import DEAL_KINDS
 
 REQUIRED: tuple[str, ...] = ("id", "store", "product", "category", "regular_price", "kind")
 REQUIRED += ("price", "starts", "ends")

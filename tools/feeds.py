@@ -44,7 +44,7 @@ from tools.feed_rows import (
     open_feed,
     read_feed,
 )
-from tools.models import DEAL_COLUMNS, PRODUCT_COLUMNS, Deal, Product, Store
+from tools.tables import DEAL_COLUMNS, PRODUCT_COLUMNS, Deal, Product, Store
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from sqlalchemy import ColumnElement, Connection, Float, Row, Select, cast, func, literal, select
 
-from tools.models import Deal, Product, Store
+from tools.tables import Deal, Product, Store
 from tools.text_search import SearchTerms, loosened, matches
 
 # The most deals (or products, one per product) find_deals(limit=None) returns; past it,

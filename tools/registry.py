@@ -27,8 +27,8 @@ from tools.arguments import (
 )
 from tools.dates import date_range, last_days
 from tools.errors import QueryTimeout, ToolArgumentError
-from tools.models import DEAL_KINDS
 from tools.readonly import ReadOnlyDatabase
+from tools.tables import DEAL_KINDS
 from tools.text_search import SearchTerms, parse
 
 TOOL_NAMES = (

@@ -22,7 +22,7 @@ import tools
 from bot.evals.modes import Answered
 from bot.model_failures import describe_failure
 from bot.prompt import ROLE, SHARED_RULES, conversation_messages
-from bot.runs import Usage
+from bot.records import Usage
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from bot.runs import Origin, RunRecord, Usage
+from bot.records import Origin, RunRecord, Usage
 
 if TYPE_CHECKING:
     from bot.agent import Agent

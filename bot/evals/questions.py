@@ -34,7 +34,10 @@ class EvalFileError(Exception):
 
 
 @dataclass(frozen=True)
-class Question:
+class EvalQuestion:
+    """One question of an eval set: its text, the reference that computes the right facts, and
+    what of them the answer must show."""
+
     id: str
     text: str
     reference: str
@@ -51,7 +54,7 @@ class Question:
         return tuple(reference.run(tools, window, args) for args in self.args)
 
 
-def load_questions(path: Path) -> tuple[Question, ...]:
+def load_questions(path: Path) -> tuple[EvalQuestion, ...]:
     """Every question of the file, checked: known references, windows, arguments and labels."""
     data = read_yaml(path)
     entries = data.get("questions") if isinstance(data, dict) else None
@@ -80,13 +83,13 @@ def read_yaml(path: Path) -> Any:
         raise EvalFileError(f"{path}: not valid YAML{where}: {reason}") from None
 
 
-def _question(path: Path, number: int, entry: Any) -> Question:
+def _question(path: Path, number: int, entry: Any) -> EvalQuestion:
     name = entry.get("id") if isinstance(entry, dict) else None
     problem = _entry_problem(entry)
     if problem:
         raise EvalFileError(f"{path}: question {name or f'#{number}'}: {problem}")
     args = entry.get("args") or {}
-    return Question(
+    return EvalQuestion(
         id=entry["id"],
         text=entry["question"],
         reference=entry["reference"],

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bot.evals.questions import Question
+from bot.evals.questions import EvalQuestion
 from bot.evals.selection import Tools
 
 MOST_CALLS = 10  # the goal: no reference needs more
@@ -51,7 +51,7 @@ class ReferenceCost:
     error: str | None = None
 
 
-def reference_costs(questions: Sequence[Question], tools: Tools) -> list[ReferenceCost]:
+def reference_costs(questions: Sequence[EvalQuestion], tools: Tools) -> list[ReferenceCost]:
     """Each question's reference run once through counting tools."""
     costs = []
     for question in questions:

@@ -18,7 +18,7 @@ from bot.evals.checks import Facts
 from bot.evals.questions import EvalFileError, read_yaml
 from bot.evals.references import fact_list
 from bot.evals.runner import EvalRun, QuestionResult, Trial
-from bot.runs import Usage
+from bot.records import Usage
 
 DEFAULT_PRICES = Path(__file__).resolve().parents[2] / "evals" / "prices.yaml"
 PER_MILLION = 1_000_000

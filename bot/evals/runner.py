@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot.evals.checks import Facts, Verdict, judge
 from bot.evals.modes import Answered, Mode
-from bot.evals.questions import Question
+from bot.evals.questions import EvalQuestion
 from bot.evals.selection import Tools
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class Trial:
 
 @dataclass(frozen=True)
 class QuestionResult:
-    question: Question
+    question: EvalQuestion
     expected: tuple[Facts, ...]
     reference_error: str | None
     trials: tuple[Trial, ...]
@@ -57,7 +57,7 @@ class EvalRun:
 
 
 def run_questions(
-    questions: Sequence[Question],
+    questions: Sequence[EvalQuestion],
     modes: Sequence[Mode],
     deal_tools: Tools,
     *,
@@ -79,7 +79,7 @@ def run_questions(
     return tuple(results)
 
 
-def _expected(question: Question, deal_tools: Tools) -> tuple[tuple[Facts, ...], str | None]:
+def _expected(question: EvalQuestion, deal_tools: Tools) -> tuple[tuple[Facts, ...], str | None]:
     try:
         return question.expected(deal_tools), None
     except Exception as exc:  # a broken reference fails its question, not the run
@@ -88,7 +88,11 @@ def _expected(question: Question, deal_tools: Tools) -> tuple[tuple[Facts, ...],
 
 
 def _try(
-    question: Question, mode: Mode, attempt: int, expected: tuple[Facts, ...], problem: str | None
+    question: EvalQuestion,
+    mode: Mode,
+    attempt: int,
+    expected: tuple[Facts, ...],
+    problem: str | None,
 ) -> Trial:
     if problem is not None:
         answered, verdict = Answered(answer=None, error=problem), Verdict(False, problem)
@@ -99,7 +103,7 @@ def _try(
     return Trial(question.id, mode.name, attempt, verdict.passed, verdict.why, answered)
 
 
-def _answer(mode: Mode, question: Question) -> Answered:
+def _answer(mode: Mode, question: EvalQuestion) -> Answered:
     try:
         return mode.answer(question.text)
     except Exception as exc:  # one question's crash never stops the run
@@ -107,7 +111,7 @@ def _answer(mode: Mode, question: Question) -> Answered:
         return Answered(answer=None, error=f"{type(exc).__name__}: {exc}")
 
 
-def _verdict(answered: Answered, expected: tuple[Facts, ...], question: Question) -> Verdict:
+def _verdict(answered: Answered, expected: tuple[Facts, ...], question: EvalQuestion) -> Verdict:
     if answered.answer is None:
         return Verdict(False, f"no answer: {answered.error or 'the mode gave none'}")
     return judge(answered.answer, expected, question.check)

@@ -11,7 +11,7 @@ import threading
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
-from bot.runs import Outcome
+from bot.records import Outcome
 from bot.watches.store import SLOT_OUTCOMES
 from sandbox import ERROR_KINDS
 

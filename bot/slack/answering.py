@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.agent import Agent
 from bot.evals.report import DEFAULT_PRICES, Prices, load_prices, price_for
 from bot.history import DuplicateEvent, History, LeaseLost
-from bot.runs import Origin, Outcome, Progress, RunRecord
+from bot.records import Origin, Outcome, Progress, RunRecord
 from bot.slack.memory import SlackMemory
 from bot.slack.rate_limit import RateLimit, RateLimiter
 from bot.slack.render import (
@@ -28,7 +28,7 @@ from bot.slack.render import (
 )
 from bot.slack.reply import SLACK_FAILURES, Reply, Where, post_or_plain
 from bot.slack.timezones import TimeZones
-from tools.models import Store
+from tools.tables import Store
 
 log = logging.getLogger(__name__)
 

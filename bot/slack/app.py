@@ -6,7 +6,6 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
-from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -20,19 +19,6 @@ from bot.slack.service import SlackService
 log = logging.getLogger(__name__)
 
 LISTENER_THREADS = 16
-
-
-class _SkipTokenWarning(logging.Filter):
-    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client's (the same) token wins."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != warning_client_prioritized_and_token_skipped()
-
-
-def _quiet_token_warning() -> None:
-    bolt_log = logging.getLogger("slack_bolt.App")
-    if not any(isinstance(f, _SkipTokenWarning) for f in bolt_log.filters):
-        bolt_log.addFilter(_SkipTokenWarning())
 
 
 def make_web_client(settings: Settings) -> WebClient:
@@ -57,9 +43,8 @@ def make_app(
     """The Bolt app; listeners only check, record and queue, so their threads stay free. With
     many workspaces (see installations) it runs the install flow and answers each workspace
     with its own token."""
-    _quiet_token_warning()
     client = client or make_web_client(settings)
-    with installations.one_workspace_for_bolt(settings):
+    with installations.settings_only_for_bolt(settings):
         app = App(
             client=client,
             signing_secret=settings.slack_signing_secret,
@@ -73,9 +58,10 @@ def make_app(
     home.register(app, service)
     watches.register(app, service)
     installations.register(app)
-
-    @app.error
-    def on_error(error: Exception, body: dict) -> None:
-        log.error("listener failed on %s: %r", body.get("type"), error, exc_info=error)
-
+    app.error(log_listener_error)
     return app
+
+
+def log_listener_error(error: Exception, body: dict) -> None:
+    """What Bolt calls when a listener raises: logged with its traceback (Slack got its ack)."""
+    log.error("listener failed on %s: %r", body.get("type"), error, exc_info=error)

@@ -9,7 +9,7 @@ from functools import partial
 from slack_bolt import App, BoltContext
 
 from bot.history import WorkspaceRuns
-from bot.runs import Origin
+from bot.records import Origin
 from bot.slack.answering import Question
 from bot.slack.render import Message, render_code, render_help, render_history, render_notice
 from bot.slack.service import SlackService

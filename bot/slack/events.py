@@ -11,7 +11,7 @@ from functools import partial
 from slack_bolt import App, BoltContext
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.runs import Origin
+from bot.records import Origin
 from bot.slack.answering import Question
 from bot.slack.render import render_help
 from bot.slack.service import SlackService

@@ -12,7 +12,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.runs import RunRecord
+from bot.records import RunRecord
 from bot.slack.render_home import (
     HOME_RUNS,
     PROMPTS_TITLE,

@@ -164,17 +164,20 @@ def _authorization_url(settings: Settings) -> str | None:
 
 
 @contextmanager
-def one_workspace_for_bolt(settings: Settings) -> Iterator[None]:
-    """While Bolt builds the app: with SLACK_BOT_TOKEN set, dealbot answers that one workspace,
-    but Bolt would see SLACK_CLIENT_ID/SECRET in the environment, start an install flow of its
-    own and ignore the token. So it does not see them."""
-    hidden: dict[str, str] = {}
+def settings_only_for_bolt(settings: Settings) -> Iterator[None]:
+    """While Bolt builds the app it reads the environment itself; dealbot hands it what it
+    needs (the client carries the bot token), so Bolt does not see:
+    - SLACK_BOT_TOKEN, which Bolt would warn it skips in favour of the client's (the same);
+    - SLACK_CLIENT_ID/SECRET when SLACK_BOT_TOKEN is set: dealbot then answers that one
+      workspace, but Bolt would start an install flow of its own and ignore the token."""
+    names = ["SLACK_BOT_TOKEN"]
     if settings.slack_bot_token and all(name in os.environ for name in _BOLT_OAUTH_ENVIRONMENT):
         log.warning(
             "SLACK_BOT_TOKEN is set: answering its workspace only and ignoring SLACK_CLIENT_ID "
             "and SLACK_CLIENT_SECRET (unset SLACK_BOT_TOKEN to serve many workspaces)"
         )
-        hidden = {name: os.environ.pop(name) for name in _BOLT_OAUTH_ENVIRONMENT}
+        names += _BOLT_OAUTH_ENVIRONMENT
+    hidden = {name: os.environ.pop(name) for name in names if name in os.environ}
     try:
         yield
     finally:

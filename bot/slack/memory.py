@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.history import utcnow
-from bot.models import SlackGreeting, SlackRefusal
+from bot.tables import SlackGreetingRow, SlackRefusalRow
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ class SlackMemory:
         """False while the workspace's refusal of `feature` is recent."""
         if team_id is None:
             return True
-        query = select(SlackRefusal.refused_at).where(
-            SlackRefusal.team_id == team_id, SlackRefusal.feature == feature
+        query = select(SlackRefusalRow.refused_at).where(
+            SlackRefusalRow.team_id == team_id, SlackRefusalRow.feature == feature
         )
         try:
             with Session(self.engine) as session:
@@ -68,12 +68,12 @@ class SlackMemory:
         try:
             with Session(self.engine) as session, session.begin():
                 session.execute(
-                    delete(SlackRefusal).where(
-                        SlackRefusal.team_id == team_id, SlackRefusal.feature == feature
+                    delete(SlackRefusalRow).where(
+                        SlackRefusalRow.team_id == team_id, SlackRefusalRow.feature == feature
                     )
                 )
                 session.add(
-                    SlackRefusal(
+                    SlackRefusalRow(
                         team_id=team_id, feature=feature, error=error[:100], refused_at=utcnow()
                     )
                 )
@@ -83,7 +83,7 @@ class SlackMemory:
 
     def first_greeting(self, team_id: str | None, user_id: str) -> bool:
         """True exactly once per user and workspace, whichever process asks first."""
-        greeting = SlackGreeting(team_id=team_id or "", user_id=user_id, greeted_at=utcnow())
+        greeting = SlackGreetingRow(team_id=team_id or "", user_id=user_id, greeted_at=utcnow())
         try:
             with Session(self.engine) as session, session.begin():
                 session.add(greeting)

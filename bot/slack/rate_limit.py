@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.history import History, utcnow
-from bot.runs import Origin
+from bot.records import Origin
 from bot.slack.text import plural
 
 

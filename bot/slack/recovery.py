@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.history import utcnow
 from bot.ops import metrics
-from bot.runs import Outcome, RunRecord
+from bot.records import Outcome, RunRecord
 from bot.slack.answering import Question
 from bot.slack.installations import client_for
 from bot.slack.service import SlackService

@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.runs import RunRecord
+from bot.records import RunRecord
 from bot.slack.chart_image import draw_chart
 from bot.slack.render_data import (
     chart_block,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.runs import RunRecord
+from bot.records import RunRecord
 from bot.slack.render import ACTION_VIEW_CODE, EXAMPLES, Message
 from bot.slack.text import escape, shorten, slack_date, to_mrkdwn
 from bot.slack.watch_render import watch_entries

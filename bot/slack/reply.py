@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.chat_stream import ChatStream
 
-from bot.runs import Progress
+from bot.records import Progress
 from bot.slack.memory import SlackMemory
 from bot.slack.render import RENDERINGS, Answer, Message, Rendering, count_lines, render_working
 from bot.slack.text import plural

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.history import History
-from bot.runs import RunRecord
+from bot.records import RunRecord
 from bot.slack.answering import SLACK_FAILURES, Question, Responder
 from bot.slack.render import render_notice
 from bot.slack.work import ShuttingDown, WorkPool

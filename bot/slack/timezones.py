@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from cachetools import TTLCache
 from slack_sdk import WebClient
 
-from bot.runs import Origin
+from bot.records import Origin
 from bot.slack.reply import SLACK_FAILURES
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.runs import RunRecord
+from bot.records import RunRecord
 from bot.slack.render import Message, render_answer, render_notice
 from bot.slack.text import escape, shorten
 from bot.watches.runner import Paused

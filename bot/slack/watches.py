@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from bot.agent import Agent
 from bot.history import utcnow
-from bot.runs import Origin, RunRecord
+from bot.records import Origin, RunRecord
 from bot.settings import Settings, SettingsError
 from bot.slack.answering import Question
 from bot.slack.installations import InstallationStore, client_for, oauth_enabled

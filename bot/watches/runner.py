@@ -12,7 +12,7 @@ from typing import Protocol
 
 from bot.agent import Agent
 from bot.ops import metrics
-from bot.runs import Origin, RunRecord
+from bot.records import Origin, RunRecord
 from bot.settings import Settings
 from bot.watches.store import Slot, SlotOutcome, SlotState, Watch, WatchStore
 

@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.history import new_run_id, utcnow
-from bot.watches.models import WatchRow, WatchSlotRow
 from bot.watches.schedule import Schedule
+from bot.watches.tables import WatchRow, WatchSlotRow
 
 log = logging.getLogger(__name__)
 

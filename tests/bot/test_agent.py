@@ -8,7 +8,7 @@ import pytest
 
 from bot.agent import GAVE_UP
 from bot.prompt import EXAMPLES, RUN_TOOL_NAME
-from bot.runs import Origin
+from bot.records import Origin
 from bot.settings import DEFAULT_MODEL
 from tests.fakes.anthropic_api import overloaded_reply, tool_use_reply
 

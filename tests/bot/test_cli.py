@@ -25,11 +25,11 @@ import tools
 from bot.cli import main
 from bot.database import make_engine, upgrade
 from bot.history import History
-from bot.models import Run
-from bot.runs import Attempt, Origin, Outcome, Usage
+from bot.records import Attempt, Origin, Outcome, Usage
+from bot.tables import RunRow
 from tests.fakes.anthropic_api import text_reply
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET
-from tools.models import Deal
+from tools.tables import Deal
 
 MAIN = "import sys; from bot.cli import main; sys.exit(main())"
 MARKUP_QUESTION = "orange soda deals [/b] or [red]cheap[/red] ones?"
@@ -211,7 +211,7 @@ def _stored_run(url: str, *, created_at: datetime | None = None, **outcome) -> s
     if created_at is not None:
         with engine.begin() as connection:
             connection.execute(
-                update(Run).where(Run.run_id == run.run_id).values(created_at=created_at)
+                update(RunRow).where(RunRow.run_id == run.run_id).values(created_at=created_at)
             )
     engine.dispose()
     return run.run_id
@@ -220,7 +220,7 @@ def _stored_run(url: str, *, created_at: datetime | None = None, **outcome) -> s
 def _status_of(url: str, run_id: str) -> str:
     engine = make_engine(url)
     with engine.connect() as connection:
-        status = connection.scalar(select(Run.status).where(Run.run_id == run_id))
+        status = connection.scalar(select(RunRow.status).where(RunRow.run_id == run_id))
     engine.dispose()
     return status
 

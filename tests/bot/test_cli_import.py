@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.database import make_engine, upgrade
-from tools.models import Deal, Product, Store
+from tools.tables import Deal, Product, Store
 
 DOCS = Path(__file__).parents[2] / "docs"
 EXAMPLE = DOCS / "example-feed.csv"

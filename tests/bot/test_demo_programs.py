@@ -30,7 +30,7 @@ from bot.demo_programs import (
     saved_program,
 )
 from bot.evals.checks import judge
-from bot.evals.questions import DEFAULT_QUESTIONS, Question, load_questions
+from bot.evals.questions import DEFAULT_QUESTIONS, EvalQuestion, load_questions
 from bot.history import History
 from bot.slack.render_home import SUGGESTED_PROMPTS
 from tests.bot.conftest import TEST_TIMEZONE
@@ -42,7 +42,7 @@ BIN = Path(sys.executable).parent
 QUESTIONS = {question.id: question for question in load_questions(DEFAULT_QUESTIONS)}
 # References for the saved programs of the suggested prompts that the eval does not ask.
 OWN_REFERENCES = {
-    "Show me every chips deal at every store tomorrow.": Question(
+    "Show me every chips deal at every store tomorrow.": EvalQuestion(
         id="chips-tomorrow",
         text="Show me every chips deal at every store tomorrow.",
         reference="deals",
@@ -50,7 +50,7 @@ OWN_REFERENCES = {
         when="tomorrow",
         args=({"query": "chips"},),
     ),
-    "How has the price of Tide Pods changed over the last six months?": Question(
+    "How has the price of Tide Pods changed over the last six months?": EvalQuestion(
         id="tide-pods-six-months",
         text="How has the price of Tide Pods changed over the last six months?",
         reference="history_low",
@@ -60,7 +60,7 @@ OWN_REFERENCES = {
 }
 
 
-def reference_of(saved: SavedProgram) -> Question:
+def reference_of(saved: SavedProgram) -> EvalQuestion:
     return QUESTIONS[saved.eval_id] if saved.eval_id else OWN_REFERENCES[saved.question]
 
 

@@ -16,12 +16,12 @@ from bot.database import make_engine, today_in, upgrade
 from bot.evals.checks import AMOUNT, COUNT, DATE, NAME, PERCENT, Fact, in_order, judge, names
 from bot.evals.command import build_modes
 from bot.evals.function_mode import MAX_RESULT_ROWS, NO_TEXT_ANSWER, FunctionsConfig, FunctionsMode
-from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError, Question, load_questions
+from bot.evals.questions import DEFAULT_QUESTIONS, EvalFileError, EvalQuestion, load_questions
 from bot.evals.reference_calls import MOST_CALLS, reference_costs
 from bot.evals.report import Prices, pass_hat, percentile, print_report, summarize
 from bot.evals.runner import EvalRun, run_questions
 from bot.prompt import RUN_TOOL_NAME
-from bot.runs import Usage
+from bot.records import Usage
 from tests.bot.conftest import DEMO_DEALS, DEMO_PRODUCTS, TEST_MODEL, make_test_agent
 from tests.fakes.anthropic_api import Reply, error_reply, text_reply, tool_use_reply
 
@@ -70,7 +70,7 @@ def deal_tools(demo_engine):
     return tools.build_tools(demo_engine, timezone=TIMEZONE)
 
 
-def facts_of(question: Question, deal_tools) -> dict:
+def facts_of(question: EvalQuestion, deal_tools) -> dict:
     """The first reading's facts, as the eval computes them now."""
     return question.expected(deal_tools)[0]
 
@@ -477,7 +477,7 @@ def test_a_model_error_fails_that_try_and_the_run_goes_on(agent, fake_anthropic,
 def test_a_broken_reference_fails_its_question_without_asking_the_model(
     agent, fake_anthropic, deal_tools
 ):
-    broken = Question(
+    broken = EvalQuestion(
         id="broken",
         text="What is the best deal?",
         reference="best_deal",

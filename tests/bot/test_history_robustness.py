@@ -10,7 +10,7 @@ import pytest
 
 from bot.agent import GAVE_UP, SOMETHING_WRONG, Agent, AgentConfig
 from bot.history import History
-from bot.runs import Attempt, Origin, Outcome
+from bot.records import Attempt, Origin, Outcome
 from sandbox.text import clean_text
 from tests.bot.conftest import TEST_MODEL
 

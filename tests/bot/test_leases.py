@@ -132,7 +132,7 @@ def _wait_for_progress(history: History, timeout: float = 5) -> str:
 def test_an_expired_lease_is_taken_by_exactly_one_of_two_claimants(
     demo_url, fake_slack, fake_anthropic
 ):
-    from bot.runs import Origin
+    from bot.records import Origin
 
     with replicas(demo_url, fake_slack, fake_anthropic) as (one, two):
         one.agent.history.leases.register()
@@ -197,7 +197,7 @@ def test_a_question_too_old_to_answer_takes_down_the_dead_process_s_progress_mes
 ):
     from sqlalchemy import text
 
-    from bot.runs import Origin
+    from bot.records import Origin
     from tests.fakes.slack_api import CHANNEL_ID, TEAM_ID, USER_ID
 
     with replicas(demo_url, fake_slack, fake_anthropic) as (one, two):

@@ -26,7 +26,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.runs import Origin
+from bot.records import Origin
 from bot.serve import check_slack_settings
 from bot.settings import SettingsError, load_settings
 from bot.slack.installations import BOT_SCOPES, INSTALLATION_METADATA, client_for
@@ -464,6 +464,22 @@ def test_one_workspace_is_served_with_the_bot_token_even_with_client_credentials
 
     assert {call.token for call in fake_slack.calls if call.method != "response_url"} == {BOT_TOKEN}
     assert os.environ["SLACK_CLIENT_ID"] == CLIENT_ID  # given back after Bolt was built
+
+
+def test_bolt_built_with_the_token_in_the_environment_warns_of_nothing(
+    demo_engine, fake_slack, fake_anthropic, monkeypatch, caplog
+):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    with caplog.at_level(logging.DEBUG, logger="slack_bolt"):
+        with running_bot(demo_engine, fake_slack, fake_anthropic):
+            assert os.environ["SLACK_BOT_TOKEN"] == BOT_TOKEN  # given back after Bolt was built
+
+    bolt_warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("slack_bolt") and r.levelno >= logging.WARNING
+    ]
+    assert bolt_warnings == []
 
 
 @pytest.mark.parametrize(

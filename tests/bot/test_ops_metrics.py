@@ -9,7 +9,7 @@ from prometheus_client import generate_latest
 
 from bot.ops import metrics
 from bot.ops.metrics import Metrics, observe_run
-from bot.runs import Attempt, Outcome, Usage
+from bot.records import Attempt, Outcome, Usage
 from sandbox import ERROR_KINDS
 
 

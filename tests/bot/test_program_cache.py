@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import update
 
 from bot.cli import main
-from bot.models import CachedProgram
-from bot.runs import Origin
+from bot.records import Origin
+from bot.tables import CachedProgramRow
 from tests.bot.conftest import make_test_agent
 from tests.bot.slack_harness import running_bot, streamed_answer
 from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, USER_ID
@@ -70,8 +70,8 @@ def test_a_program_older_than_the_window_is_not_reused(cached_agent, fake_anthro
     fake_anthropic.reply_code(PROGRAM)
     cached_agent.ask("Any deals on orange soda today?", origin=SLACK)
     with cached_agent.engine.begin() as connection:
-        older = CachedProgram.created_at - timedelta(hours=25)
-        connection.execute(update(CachedProgram).values(created_at=older))
+        older = CachedProgramRow.created_at - timedelta(hours=25)
+        connection.execute(update(CachedProgramRow).values(created_at=older))
 
     run = cached_agent.ask("Any deals on orange soda today?", origin=SLACK)
 

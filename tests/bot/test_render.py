@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.runs import RunRecord, Usage
+from bot.records import RunRecord, Usage
 from bot.slack.render import (
     RENDERINGS,
     code_view_line,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.history import History
-from bot.runs import Origin
+from bot.records import Origin
 from bot.slack.recovery import recover
 from tests.bot.slack_harness import running_bot, streamed_answer
 from tests.fakes.anthropic_api import overloaded_reply, tool_use_reply

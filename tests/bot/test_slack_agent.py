@@ -10,8 +10,8 @@ import logging
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.models import Run
 from bot.slack.render_home import SUGGESTED_PROMPTS
+from bot.tables import RunRow
 from bot.watches.schedule import parse_schedule
 from bot.watches.store import NewWatch
 from tests.bot.slack_harness import running_bot, streamed_answer
@@ -24,7 +24,7 @@ from tests.fakes.slack_payloads import (
     channel_message_event,
     slash_command_body,
 )
-from tools.models import Store
+from tools.tables import Store
 
 TABLE_PROGRAM = """
 deals = find_deals("chips", limit=100)
@@ -349,7 +349,7 @@ def test_other_channel_messages_are_ignored(bot, fake_anthropic, where):
     assert _methods(bot.slack) == []
     assert fake_anthropic.requests == []
     with bot.agent.engine.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(Run)) == 0
+        assert connection.scalar(select(func.count()).select_from(RunRow)) == 0
 
 
 def test_a_thread_reply_with_a_mention_is_answered_once(bot, fake_anthropic):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.runs import Origin
+from bot.records import Origin
 from bot.slack.timezones import TimeZones
 from tests.fakes.slack_api import TEAM_ID
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot.prompt import EXAMPLES
-from bot.runs import Origin, Progress
+from bot.records import Origin, Progress
 from bot.structured import Chart, Series, StructureError, Table, chart_from, table_from
 
 TIDE_CHART = """

@@ -14,11 +14,11 @@ from sqlalchemy import Engine, update
 import tools
 from bot.history import utcnow
 from bot.slack.watches import SlackPoster
-from bot.watches.models import WatchSlotRow
 from bot.watches.runner import WatchConfig, WatchRunner
 from bot.watches.schedule import parse_schedule
 from bot.watches.scheduler import WatchScheduler, run_due
 from bot.watches.store import NewWatch, Watch, WatchStore
+from bot.watches.tables import WatchSlotRow
 from tests.bot.conftest import make_test_agent
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.slack_api import CHANNEL_ID, TEAM_ID, USER_ID, FakeSlack

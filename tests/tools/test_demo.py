@@ -13,7 +13,7 @@ from bot.database import make_engine
 from tools import has_deals, seed_demo
 from tools.demo import NotDemoData
 from tools.demo_deals import _window
-from tools.models import Deal, Product, Store
+from tools.tables import Deal, Product, Store
 
 DAY = timedelta(days=1)
 TABLES = ("stores", "products", "deals")

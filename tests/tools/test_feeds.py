@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, inspect, select
 from bot.database import make_engine, upgrade
 from tools import FeedError, ImportReport, bulk, import_feed
 from tools.feed_rows import MAX_LISTED, REQUIRED, BadRows, UnreadableFeed
-from tools.models import Deal, Product, Store
+from tools.tables import Deal, Product, Store
 
 DOCS = Path(__file__).parents[2] / "docs"
 GOOD = {

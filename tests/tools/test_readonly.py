@@ -9,8 +9,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from tools import QueryTimeout, build_tools
-from tools.models import Store
 from tools.readonly import ReadOnlyDatabase
+from tools.tables import Store
 
 SLOW = {
     "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*)"

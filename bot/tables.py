@@ -23,7 +23,7 @@ class BotBase(DeclarativeBase):
     pass
 
 
-class Run(BotBase):
+class RunRow(BotBase):
     __tablename__ = "runs"
     __table_args__ = (
         Index("ix_runs_team_user_created", "team_id", "user_id", "created_at"),
@@ -72,12 +72,12 @@ class Run(BotBase):
     lease_until: Mapped[datetime | None]
     progress_ts: Mapped[str | None] = mapped_column(String(32))
 
-    attempts: Mapped[list[Attempt]] = relationship(
-        back_populates="run", order_by="Attempt.seq", cascade="all, delete-orphan"
+    attempts: Mapped[list[AttemptRow]] = relationship(
+        back_populates="run", order_by="AttemptRow.seq", cascade="all, delete-orphan"
     )
 
 
-class Attempt(BotBase):
+class AttemptRow(BotBase):
     __tablename__ = "run_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,10 +91,10 @@ class Attempt(BotBase):
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
     tool_calls: Mapped[int] = mapped_column(default=0)
 
-    run: Mapped[Run] = relationship(back_populates="attempts")
+    run: Mapped[RunRow] = relationship(back_populates="attempts")
 
 
-class SlackRefusal(BotBase):
+class SlackRefusalRow(BotBase):
     """A workspace refused a Slack feature (the status, streaming) with this error: it is not
     asked again for a while, by any process."""
 
@@ -107,7 +107,7 @@ class SlackRefusal(BotBase):
     refused_at: Mapped[datetime]
 
 
-class SlackGreeting(BotBase):
+class SlackGreetingRow(BotBase):
     """A user dealbot has greeted in its DM: each is greeted once, whichever process sees them."""
 
     __tablename__ = "slack_greetings"
@@ -118,7 +118,7 @@ class SlackGreeting(BotBase):
     greeted_at: Mapped[datetime]
 
 
-class CachedProgram(BotBase):
+class CachedProgramRow(BotBase):
     """The program cache: a question's words (normalised) in a workspace and time zone, and
     the successful run whose program answers them again."""
 
@@ -134,7 +134,7 @@ class CachedProgram(BotBase):
     created_at: Mapped[datetime]
 
 
-class Instance(BotBase):
+class InstanceRow(BotBase):
     """A running dealbot process and its heartbeat: proof of life for the leases it holds."""
 
     __tablename__ = "instances"
