@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     CursorResult,
     Engine,
+    Row,
     Select,
     Update,
     and_,
+    case,
+    delete,
     event,
     func,
+    insert,
     inspect,
     or_,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import Session, UOWTransaction, selectinload, sessionmaker
 
 from bot.records import Attempt, Origin, Outcome, RunRecord, RunStatus, Source, Usage
@@ -93,32 +97,36 @@ class History:
         self, question: str, *, origin: Origin, model: str, event_key: str | None = None
     ) -> RunRecord:
         """Record a pending run; raises DuplicateEvent when `event_key` was seen before."""
+        values = _cleaned(
+            {
+                "event_key": event_key,
+                "created_at": utcnow(),
+                "status": "pending",
+                "question": question,
+                "model": model,
+                "source": origin.source,
+                "team_id": origin.team_id,
+                "channel_id": origin.channel_id,
+                "user_id": origin.user_id,
+                "thread_ts": origin.thread_ts,
+                "message_ts": origin.message_ts,
+                "is_dm": origin.is_dm,
+            }
+        )
+        if self.leases is not None:
+            values |= {
+                "lease_owner": self.leases.instance_id,
+                "lease_until": self.leases.lease_until(),
+            }
         for _ in range(5):
-            run = RunRow(
-                run_id=new_run_id(),
-                event_key=event_key,
-                created_at=utcnow(),
-                status="pending",
-                question=question,
-                model=model,
-                source=origin.source,
-                team_id=origin.team_id,
-                channel_id=origin.channel_id,
-                user_id=origin.user_id,
-                thread_ts=origin.thread_ts,
-                message_ts=origin.message_ts,
-                is_dm=origin.is_dm,
-            )
-            if self.leases is not None:
-                run.lease_owner = self.leases.instance_id
-                run.lease_until = self.leases.lease_until()
+            run_id = new_run_id()
+            statement = insert(RunRow).values(run_id=run_id, **values).returning(*_RUN_FIELDS)
             try:
-                with self._session() as session, session.begin():
-                    session.add(run)
-                    session.flush()
+                with self.engine.begin() as connection:
+                    row = connection.execute(statement).one()
                     if self.leases is not None:
-                        self.leases.hold(run.run_id)
-                    return _to_record(run, attempts=())
+                        self.leases.hold(run_id)
+                    return _to_record(row, attempts=())
             except IntegrityError as exc:
                 if event_key is not None and self._has_event(event_key):
                     raise DuplicateEvent(event_key) from exc
@@ -127,20 +135,31 @@ class History:
 
     def finish(self, run_id: str, outcome: Outcome) -> RunRecord:
         """Store a run's outcome; with leases, only while this instance still holds the run
-        (else LeaseLost: another process took it and answers it)."""
+        (else LeaseLost: another process took it and answers it). One UPDATE, its attempts
+        replaced, and the stored run read back by RETURNING: the path every answer takes."""
+        attempts = tuple(_cleaned_attempt(attempt) for attempt in outcome.attempts)
+        query = update(RunRow).where(RunRow.run_id == run_id)
+        if self.leases is not None:
+            query = query.where(
+                RunRow.status.in_(UNFINISHED),
+                or_(RunRow.lease_owner.is_(None), RunRow.lease_owner == self.leases.instance_id),
+            )
+        ended = {"finished_at": utcnow(), "lease_owner": None, "lease_until": None}
+        statement = query.values(_outcome_values(outcome) | ended).returning(*_RUN_FIELDS)
         try:
-            with self._session() as session, session.begin():
-                query = select(RunRow).where(RunRow.run_id == run_id)
-                if self.leases is not None:  # the row stays locked until the outcome is in
-                    query = query.with_for_update()
-                run = session.scalars(query).one()
-                if self.leases is not None and not self._still_ours(run):
-                    raise LeaseLost(run_id)
-                _write_outcome(run, outcome)
-                run.finished_at = utcnow()
-                run.lease_owner = run.lease_until = None
-                session.flush()
-                return _to_record(run)
+            with self.engine.begin() as connection:
+                row = connection.execute(statement).one_or_none()
+                if row is None:
+                    if self.leases is not None:
+                        raise LeaseLost(run_id)
+                    raise NoResultFound(f"no run {run_id}")
+                connection.execute(delete(AttemptRow).where(AttemptRow.run_pk == row.id))
+                if attempts:
+                    connection.execute(
+                        insert(AttemptRow),
+                        [_attempt_values(row.id, seq, a) for seq, a in enumerate(attempts)],
+                    )
+                return _to_record(row, attempts=attempts)
         finally:
             self.let_go(run_id)
 
@@ -208,8 +227,8 @@ class History:
 
     def set_progress(self, run_id: str, ts: str) -> None:
         """Remember the message showing progress, which a recovered answer replaces."""
-        with self._session() as session, session.begin():
-            session.execute(update(RunRow).where(RunRow.run_id == run_id).values(progress_ts=ts))
+        with self.engine.begin() as connection:
+            connection.execute(update(RunRow).where(RunRow.run_id == run_id).values(progress_ts=ts))
 
     def get(self, run_id: str) -> RunRecord | None:
         """A run by its id, whatever its origin or workspace: the operator's view."""
@@ -272,11 +291,18 @@ class History:
     def set_reply(self, run_id: str, reply_ts: str, thread_ts: str | None = None) -> None:
         """Remember the answer message and the thread it is in (`thread_ts`, else the answer
         starts one): a question asked outside a thread continues in its answer's thread."""
-        with self._session() as session, session.begin():
-            run = session.scalars(select(RunRow).where(RunRow.run_id == run_id)).one()
-            run.reply_ts = reply_ts
-            if run.thread_ts is None and run.source == "slack":
-                run.thread_ts = thread_ts or reply_ts
+        starts_thread = and_(RunRow.thread_ts.is_(None), RunRow.source == "slack")
+        statement = (
+            update(RunRow)
+            .where(RunRow.run_id == run_id)
+            .values(
+                reply_ts=reply_ts,
+                thread_ts=case((starts_thread, thread_ts or reply_ts), else_=RunRow.thread_ts),
+            )
+        )
+        with self.engine.begin() as connection:
+            if connection.execute(statement).rowcount != 1:
+                raise NoResultFound(f"no run {run_id}")
 
     def _has_event(self, event_key: str) -> bool:
         with self._session() as session:
@@ -357,38 +383,57 @@ def _updated_one(session: Session, statement: Update) -> bool:
     return cast("CursorResult[Any]", session.execute(statement)).rowcount == 1
 
 
-def _write_outcome(run: RunRow, outcome: Outcome) -> None:
-    """Each field of the outcome onto its column; the attempts onto rows of their own."""
-    run.status = outcome.status
-    run.answer = outcome.answer
-    run.table = outcome.table.to_json() if outcome.table else None
-    run.chart = outcome.chart.to_json() if outcome.chart else None
-    run.code = outcome.code
-    run.error = outcome.error
-    run.llm_calls = outcome.usage.llm_calls
-    run.input_tokens = outcome.usage.input_tokens
-    run.output_tokens = outcome.usage.output_tokens
-    run.cache_read_tokens = outcome.usage.cache_read_tokens
-    run.cache_write_tokens = outcome.usage.cache_write_tokens
-    run.tool_calls = outcome.tool_calls
-    run.model_ms = outcome.model_ms
-    run.sandbox_ms = outcome.sandbox_ms
-    run.duration_ms = outcome.duration_ms
-    run.reused_from = outcome.reused_from
-    run.attempts = [_attempt_row(seq, attempt) for seq, attempt in enumerate(outcome.attempts)]
+def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
+    """Every text value through clean_text(), so no text can keep a run from being saved (the
+    sessions' before_flush hook does the same for rows written through the ORM)."""
+    return {key: clean_text(v) if isinstance(v, str) else v for key, v in values.items()}
 
 
-def _attempt_row(seq: int, attempt: Attempt) -> AttemptRow:
-    return AttemptRow(
-        seq=seq,
-        code=attempt.code,
-        ok=attempt.ok,
-        error=attempt.error,
-        error_kind=attempt.error_kind,
-        stdout=attempt.stdout,
-        duration_ms=attempt.duration_ms,
-        tool_calls=attempt.tool_calls,
+def _outcome_values(outcome: Outcome) -> dict[str, Any]:
+    """Each field of the outcome onto its column (the attempts go onto rows of their own)."""
+    return _cleaned(
+        {
+            "status": outcome.status,
+            "answer": outcome.answer,
+            "table": outcome.table.to_json() if outcome.table else None,
+            "chart": outcome.chart.to_json() if outcome.chart else None,
+            "code": outcome.code,
+            "error": outcome.error,
+            "llm_calls": outcome.usage.llm_calls,
+            "input_tokens": outcome.usage.input_tokens,
+            "output_tokens": outcome.usage.output_tokens,
+            "cache_read_tokens": outcome.usage.cache_read_tokens,
+            "cache_write_tokens": outcome.usage.cache_write_tokens,
+            "tool_calls": outcome.tool_calls,
+            "model_ms": outcome.model_ms,
+            "sandbox_ms": outcome.sandbox_ms,
+            "duration_ms": outcome.duration_ms,
+            "reused_from": outcome.reused_from,
+        }
     )
+
+
+def _cleaned_attempt(attempt: Attempt) -> Attempt:
+    return replace(
+        attempt,
+        code=clean_text(attempt.code),
+        error=clean_text(attempt.error) if attempt.error is not None else None,
+        stdout=clean_text(attempt.stdout),
+    )
+
+
+def _attempt_values(run_pk: int, seq: int, attempt: Attempt) -> dict[str, Any]:
+    return {
+        "run_pk": run_pk,
+        "seq": seq,
+        "code": attempt.code,
+        "ok": attempt.ok,
+        "error": attempt.error,
+        "error_kind": attempt.error_kind,
+        "stdout": attempt.stdout,
+        "duration_ms": attempt.duration_ms,
+        "tool_calls": attempt.tool_calls,
+    }
 
 
 def _attempt(row: AttemptRow) -> Attempt:
@@ -403,7 +448,14 @@ def _attempt(row: AttemptRow) -> Attempt:
     )
 
 
-def _to_record(run: RunRow, attempts: tuple[Attempt, ...] | None = None) -> RunRecord:
+# A run's columns under their attribute names ("table" is the column answer_table), so a
+# row that RETURNING gives back reads like the mapped class.
+_RUN_FIELDS = tuple(
+    attribute.columns[0].label(attribute.key) for attribute in inspect(RunRow).column_attrs
+)
+
+
+def _to_record(run: RunRow | Row[Any], attempts: tuple[Attempt, ...] | None = None) -> RunRecord:
     return RunRecord(
         run_id=run.run_id,
         question=run.question,

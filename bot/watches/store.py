@@ -16,7 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast, get_args
 
-from sqlalchemy import CursorResult, Engine, Executable, delete, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Executable,
+    Row,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -198,7 +210,7 @@ class WatchStore:
         latest missed slot, and only if that slot is at most `fresh` old; either way its next
         run becomes the schedule's first slot after `now`."""
         query = (
-            select(WatchRow)
+            select(*_WATCH_FIELDS)
             .where(WatchRow.paused.is_(False), WatchRow.next_run_at <= now)
             .order_by(WatchRow.next_run_at, WatchRow.id)
             .limit(limit)
@@ -206,40 +218,38 @@ class WatchStore:
         if self._skip_locked:
             query = query.with_for_update(skip_locked=True)
         slots, skipped = [], 0
-        with self._session() as session, session.begin():
-            for row in session.scalars(query).all():
+        with self.engine.begin() as connection:
+            for row in connection.execute(query).all():
                 schedule = Schedule.from_rule(row.rule)
                 slot_at = schedule.latest_between(row.next_run_at, now, row.timezone)
                 following = schedule.next_after(now, row.timezone)
-                moved = _changed(
-                    session,
+                moved = connection.execute(
                     update(WatchRow)
                     .where(WatchRow.id == row.id, WatchRow.next_run_at == row.next_run_at)
                     .values(next_run_at=following)
-                    .execution_options(synchronize_session=False),
-                )
+                ).rowcount
                 if moved != 1:
                     continue  # another claimant moved it first
                 if now - slot_at > fresh:
                     log.info("watch %s: skipping the stale slot %s", row.watch_id, slot_at)
                     skipped += 1
                     continue
-                slot = self._add_slot(session, row, slot_at, claimant, lease)
-                slots.append(
-                    Slot(slot.id, _to_watch(row, next_run_at=following), slot_at, "running")
-                )
+                slot_pk = _add_slot(connection, row.id, slot_at, claimant, lease)
+                watch = _to_watch(row, next_run_at=following)
+                slots.append(Slot(slot_pk, watch, slot_at, "running"))
         return Claimed(slots, skipped)
 
     def claim_now(self, watch_id: str, *, claimant: str, lease: timedelta) -> Slot | None:
         """A slot for "Run now", keyed by this second; its schedule is left as it is."""
         now = utcnow().replace(microsecond=0)
+        query = select(*_WATCH_FIELDS).where(WatchRow.watch_id == watch_id)
         try:
-            with self._session() as session, session.begin():
-                row = session.scalars(select(WatchRow).where(WatchRow.watch_id == watch_id)).first()
+            with self.engine.begin() as connection:
+                row = connection.execute(query).first()
                 if row is None:
                     return None
-                slot = self._add_slot(session, row, now, claimant, lease)
-                return Slot(slot.id, _to_watch(row), now, "running", manual=True)
+                slot_pk = _add_slot(connection, row.id, now, claimant, lease)
+                return Slot(slot_pk, _to_watch(row), now, "running", manual=True)
         except IntegrityError:
             return None  # clicked twice within the second: that run is under way
 
@@ -293,21 +303,6 @@ class WatchStore:
                 )
         return reclaimed
 
-    @staticmethod
-    def _add_slot(
-        session: Session, row: WatchRow, slot_at: datetime, claimant: str, lease: timedelta
-    ) -> WatchSlotRow:
-        slot = WatchSlotRow(
-            watch_pk=row.id,
-            slot_at=slot_at,
-            state="running",
-            claimed_by=claimant,
-            lease_until=utcnow() + lease,
-        )
-        session.add(slot)
-        session.flush()
-        return slot
-
     # --- recording what a slot did ------------------------------------------------------------
 
     def set_slot_run(self, slot: Slot, run_id: str) -> None:
@@ -321,15 +316,17 @@ class WatchStore:
             .where(WatchSlotRow.id == slot.pk, WatchSlotRow.state == "running")
             .values(state="posting")
         )
-        with self._session() as session, session.begin():
-            return _changed(session, statement) == 1
+        with self.engine.begin() as connection:
+            return connection.execute(statement).rowcount == 1
 
     def finish_slot(self, slot: Slot, state: SlotState, *, post_ts: str | None = None) -> None:
         self._update_slot(slot, state=state, post_ts=post_ts, finished_at=utcnow())
 
     def _update_slot(self, slot: Slot, **values: object) -> None:
-        with self._session() as session, session.begin():
-            session.execute(update(WatchSlotRow).where(WatchSlotRow.id == slot.pk).values(**values))
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(WatchSlotRow).where(WatchSlotRow.id == slot.pk).values(**values)
+            )
 
     def record_run(
         self,
@@ -341,8 +338,8 @@ class WatchStore:
         posted_answer: str | None = None,
     ) -> int:
         """After a run: the failures in a row (returned), a repaired program, what was posted."""
-        with self._session() as session, session.begin():
-            return _record_run(session, watch, run_id, ok, code, posted_answer)
+        with self.engine.begin() as connection:
+            return _record_run(connection, watch, run_id, ok, code, posted_answer)
 
     def settle(
         self,
@@ -357,9 +354,9 @@ class WatchStore:
     ) -> int:
         """`record_run` and the slot's end in one transaction (one commit per slot, not two);
         returns the failures in a row."""
-        with self._session() as session, session.begin():
-            failures = _record_run(session, slot.watch, run_id, ok, code, posted_answer)
-            session.execute(
+        with self.engine.begin() as connection:
+            failures = _record_run(connection, slot.watch, run_id, ok, code, posted_answer)
+            connection.execute(
                 update(WatchSlotRow)
                 .where(WatchSlotRow.id == slot.pk)
                 .values(state=state, post_ts=post_ts, finished_at=utcnow())
@@ -388,7 +385,7 @@ class WatchStore:
 
 
 def _record_run(
-    session: Session,
+    connection: Connection,
     watch: Watch,
     run_id: str,
     ok: bool,
@@ -406,9 +403,26 @@ def _record_run(
         .where(WatchRow.id == watch.pk)
         .values(**values)
         .returning(WatchRow.failures)
-        .execution_options(synchronize_session=False)
     )
-    return session.scalar(statement) or 0
+    return connection.scalar(statement) or 0
+
+
+def _add_slot(
+    connection: Connection, watch_pk: int, slot_at: datetime, claimant: str, lease: timedelta
+) -> int:
+    """A running slot under its key (watch, slot time); its primary key."""
+    statement = (
+        insert(WatchSlotRow)
+        .values(
+            watch_pk=watch_pk,
+            slot_at=slot_at,
+            state="running",
+            claimed_by=claimant,
+            lease_until=utcnow() + lease,
+        )
+        .returning(WatchSlotRow.id)
+    )
+    return connection.execute(statement).scalar_one()
 
 
 def _owned(team_id: str | None, owner_id: str):
@@ -416,7 +430,11 @@ def _owned(team_id: str | None, owner_id: str):
     return team & (WatchRow.owner_id == owner_id)
 
 
-def _to_watch(row: WatchRow, **changes: object) -> Watch:
+# A watch's columns, read by Core statements on the claiming path (no ORM unit of work).
+_WATCH_FIELDS = tuple(WatchRow.__table__.columns)
+
+
+def _to_watch(row: WatchRow | Row[Any], **changes: object) -> Watch:
     fields = {
         "pk": row.id,
         "watch_id": row.watch_id,
