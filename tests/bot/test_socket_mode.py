@@ -3,21 +3,20 @@
 The app connects as `dealbot serve` does when SLACK_APP_TOKEN is set: ``apps.connections.open``
 through SLACK_API_URL with the app-level token, then a WebSocket to the URL it returns. The
 fake delivers envelopes over it and records the acks; answers go out over the Web API fake.
-The last tests hold the fake itself to RFC 6455, so its leniency cannot hide a client's bug.
+The `websockets` library under the fake speaks RFC 6455, so no leniency of the fake can hide a
+client's bug; the last tests hold the fake to what Slack adds (tickets, hello).
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
-import os
-import socket
-from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from websockets.exceptions import InvalidStatus
+from websockets.frames import CloseCode
+from websockets.sync.client import connect
 
 from tests.bot.slack_harness import (
     block_actions_payload,
@@ -28,21 +27,7 @@ from tests.bot.slack_harness import (
 from tests.fakes.anthropic_api import text_reply
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, USER_ID
 from tests.fakes.slack_payloads import app_mention_event
-from tests.fakes.socket_mode import (
-    CLOSE,
-    NORMAL_CLOSURE,
-    PING,
-    PONG,
-    PROTOCOL_ERROR,
-    TEXT,
-    FakeSocketMode,
-    Frame,
-    accept_key,
-    close_payload,
-    encode_frame,
-    parse_close,
-    read_frame,
-)
+from tests.fakes.socket_mode import FakeSocketMode
 
 
 @pytest.fixture
@@ -155,7 +140,8 @@ def test_closing_the_handler_closes_the_socket(bot):
 
     connection.wait_closed()
     assert connection.closed_by == "app"
-    assert connection.close_code in (None, NORMAL_CLOSURE)  # the SDK hangs up without a frame
+    # The SDK hangs up without a close frame.
+    assert connection.close_code in (None, CloseCode.NORMAL_CLOSURE)
     assert connection.errors == []
     # close() joined the client's threads, so nothing is left to reconnect.
     assert len(bot.slack.calls_to("apps.connections.open")) == 1
@@ -163,61 +149,6 @@ def test_closing_the_handler_closes_the_socket(bot):
 
 
 # --- the fake itself ---------------------------------------------------------------------
-
-
-class RawClient:
-    """A bare RFC 6455 client on a socket, for checking what the fake accepts and answers."""
-
-    def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
-        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
-        self.rfile = self.sock.makefile("rb")
-        self.key = base64.b64encode(os.urandom(16)).decode()
-        request = [
-            f"GET {parts.path}?{parts.query} HTTP/1.1",
-            f"Host: {parts.netloc}",
-            "Upgrade: websocket",
-            "Connection: Upgrade",
-            f"Sec-WebSocket-Key: {self.key}",
-            "Sec-WebSocket-Version: 13",
-        ]
-        self.sock.sendall(("\r\n".join(request) + "\r\n\r\n").encode())
-        self.status = int(self.rfile.readline().split()[1])
-        self.headers = dict(self._header_lines())
-
-    def _header_lines(self) -> Iterator[tuple[str, str]]:
-        while line := self.rfile.readline().decode().strip():
-            name, _, value = line.partition(":")
-            yield name.strip().lower(), value.strip()
-
-    def send(self, opcode: int, payload: bytes = b"", *, masked: bool = True) -> None:
-        mask = os.urandom(4) if masked else None
-        self.sock.sendall(encode_frame(opcode, payload, mask=mask))
-
-    def receive(self) -> Frame:
-        """The next frame that is not the fake's keep-alive ping."""
-        while (frame := read_frame(self._read_exact)).opcode == PING:
-            pass
-        return frame
-
-    def _read_exact(self, size: int) -> bytes:
-        data = self.rfile.read(size)
-        if len(data) < size:
-            raise EOFError
-        return data
-
-    def close(self) -> None:
-        self.rfile.close()
-        self.sock.close()
-
-
-@contextlib.contextmanager
-def raw_client(url: str) -> Iterator[RawClient]:
-    client = RawClient(url)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def test_fake_wants_the_app_level_token_for_connections_and_only_there(fake_slack):
@@ -231,49 +162,18 @@ def test_fake_wants_the_app_level_token_for_connections_and_only_there(fake_slac
     assert url.startswith(f"{fake_slack.socket_mode.url}/link/?ticket=")
 
 
-def test_fake_handshakes_greets_pongs_and_closes_as_rfc_6455_says(fake_slack):
+def test_fake_greets_with_hello_and_takes_each_ticket_once(fake_slack):
     url = fake_slack.socket_mode.issue_url()
-    with raw_client(url) as client:
-        assert client.status == 101
-        assert client.headers["sec-websocket-accept"] == accept_key(client.key)
-        hello = client.receive()
-        assert not hello.masked and json.loads(hello.payload)["type"] == "hello"
-
-        client.send(PING, b"are you there")
-        assert client.receive() == Frame(PONG, b"are you there")
-        client.send(CLOSE, close_payload(NORMAL_CLOSURE, "bye"))
-        assert parse_close(client.receive().payload) == (NORMAL_CLOSURE, "")
-        assert client.rfile.read(1) == b""  # then the fake hangs up
+    with connect(url) as client:
+        hello = json.loads(client.recv(timeout=5))
+        assert (hello["type"], hello["num_connections"]) == ("hello", 1)
 
     [connection] = fake_slack.socket_mode.connections
-    assert (connection.closed_by, connection.close_code) == ("app", NORMAL_CLOSURE)
-    with raw_client(url) as reused:
-        assert reused.status == 401  # a ticket is good for one connection
-
-
-def test_fake_starts_the_closing_handshake_when_told(fake_slack):
-    with raw_client(fake_slack.socket_mode.issue_url()) as client:
-        client.receive()  # hello
-        connection = fake_slack.socket_mode.wait_for_connection()
-
-        connection.close(1001, "going away")
-
-        assert parse_close(client.receive().payload) == (1001, "going away")
-        client.send(CLOSE, close_payload(1001))
-        assert client.rfile.read(1) == b""
-
     connection.wait_closed()
-    assert (connection.closed_by, connection.close_code) == ("server", 1001)
-
-
-def test_fake_closes_on_an_unmasked_client_frame(fake_slack):
-    with raw_client(fake_slack.socket_mode.issue_url()) as client:
-        client.receive()  # hello
-        client.send(TEXT, b'{"envelope_id": "x"}', masked=False)
-
-        code, _ = parse_close(client.receive().payload)
-
-    assert code == PROTOCOL_ERROR
-    [connection] = fake_slack.socket_mode.connections
-    connection.wait_closed()
-    assert connection.errors and fake_slack.socket_mode.acks == []
+    assert (connection.closed_by, connection.close_code) == ("app", CloseCode.NORMAL_CLOSURE)
+    made_up = url.replace(connection.ticket, "made-up")
+    for refused in (url, made_up):
+        with pytest.raises(InvalidStatus) as raised:
+            connect(refused)
+        assert raised.value.response.status_code == 401
+    assert fake_slack.socket_mode.refused == ["401 Unauthorized"] * 2

@@ -1,144 +1,36 @@
-"""A local stand-in for Slack's Socket Mode endpoint: RFC 6455 WebSockets on the standard library.
+"""A local stand-in for Slack's Socket Mode endpoint, on the `websockets` library's sync server.
 
 `FakeSlack.socket_mode` runs one, and ``apps.connections.open`` hands out single-use
 ``ws://127.0.0.1:PORT/link/?ticket=...`` URLs to it, so a real `SocketModeHandler` connects
-here. Like Slack it greets each connection with ``hello``, delivers envelopes (`push_event`,
-`push_slash_command`, `push_interactive`), expects one ack per envelope (``{"envelope_id"}``,
-with a ``payload`` when the app answers in it) and can ask the app to reconnect
-(`request_reconnect`, Slack's ``disconnect`` message). It answers the app's pings and pings it
-back (a reader blocked in ``recv`` wakes, as against Slack), insists on masked client frames,
-and records acks, control frames, protocol errors and how each connection ended.
+here. Like Slack it refuses a ticket that is unknown or used, greets each connection with
+``hello``, delivers envelopes (`push_event`, `push_slash_command`, `push_interactive`), expects
+one ack per envelope (``{"envelope_id"}``, with a ``payload`` when the app answers in it) and can
+ask the app to reconnect (`request_reconnect`, Slack's ``disconnect`` message). It pings the app
+(a reader blocked in ``recv`` wakes, as against Slack), and records the app's pings, acks and
+how each connection ended. The library does the handshake, framing and closing.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import hashlib
 import itertools
 import json
-import logging
-import socket
-import socketserver
-import struct
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Self
+from http import HTTPStatus
+from typing import Any, Literal, Self
 from urllib.parse import parse_qs, urlsplit
 
-logger = logging.getLogger(__name__)
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode, Frame, Opcode
+from websockets.http11 import Request, Response
+from websockets.protocol import Event
+from websockets.sync.server import Server, ServerConnection, serve
 
-WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 LINK_PATH = "/link/"
-
-CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
-CONTROL_OPCODES = frozenset({CLOSE, PING, PONG})
-NORMAL_CLOSURE, PROTOCOL_ERROR, INVALID_DATA, MESSAGE_TOO_BIG = 1000, 1002, 1007, 1009
-NO_STATUS = 1005  # the close frame carried no code (never sent on the wire)
-MAX_MESSAGE_BYTES = 1 << 20
-MAX_HANDSHAKE_LINES = 100
 CLOSE_GRACE_SECONDS = 2.0  # how long a server-sent close waits for the app's answer
-
-
-class ProtocolError(Exception):
-    """A client broke RFC 6455; the connection is closed with `code`."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-# --- frames --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One WebSocket frame, its payload unmasked."""
-
-    opcode: int
-    payload: bytes = b""
-    fin: bool = True
-    masked: bool = False
-    rsv: int = 0
-
-
-def encode_frame(
-    opcode: int, payload: bytes = b"", *, fin: bool = True, mask: bytes | None = None
-) -> bytes:
-    """A frame on the wire: servers send unmasked; clients pass a 4-byte `mask`."""
-    head = bytes([(0x80 if fin else 0) | opcode])
-    mask_bit = 0x80 if mask else 0
-    size = len(payload)
-    if size < 126:
-        head += bytes([mask_bit | size])
-    elif size < 1 << 16:
-        head += struct.pack("!BH", mask_bit | 126, size)
-    else:
-        head += struct.pack("!BQ", mask_bit | 127, size)
-    return head + mask + apply_mask(payload, mask) if mask else head + payload
-
-
-def apply_mask(data: bytes, mask: bytes) -> bytes:
-    """XORs `data` with the 4-byte `mask` repeated (masking and unmasking are the same)."""
-    if not data:
-        return data
-    key = (mask * (len(data) // 4 + 1))[: len(data)]
-    mixed = int.from_bytes(data, "big") ^ int.from_bytes(key, "big")
-    return mixed.to_bytes(len(data), "big")
-
-
-def read_frame(read_exact: Callable[[int], bytes]) -> Frame:
-    """Reads one frame; `read_exact(n)` returns n bytes or raises `EOFError`."""
-    first, second = read_exact(2)
-    size = second & 0x7F
-    if size == 126:
-        (size,) = struct.unpack("!H", read_exact(2))
-    elif size == 127:
-        (size,) = struct.unpack("!Q", read_exact(8))
-    if size > MAX_MESSAGE_BYTES:
-        raise ProtocolError(MESSAGE_TOO_BIG, f"a {size}-byte frame")
-    masked = bool(second & 0x80)
-    mask = read_exact(4) if masked else b""
-    payload = read_exact(size)
-    return Frame(
-        opcode=first & 0x0F,
-        payload=apply_mask(payload, mask) if masked else payload,
-        fin=bool(first & 0x80),
-        masked=masked,
-        rsv=first & 0x70,
-    )
-
-
-def close_payload(code: int | None, reason: str = "") -> bytes:
-    return b"" if code is None else struct.pack("!H", code) + reason.encode()
-
-
-def parse_close(payload: bytes) -> tuple[int | None, str]:
-    """The status code and reason of a close frame; (None, "") when it carried none."""
-    if not payload:
-        return None, ""
-    if len(payload) == 1:
-        raise ProtocolError(PROTOCOL_ERROR, "a one-byte close payload")
-    (code,) = struct.unpack("!H", payload[:2])
-    if code < 1000 or code in (1004, NO_STATUS, 1006, 1015) or 1016 <= code < 3000:
-        raise ProtocolError(PROTOCOL_ERROR, f"close code {code} may not be sent")
-    return code, _utf8(payload[2:])
-
-
-def _utf8(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ProtocolError(INVALID_DATA, f"text that is not UTF-8: {error}") from None
-
-
-def accept_key(key: str) -> str:
-    """``Sec-WebSocket-Accept`` for a client's ``Sec-WebSocket-Key``."""
-    digest = hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()
-    return base64.b64encode(digest).decode()
 
 
 # --- envelopes as Slack sends them -----------------------------------------------------------
@@ -204,295 +96,112 @@ class Ack:
 # --- one connection ----------------------------------------------------------------------
 
 
+class _PingSeeingConnection(ServerConnection):
+    """The library answers the app's pings itself; this also tells `on_ping` of each."""
+
+    on_ping: Callable[[bytes], None] | None = None
+
+    def process_event(self, event: Event) -> None:
+        super().process_event(event)
+        if isinstance(event, Frame) and event.opcode is Opcode.PING and self.on_ping:
+            self.on_ping(bytes(event.data))
+
+
 class SocketConnection:
     """One accepted WebSocket: what the app sent on it and how it ended."""
 
     def __init__(
-        self, hub: FakeSocketMode, sock: socket.socket, rfile: BinaryIO, serial: int, ticket: str
+        self, hub: FakeSocketMode, ws: _PingSeeingConnection, serial: int, ticket: str
     ) -> None:
         self.serial = serial
         self.ticket = ticket
         self._hub = hub
-        self._sock = sock
-        self._rfile = rfile
-        self._send_lock = threading.Lock()
-        self._close_sent = False
-        self.pings: list[bytes] = []  # the app's pings, each answered with a pong
-        self.pongs: list[bytes] = []  # the app's answers to the fake's pings
+        self._ws = ws
+        self.pings: list[bytes] = []  # the app's pings (the library answers each with a pong)
+        self.pongs: list[bytes] = []  # the fake's pings the app answered
         self.texts: list[str] = []  # every text message the app sent
-        self.errors: list[str] = []  # protocol errors, and texts that were no ack
+        self.errors: list[str] = []  # messages that were no ack, and protocol errors
         self.close_code: int | None = None  # from the app's close frame; None if it hung up
         self.close_reason = ""
-        self.closed_by: str | None = None  # "app" or "server"
+        self.closed_by: Literal["app", "server"] | None = None
         self.closed = threading.Event()
 
     @property
     def is_open(self) -> bool:
-        return not self.closed.is_set() and not self._close_sent
-
-    # --- sending -------------------------------------------------------------------------
+        return not self.closed.is_set()
 
     def send_json(self, message: dict[str, Any]) -> None:
-        self._send(TEXT, json.dumps(message).encode())
+        self._ws.send(json.dumps(message))
 
-    def ping(self, payload: bytes = b"") -> None:
-        self._send(PING, payload)
-
-    def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
-        """Starts the closing handshake; the socket ends when the app answers or hangs up."""
-        with self._hub.changed:
-            self.closed_by = self.closed_by or "server"
-        self._send(CLOSE, close_payload(code, reason))
-        timer = threading.Timer(CLOSE_GRACE_SECONDS, self.abort)
-        timer.daemon = True
-        timer.start()
-
-    def abort(self) -> None:
-        """Drops the TCP connection without a closing handshake."""
-        with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
+    def close(self, code: int = CloseCode.GOING_AWAY, reason: str = "") -> None:
+        """The closing handshake, waiting at most `CLOSE_GRACE_SECONDS` for the app."""
+        self._ws.close(code, reason)
 
     def wait_closed(self, timeout: float = 5.0) -> None:
         if not self.closed.wait(timeout):
             raise AssertionError(f"socket mode connection {self.serial} still open")
 
-    def _send(self, opcode: int, payload: bytes) -> None:
-        with self._send_lock:
-            if self._close_sent:
-                raise ConnectionError("the connection is closing")
-            self._sock.sendall(encode_frame(opcode, payload))
-            if opcode == CLOSE:
-                self._close_sent = True
-
-    def _pinger(self, interval: float) -> None:
-        for count in itertools.count(1):
-            if self.closed.wait(interval):
-                return
-            with contextlib.suppress(OSError):
-                self.ping(f"fake-slack:{count}".encode())
-
-    # --- receiving -----------------------------------------------------------------------
-
     def serve(self, hello: dict[str, Any], ping_interval: float | None) -> None:
-        """Greets the app, then reads until the connection ends (on the handler's thread)."""
+        """Greets the app, then reads until the connection ends (on the library's thread)."""
+        self._ws.on_ping = lambda data: self._record(self.pings, data)
         try:
             self.send_json(hello)
             self._hub.opened(self)  # only now may envelopes follow: hello comes first
             if ping_interval:
                 threading.Thread(
-                    target=self._pinger, args=(ping_interval,), name="socket-ping", daemon=True
+                    target=self._keep_pinging, args=(ping_interval,), daemon=True
                 ).start()
-            self._read_until_closed()
-        except ProtocolError as error:
-            self._fail(error)
-        except (EOFError, OSError):
-            pass  # the app hung up, or the fake stopped
+            while True:
+                self._on_message(self._ws.recv())
+        except ConnectionClosed as ended:
+            self._ended(ended)
         finally:
-            self._finish()
+            with self._hub.changed:
+                self.closed.set()
+                self._hub.changed.notify_all()
 
-    def _read_until_closed(self) -> None:
-        fragments: list[bytes] = []
-        opcode: int | None = None
-        while True:
-            frame = read_frame(self._read_exact)
-            _check_client_frame(frame)
-            if frame.opcode in CONTROL_OPCODES:
-                if self._on_control(frame):
-                    return
-                continue
-            opcode, fragments = _assemble(frame, opcode, fragments)
-            if frame.fin:
-                self._on_message(opcode, b"".join(fragments))
-                opcode, fragments = None, []
+    def _keep_pinging(self, interval: float) -> None:
+        for count in itertools.count(1):
+            if self.closed.wait(interval):
+                return
+            payload = f"fake-slack:{count}".encode()
+            try:
+                answered = self._ws.ping(payload)
+            except ConnectionClosed:
+                return
+            if answered.wait(interval):
+                self._record(self.pongs, payload)
 
-    def _read_exact(self, size: int) -> bytes:
-        data = self._rfile.read(size)
-        if len(data) < size:
-            raise EOFError("the connection ended")
-        return data
-
-    def _on_control(self, frame: Frame) -> bool:
-        """Answers a ping, records a pong; True when the frame closes the connection."""
-        if frame.opcode == PING:
-            self._record(self.pings, frame.payload)
-            with contextlib.suppress(ConnectionError):
-                self._send(PONG, frame.payload)
-            return False
-        if frame.opcode == PONG:
-            self._record(self.pongs, frame.payload)
-            return False
-        code, reason = parse_close(frame.payload)
-        with self._hub.changed:
-            self.close_code, self.close_reason = code, reason
-            self.closed_by = self.closed_by or "app"
-        with contextlib.suppress(ConnectionError, OSError):
-            self._send(CLOSE, close_payload(code))  # echo it: the closing handshake
-        return True
-
-    def _on_message(self, opcode: int | None, data: bytes) -> None:
-        if opcode == BINARY:
-            raise ProtocolError(INVALID_DATA, "Socket Mode speaks text, not binary")
-        text = _utf8(data)
-        self._record(self.texts, text)
+    def _on_message(self, data: str | bytes) -> None:
+        if isinstance(data, bytes):
+            self._record(self.errors, f"binary, where Socket Mode speaks text: {data[:200]!r}")
+            return
+        self._record(self.texts, data)
         try:
-            message = json.loads(text)
+            message = json.loads(data)
         except ValueError:
             message = None
         if isinstance(message, dict) and "envelope_id" in message:
             self._hub.record_ack(self, message)
         else:
-            self._record(self.errors, f"not an ack: {text[:200]}")
+            self._record(self.errors, f"not an ack: {data[:200]}")
+
+    def _ended(self, ended: ConnectionClosed) -> None:
+        """Who closed first, and with what: a frame the fake sent first was its own close."""
+        by_server = ended.sent is not None and not ended.rcvd_then_sent
+        with self._hub.changed:
+            self.closed_by = "server" if by_server else "app"
+            if ended.rcvd is not None:
+                self.close_code, self.close_reason = ended.rcvd.code, ended.rcvd.reason
+            # Going away is the fake stopping; any other code of its own is the library
+            # refusing what the app sent (1002 protocol error, 1007 invalid data, 1009 too big).
+            if by_server and ended.sent is not None and ended.sent.code != CloseCode.GOING_AWAY:
+                self.errors.append(f"{ended.sent.code}: {ended.sent.reason}")
 
     def _record(self, into: list[Any], item: Any) -> None:
         with self._hub.changed:
             into.append(item)
             self._hub.changed.notify_all()
-
-    def _fail(self, error: ProtocolError) -> None:
-        self._record(self.errors, f"{error.code}: {error}")
-        with contextlib.suppress(ConnectionError, OSError):
-            self._send(CLOSE, close_payload(error.code, str(error)[:120]))
-
-    def _finish(self) -> None:
-        with self._hub.changed:
-            self.closed_by = self.closed_by or "app"
-            self.closed.set()
-            self._hub.changed.notify_all()
-        with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
-        self._sock.close()
-
-
-def _check_client_frame(frame: Frame) -> None:
-    if not frame.masked:
-        raise ProtocolError(PROTOCOL_ERROR, "a client frame must be masked")
-    if frame.rsv:
-        raise ProtocolError(PROTOCOL_ERROR, "reserved bits set with no extension agreed")
-    if frame.opcode in CONTROL_OPCODES and (not frame.fin or len(frame.payload) > 125):
-        raise ProtocolError(PROTOCOL_ERROR, "a control frame fragmented or over 125 bytes")
-
-
-def _assemble(
-    frame: Frame, opcode: int | None, fragments: list[bytes]
-) -> tuple[int | None, list[bytes]]:
-    """Adds a data frame to the message being received: (its opcode, its fragments so far)."""
-    if frame.opcode == CONTINUATION:
-        if opcode is None:
-            raise ProtocolError(PROTOCOL_ERROR, "a continuation frame outside a message")
-        fragments = [*fragments, frame.payload]
-    elif frame.opcode in (TEXT, BINARY):
-        if opcode is not None:
-            raise ProtocolError(PROTOCOL_ERROR, "a new message inside a fragmented one")
-        opcode, fragments = frame.opcode, [frame.payload]
-    else:
-        raise ProtocolError(PROTOCOL_ERROR, f"unknown opcode {frame.opcode:#x}")
-    if sum(map(len, fragments)) > MAX_MESSAGE_BYTES:
-        raise ProtocolError(MESSAGE_TOO_BIG, "a message over the limit")
-    return opcode, fragments
-
-
-# --- the opening handshake -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Handshake:
-    """A client's upgrade request: request line parts and lower-cased headers."""
-
-    method: str
-    target: str
-    version: str
-    headers: dict[str, str]
-
-
-class Refusal(Exception):
-    """The upgrade is refused with an HTTP status."""
-
-    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(f"{status} {reason}")
-        self.status = status
-        self.reason = reason
-        self.headers = headers or {}
-
-
-def read_handshake(rfile: BinaryIO) -> Handshake:
-    request_line = rfile.readline(8192).decode("latin-1").rstrip("\r\n")
-    parts = request_line.split(" ")
-    if len(parts) != 3:
-        raise Refusal(400, "Bad Request")
-    headers: dict[str, str] = {}
-    for _ in range(MAX_HANDSHAKE_LINES):
-        line = rfile.readline(8192).decode("latin-1").rstrip("\r\n")
-        if not line:
-            return Handshake(parts[0], parts[1], parts[2], headers)
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    raise Refusal(400, "Bad Request")
-
-
-def check_upgrade(request: Handshake) -> str:
-    """The ``Sec-WebSocket-Accept`` value, or `Refusal` when this is no valid upgrade."""
-    headers = request.headers
-    connection = {token.strip().lower() for token in headers.get("connection", "").split(",")}
-    if request.method != "GET" or request.version != "HTTP/1.1":
-        raise Refusal(400, "Bad Request")
-    if headers.get("upgrade", "").lower() != "websocket" or "upgrade" not in connection:
-        raise Refusal(400, "Bad Request")
-    if headers.get("sec-websocket-version") != "13":
-        raise Refusal(426, "Upgrade Required", {"Sec-WebSocket-Version": "13"})
-    key = headers.get("sec-websocket-key", "")
-    try:
-        valid = len(base64.b64decode(key, validate=True)) == 16
-    except ValueError:
-        valid = False
-    if not valid:
-        raise Refusal(400, "Bad Request")
-    return accept_key(key)
-
-
-def _http_response(status: int, reason: str, headers: dict[str, str], body: bytes = b"") -> bytes:
-    lines = [f"HTTP/1.1 {status} {reason}", *(f"{k}: {v}" for k, v in headers.items())]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-def _refusal_response(refusal: Refusal) -> bytes:
-    body = refusal.reason.encode()
-    headers = {"Content-Type": "text/plain", "Content-Length": str(len(body))}
-    headers |= {"Connection": "close", **refusal.headers}
-    return _http_response(refusal.status, refusal.reason, headers, body)
-
-
-class _Handler(socketserver.BaseRequestHandler):
-    server: _TCPServer
-
-    def handle(self) -> None:
-        sock: socket.socket = self.request
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with sock.makefile("rb") as rfile:
-            try:
-                request = read_handshake(rfile)
-                accept = check_upgrade(request)
-                ticket = self.server.hub.redeem(request.target)
-            except Refusal as refusal:
-                self.server.hub.record_refusal(str(refusal))
-                with contextlib.suppress(OSError):
-                    sock.sendall(_refusal_response(refusal))
-                return
-            upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"}
-            upgrade["Sec-WebSocket-Accept"] = accept
-            sock.sendall(_http_response(101, "Switching Protocols", upgrade))
-            self.server.hub.serve_connection(sock, rfile, ticket)
-
-
-class _TCPServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, hub: FakeSocketMode) -> None:
-        self.hub = hub
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        logger.debug("socket mode: connection from %s failed", client_address, exc_info=True)
 
 
 # --- the endpoint --------------------------------------------------------------------------
@@ -514,7 +223,7 @@ class FakeSocketMode:
         self._acks: list[Ack] = []
         self._sent: dict[str, float] = {}
         self._serial = itertools.count(1)
-        self._server: _TCPServer | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -524,16 +233,21 @@ class FakeSocketMode:
         """Where the endpoint listens, e.g. ``ws://127.0.0.1:54321``."""
         if self._server is None:
             raise RuntimeError("FakeSocketMode is not started; use it as a context manager")
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]
         return f"ws://{host!s}:{port}"
 
     def start(self) -> Self:
-        self._server = _TCPServer(self)
+        self._server = serve(
+            self._serve,
+            "127.0.0.1",
+            0,
+            process_request=self._admit,
+            process_response=self._record_refusal,
+            close_timeout=CLOSE_GRACE_SECONDS,
+            create_connection=_PingSeeingConnection,
+        )
         self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="FakeSocketMode-server",
-            daemon=True,
+            target=self._server.serve_forever, name="FakeSocketMode-server", daemon=True
         )
         self._thread.start()
         return self
@@ -543,10 +257,8 @@ class FakeSocketMode:
             return
         self._server.shutdown()
         for connection in self.connections:
-            connection.abort()
-        for connection in self.connections:
+            connection.close()
             connection.closed.wait(5)
-        self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server, self._thread = None, None
@@ -557,7 +269,7 @@ class FakeSocketMode:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    # --- what apps.connections.open hands out --------------------------------------------
+    # --- what apps.connections.open hands out, and who may use it --------------------------
 
     def issue_url(self) -> str:
         """A fresh single-use WebSocket URL, as ``apps.connections.open`` returns it."""
@@ -566,28 +278,34 @@ class FakeSocketMode:
             self._tickets.add(ticket)
         return f"{self.url}{LINK_PATH}?ticket={ticket}&app_id={self.app_id}"
 
-    def redeem(self, target: str) -> str:
-        """The ticket of an upgrade request's target; `Refusal` unless issued and unused."""
-        parts = urlsplit(target)
-        ticket = (parse_qs(parts.query).get("ticket") or [""])[-1]
-        if parts.path != LINK_PATH:
-            raise Refusal(404, "Not Found")
+    def _admit(self, ws: ServerConnection, request: Request) -> Response | None:
+        """Spends the request's ticket; an HTTP error instead when it was never issued or used."""
+        if urlsplit(request.path).path != LINK_PATH:
+            return ws.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
         with self.changed:
+            ticket = _ticket_of(request)
             if ticket not in self._tickets:
-                raise Refusal(401, "Unauthorized")
+                return ws.respond(HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
             self._tickets.discard(ticket)
-        return ticket
+        return None
 
-    def record_refusal(self, refusal: str) -> None:
-        with self.changed:
-            self.refused.append(refusal)
-            self.changed.notify_all()
+    def _record_refusal(
+        self, ws: ServerConnection, request: Request, response: Response
+    ) -> Response | None:
+        """Notes every upgrade not accepted: ours (ticket, path) and the library's (bad upgrade)."""
+        if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
+            with self.changed:
+                self.refused.append(f"{response.status_code} {response.reason_phrase}")
+                self.changed.notify_all()
+        return None
 
-    def serve_connection(self, sock: socket.socket, rfile: BinaryIO, ticket: str) -> None:
+    def _serve(self, ws: ServerConnection) -> None:
+        # The library calls this once the handshake is done, on the connection class it was given.
+        assert isinstance(ws, _PingSeeingConnection) and ws.request is not None
         with self.changed:
             serial = next(self._serial)
-            already_open = sum(1 for c in self._connections if not c.closed.is_set())
-        connection = SocketConnection(self, sock, rfile, serial, ticket)
+            already_open = sum(1 for c in self._connections if c.is_open)
+        connection = SocketConnection(self, ws, serial, _ticket_of(ws.request))
         connection.serve(self._hello(already_open + 1), self.ping_interval)
 
     def opened(self, connection: SocketConnection) -> None:
@@ -694,3 +412,7 @@ class FakeSocketMode:
             {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}}
         )
         return connection
+
+
+def _ticket_of(request: Request) -> str:
+    return (parse_qs(urlsplit(request.path).query).get("ticket") or [""])[-1]
