@@ -19,17 +19,18 @@ import contextlib
 import io
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 import tools
 from bot.database import make_engine, upgrade
@@ -44,12 +45,12 @@ from bot.watches.tables import WatchRow, WatchSlotRow
 from tests.bot.conftest import make_test_agent
 from tests.bot.slack_harness import running_bot
 from tests.fakes.anthropic_api import FakeAnthropic, tool_use_reply
-from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, USER_ID, FakeSlack
+from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, USER_ID, FakeSlack
 from tests.fakes.slack_payloads import app_mention_event
 from tests.tools.databases import fresh_postgres
 
 PROGRAM = """\
-from datetime import timedelta
+from datetime import datetime, timedelta
 t = today()
 sat = t + timedelta(days=(5 - t.weekday()) % 7)
 deals = find_deals("orange soda", start=sat, end=sat + timedelta(days=1))
@@ -145,7 +146,6 @@ def add_due_watches(engine: Engine, count: int) -> None:
     """`count` hourly watches, each due now (a fresh slot), for different owners and channels."""
     schedule = parse_schedule("hourly")
     now = utcnow()
-    due = schedule.next_after(now - timedelta(hours=1), "UTC")
     rows = [
         {
             "watch_id": new_run_id() + f"{n:05d}"[-5:],
@@ -162,7 +162,7 @@ def add_due_watches(engine: Engine, count: int) -> None:
             "only_changes": True,
             "paused": False,
             "failures": 0,
-            "next_run_at": due,
+            "next_run_at": due_slot(),
             "created_at": now,
         }
         for n in range(count)
@@ -172,22 +172,52 @@ def add_due_watches(engine: Engine, count: int) -> None:
             connection.execute(insert(WatchRow), rows[start : start + 1000])
 
 
+def due_slot() -> datetime:
+    """The latest hourly slot: what every watch of the storm is due at."""
+    return parse_schedule("hourly").next_after(utcnow() - timedelta(hours=1), "UTC")
+
+
+def due_again(engine: Engine) -> None:
+    """The same slot falls due again with the last answers kept: the next day's storm, on
+    deals that did not change (its slots forgotten, so their keys are free again)."""
+    with engine.begin() as connection:
+        connection.execute(delete(WatchSlotRow))
+        connection.execute(update(WatchRow).values(next_run_at=due_slot()))
+
+
 def finished_slots(engine: Engine) -> int:
     query = select(func.count()).where(WatchSlotRow.state.not_in(("running", "posting")))
     with engine.connect() as connection:
         return connection.scalar(query) or 0
 
 
-def live_questions(ask: Callable[[], None], stop: threading.Event, every_s: float) -> list[float]:
-    timings: list[float] = []
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine spent busy (every process: bot, workers, database, fakes)."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def live_questions(
+    ask: Callable[[], None], stop: threading.Event, every_s: float, timings: list[float]
+) -> None:
     while not stop.wait(every_s):
         started = time.perf_counter()
         ask()
         timings.append((time.perf_counter() - started) * 1000)
-    return timings
+
+
+def drained_line(label: str, count: int, drained: float, cpu: float, posts: int) -> str:
+    return (
+        f"{label}: {count:,} due watches drained in {drained:.1f} s = "
+        f"{count / drained:.0f} program runs/s, {posts:,} posts; "
+        f"{cpu * 1000 / count:.1f} ms CPU per slot on the whole machine"
+    )
 
 
 def bench_storm(label: str, engine: Engine, model: FakeAnthropic, count: int, workers: int) -> None:
+    """serve's WatchScheduler in this process, live questions asked beside it; twice: every
+    answer new (each slot posts), then the same answers again (none posts)."""
     add_due_watches(engine, count)
     with FakeSlack() as slack:
         agent = make_test_agent(engine, model)
@@ -212,30 +242,74 @@ def bench_storm(label: str, engine: Engine, model: FakeAnthropic, count: int, wo
             started = time.perf_counter()
             ask()
             quiet[i] = (time.perf_counter() - started) * 1000
-        scheduler = WatchScheduler(
-            runner, workers=workers, live_in_flight=lambda: in_flight[0], poll_s=0.05
-        )
-        stop = threading.Event()
-        live: list[float] = []
-        asker = threading.Thread(target=lambda: live.extend(live_questions(ask, stop, 0.25)))
-        started, cpu = time.perf_counter(), time.process_time()
-        scheduler.start()
-        asker.start()
-        while finished_slots(engine) < count:
-            time.sleep(0.2)
-        drained = time.perf_counter() - started
-        cpu = time.process_time() - cpu  # the bot's (and the in-process fakes') CPU, all threads
-        stop.set()
-        asker.join()
-        scheduler.stop(30)
-        posts = len(slack.calls_to("chat.postMessage"))
-    print(
-        f"{label}: {count:,} due watches drained in {drained:.1f} s = {count / drained:.0f} "
-        f"program runs/s ({workers} threads), {posts:,} posts; "
-        f"{cpu * 1000 / count:.1f} ms CPU per slot in this process"
-    )
-    print("  " + summary("live question, quiet (model call, fake)", quiet))
-    print("  " + summary("live question during the storm", live))
+        print("  " + summary("live question, quiet (model call, fake)", quiet))
+        for storm in ("every answer new", "answers unchanged"):
+            if storm == "answers unchanged":
+                due_again(engine)
+            posted = len(slack.calls_to("chat.postMessage"))
+            scheduler = WatchScheduler(
+                runner, workers=workers, live_in_flight=lambda: in_flight[0], poll_s=0.05
+            )
+            stop = threading.Event()
+            live: list[float] = []
+            asker = threading.Thread(target=live_questions, args=(ask, stop, 0.25, live))
+            started, cpu, own = time.perf_counter(), busy_cpu_seconds(), time.process_time()
+            scheduler.start()
+            asker.start()
+            while finished_slots(engine) < count:
+                time.sleep(0.1)
+            drained = time.perf_counter() - started
+            cpu, own = busy_cpu_seconds() - cpu, time.process_time() - own
+            stop.set()
+            asker.join()
+            scheduler.stop(30)
+            posts = len(slack.calls_to("chat.postMessage")) - posted
+            print(
+                drained_line(f"{label}, serve's scheduler, {storm}", count, drained, cpu, posts)
+                + f" ({own * 1000 / count:.1f} ms in this process: bot and fakes)"
+            )
+            print("  " + summary("live question during the storm", live))
+
+
+def bench_processes(
+    label: str, url: str, engine: Engine, model: FakeAnthropic, count: int, processes: int
+) -> None:
+    """`processes` × `dealbot watches run-due` at once on one database: claimants sharing
+    the storm, the fakes in this process; every answer new, then the same answers again."""
+    add_due_watches(engine, count)
+    with FakeSlack() as slack:
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DEALBOT_"))
+        } | {
+            "DATABASE_URL": url,
+            "ANTHROPIC_API_KEY": "bench",
+            "ANTHROPIC_BASE_URL": model.url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": slack.api_url,
+        }
+        for storm in ("every answer new", "answers unchanged"):
+            if storm == "answers unchanged":
+                due_again(engine)
+            posted = len(slack.calls_to("chat.postMessage"))
+            started, cpu = time.perf_counter(), busy_cpu_seconds()
+            running = [
+                subprocess.Popen(
+                    [Path(sys.executable).with_name("dealbot"), "watches", "run-due"],
+                    env=environment,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(processes)
+            ]
+            said = [process.communicate()[0].strip() for process in running]
+            drained = time.perf_counter() - started
+            cpu = busy_cpu_seconds() - cpu
+            assert finished_slots(engine) == count, said
+            posts = len(slack.calls_to("chat.postMessage")) - posted
+            what = f"{label}, {processes} × dealbot watches run-due, {storm}"
+            print(drained_line(what, count, drained, cpu, posts))
+            for line in said:
+                print(f"  {line}")
 
 
 def main() -> None:
@@ -245,6 +319,9 @@ def main() -> None:
         "--questions", type=int, default=100, help="cache hits timed per path (0: none)"
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--processes", type=int, nargs="+", default=[2, 4], help="run-due claimants at once"
+    )
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--deals", type=int, default=20000)
     args = parser.parse_args()
@@ -260,17 +337,27 @@ def main() -> None:
                 bench_cache_cli(url, model, args.questions)
                 bench_cache_slack(engine, model, args.questions)
         print("== watch storms ==")
+        postgres = server.startswith(("postgresql", "postgres:"))
         for count in args.watches:
-            with demo_database(
-                f"sqlite:///{folder}/storm{count}.db", args.products, args.deals
-            ) as engine:
+            sqlite = f"sqlite:///{folder}/storm{count}.db"
+            with demo_database(sqlite, args.products, args.deals) as engine:
                 bench_storm("SQLite", engine, model, count, args.workers)
-            if server.startswith(("postgresql", "postgres:")):
+            sqlite = f"sqlite:///{folder}/claimant{count}.db"
+            with demo_database(sqlite, args.products, args.deals) as engine:
+                bench_processes("SQLite", sqlite, engine, model, count, 1)
+            if not postgres:
+                continue
+            with (
+                fresh_postgres(server, "dealbot_bench") as pg,
+                demo_database(pg, args.products, args.deals) as engine,
+            ):
+                bench_storm("PostgreSQL", engine, model, count, args.workers)
+            for processes in args.processes:
                 with (
                     fresh_postgres(server, "dealbot_bench") as pg,
                     demo_database(pg, args.products, args.deals) as engine,
                 ):
-                    bench_storm("PostgreSQL", engine, model, count, args.workers)
+                    bench_processes("PostgreSQL", pg, engine, model, count, processes)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     Update,
     and_,
+    bindparam,
     case,
     delete,
     event,
@@ -120,10 +121,9 @@ class History:
             }
         for _ in range(5):
             run_id = new_run_id()
-            statement = insert(RunRow).values(run_id=run_id, **values).returning(*_RUN_FIELDS)
             try:
                 with self.engine.begin() as connection:
-                    row = connection.execute(statement).one()
+                    row = connection.execute(_START, values | {"run_id": run_id}).one()
                     if self.leases is not None:
                         self.leases.hold(run_id)
                     return _to_record(row, attempts=())
@@ -138,25 +138,22 @@ class History:
         (else LeaseLost: another process took it and answers it). One UPDATE, its attempts
         replaced, and the stored run read back by RETURNING: the path every answer takes."""
         attempts = tuple(_cleaned_attempt(attempt) for attempt in outcome.attempts)
-        query = update(RunRow).where(RunRow.run_id == run_id)
-        if self.leases is not None:
-            query = query.where(
-                RunRow.status.in_(UNFINISHED),
-                or_(RunRow.lease_owner.is_(None), RunRow.lease_owner == self.leases.instance_id),
-            )
         ended = {"finished_at": utcnow(), "lease_owner": None, "lease_until": None}
-        statement = query.values(_outcome_values(outcome) | ended).returning(*_RUN_FIELDS)
+        values = _outcome_values(outcome) | ended | {"the_run": run_id}
+        statement = _FINISH
+        if self.leases is not None:
+            statement, values["holder"] = _FINISH_HELD, self.leases.instance_id
         try:
             with self.engine.begin() as connection:
-                row = connection.execute(statement).one_or_none()
+                row = connection.execute(statement, values).one_or_none()
                 if row is None:
                     if self.leases is not None:
                         raise LeaseLost(run_id)
                     raise NoResultFound(f"no run {run_id}")
-                connection.execute(delete(AttemptRow).where(AttemptRow.run_pk == row.id))
+                connection.execute(_FORGET_ATTEMPTS, {"the_run": row.id})
                 if attempts:
                     connection.execute(
-                        insert(AttemptRow),
+                        _ADD_ATTEMPT,
                         [_attempt_values(row.id, seq, a) for seq, a in enumerate(attempts)],
                     )
                 return _to_record(row, attempts=attempts)
@@ -390,13 +387,14 @@ def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _outcome_values(outcome: Outcome) -> dict[str, Any]:
-    """Each field of the outcome onto its column (the attempts go onto rows of their own)."""
+    """Each field of the outcome onto its column, by the columns' names in the table (the
+    attempts go onto rows of their own)."""
     return _cleaned(
         {
             "status": outcome.status,
             "answer": outcome.answer,
-            "table": outcome.table.to_json() if outcome.table else None,
-            "chart": outcome.chart.to_json() if outcome.chart else None,
+            "answer_table": outcome.table.to_json() if outcome.table else None,
+            "answer_chart": outcome.chart.to_json() if outcome.chart else None,
             "code": outcome.code,
             "error": outcome.error,
             "llm_calls": outcome.usage.llm_calls,
@@ -453,6 +451,18 @@ def _attempt(row: AttemptRow) -> Attempt:
 _RUN_FIELDS = tuple(
     attribute.columns[0].label(attribute.key) for attribute in inspect(RunRow).column_attrs
 )
+# The statements every run takes, built once: Core on the tables, their SET and VALUES
+# clauses from the keys of the parameters each execution passes (the columns' names).
+_runs = RunRow.metadata.tables[RunRow.__tablename__]
+_attempts = AttemptRow.metadata.tables[AttemptRow.__tablename__]
+_START = insert(_runs).returning(*_RUN_FIELDS)
+_FINISH = update(_runs).where(_runs.c.run_id == bindparam("the_run")).returning(*_RUN_FIELDS)
+_FINISH_HELD = _FINISH.where(  # with leases: only while no other instance took the run over
+    _runs.c.status.in_(UNFINISHED),
+    or_(_runs.c.lease_owner.is_(None), _runs.c.lease_owner == bindparam("holder")),
+)
+_FORGET_ATTEMPTS = delete(_attempts).where(_attempts.c.run_pk == bindparam("the_run"))
+_ADD_ATTEMPT = insert(_attempts)
 
 
 def _to_record(run: RunRow | Row[Any], attempts: tuple[Attempt, ...] | None = None) -> RunRecord:

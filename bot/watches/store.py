@@ -22,6 +22,7 @@ from sqlalchemy import (
     Engine,
     Executable,
     Row,
+    bindparam,
     delete,
     func,
     insert,
@@ -224,9 +225,8 @@ class WatchStore:
                 slot_at = schedule.latest_between(row.next_run_at, now, row.timezone)
                 following = schedule.next_after(now, row.timezone)
                 moved = connection.execute(
-                    update(WatchRow)
-                    .where(WatchRow.id == row.id, WatchRow.next_run_at == row.next_run_at)
-                    .values(next_run_at=following)
+                    _MOVE_ON,
+                    {"the_watch": row.id, "was": row.next_run_at, "next_run_at": following},
                 ).rowcount
                 if moved != 1:
                     continue  # another claimant moved it first
@@ -311,13 +311,8 @@ class WatchStore:
     def begin_post(self, slot: Slot) -> bool:
         """Mark the slot as posting before the post is sent; False when it is not ours to post
         (it was deleted with its watch, or already posted or lost)."""
-        statement = (
-            update(WatchSlotRow)
-            .where(WatchSlotRow.id == slot.pk, WatchSlotRow.state == "running")
-            .values(state="posting")
-        )
         with self.engine.begin() as connection:
-            return connection.execute(statement).rowcount == 1
+            return connection.execute(_BEGIN_POST, {"the_slot": slot.pk}).rowcount == 1
 
     def finish_slot(self, slot: Slot, state: SlotState, *, post_ts: str | None = None) -> None:
         self._update_slot(slot, state=state, post_ts=post_ts, finished_at=utcnow())
@@ -356,11 +351,8 @@ class WatchStore:
         returns the failures in a row."""
         with self.engine.begin() as connection:
             failures = _record_run(connection, slot.watch, run_id, ok, code, posted_answer)
-            connection.execute(
-                update(WatchSlotRow)
-                .where(WatchSlotRow.id == slot.pk)
-                .values(state=state, post_ts=post_ts, finished_at=utcnow())
-            )
+            ended = {"state": state, "post_ts": post_ts, "finished_at": utcnow()}
+            connection.execute(_UPDATE_SLOT, ended | {"the_slot": slot.pk})
             return failures
 
     def prune_slots(self, older_than: timedelta) -> int:
@@ -392,37 +384,26 @@ def _record_run(
     code: str | None,
     posted_answer: str | None,
 ) -> int:
-    values: dict = {"last_run_id": run_id}
-    values["failures"] = 0 if ok else WatchRow.failures + 1
+    values: dict[str, Any] = {"last_run_id": run_id, "the_watch": watch.pk}
     if code is not None:
         values["code"] = code
     if posted_answer is not None:
         values |= {"last_answer": posted_answer, "last_posted_at": utcnow()}
-    statement = (
-        update(WatchRow)
-        .where(WatchRow.id == watch.pk)
-        .values(**values)
-        .returning(WatchRow.failures)
-    )
-    return connection.scalar(statement) or 0
+    return connection.scalar(_RECORD_OK if ok else _RECORD_FAILED, values) or 0
 
 
 def _add_slot(
     connection: Connection, watch_pk: int, slot_at: datetime, claimant: str, lease: timedelta
 ) -> int:
     """A running slot under its key (watch, slot time); its primary key."""
-    statement = (
-        insert(WatchSlotRow)
-        .values(
-            watch_pk=watch_pk,
-            slot_at=slot_at,
-            state="running",
-            claimed_by=claimant,
-            lease_until=utcnow() + lease,
-        )
-        .returning(WatchSlotRow.id)
-    )
-    return connection.execute(statement).scalar_one()
+    values = {
+        "watch_pk": watch_pk,
+        "slot_at": slot_at,
+        "state": "running",
+        "claimed_by": claimant,
+        "lease_until": utcnow() + lease,
+    }
+    return connection.execute(_ADD_SLOT, values).scalar_one()
 
 
 def _owned(team_id: str | None, owner_id: str):
@@ -430,8 +411,20 @@ def _owned(team_id: str | None, owner_id: str):
     return team & (WatchRow.owner_id == owner_id)
 
 
-# A watch's columns, read by Core statements on the claiming path (no ORM unit of work).
-_WATCH_FIELDS = tuple(WatchRow.__table__.columns)
+# The statements each slot takes, built once: Core on the tables (no ORM unit of work),
+# their SET and VALUES clauses from the keys of the parameters each execution passes.
+_watches = WatchRow.metadata.tables[WatchRow.__tablename__]
+_slots = WatchSlotRow.metadata.tables[WatchSlotRow.__tablename__]
+_WATCH_FIELDS = tuple(_watches.columns)
+_MOVE_ON = update(_watches).where(  # unless another claimant moved it first
+    _watches.c.id == bindparam("the_watch"), _watches.c.next_run_at == bindparam("was")
+)
+_ADD_SLOT = insert(_slots).returning(_slots.c.id)
+_UPDATE_SLOT = update(_slots).where(_slots.c.id == bindparam("the_slot"))
+_BEGIN_POST = _UPDATE_SLOT.where(_slots.c.state == "running").values(state="posting")
+_RECORD_RUN = update(_watches).where(_watches.c.id == bindparam("the_watch"))
+_RECORD_OK = _RECORD_RUN.values(failures=0).returning(_watches.c.failures)
+_RECORD_FAILED = _RECORD_RUN.values(failures=_watches.c.failures + 1).returning(_watches.c.failures)
 
 
 def _to_watch(row: WatchRow | Row[Any], **changes: object) -> Watch:

@@ -470,9 +470,11 @@ def test_bolt_built_with_the_token_in_the_environment_warns_of_nothing(
     demo_engine, fake_slack, fake_anthropic, monkeypatch, caplog
 ):
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    with caplog.at_level(logging.DEBUG, logger="slack_bolt"):
-        with running_bot(demo_engine, fake_slack, fake_anthropic):
-            assert os.environ["SLACK_BOT_TOKEN"] == BOT_TOKEN  # given back after Bolt was built
+    with (
+        caplog.at_level(logging.DEBUG, logger="slack_bolt"),
+        running_bot(demo_engine, fake_slack, fake_anthropic),
+    ):
+        assert os.environ["SLACK_BOT_TOKEN"] == BOT_TOKEN  # given back after Bolt was built
 
     bolt_warnings = [
         r.getMessage()
