@@ -5,13 +5,30 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from itertools import groupby
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Connection, Float, Row, Select, cast, func, literal, select
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    Connection,
+    Date,
+    Float,
+    Integer,
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+)
 
 from tools.tables import Deal, Product, Store
-from tools.text_search import SearchTerms, loosened, matches
+from tools.text_search import MATCH, SearchTerms, loosened, match_parameters, matches
 
 # The most deals (or products, one per product) find_deals(limit=None) returns; past it,
 # it says how many match instead of cutting the list.
@@ -53,6 +70,36 @@ DEAL_COLUMNS = (
     Deal.requires_card,
     Deal.limit_per_customer,
 )
+
+
+# Every statement is built once per shape (see Shape) around these parameters and run with
+# their values: building a Select and its cache key costs the bot process several times
+# what running the query does, and a storm of due watches calls the tools thousands of times.
+START = bindparam("start", type_=Date)
+END = bindparam("end", type_=Date)
+LIMIT = bindparam("limit", type_=Integer)
+CATEGORY = bindparam("category", type_=String)
+STORE_ID = bindparam("store_id", type_=Integer)
+KIND = bindparam("kind", type_=String)
+REQUIRES_CARD = bindparam("requires_card", type_=Boolean)
+MOST_PAID = bindparam("most_paid", type_=Float)  # the highest share of the regular price
+PRODUCT_ID = bindparam("product_id", type_=Integer)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a statement's SQL depends on: the database's dialect and which parameters it is
+    given (the filters set, the words searched for); their values are bound when it runs."""
+
+    dialect: str
+    given: frozenset[str]
+
+    @classmethod
+    def of(cls, connection: Connection, values: dict[str, object]) -> Shape:
+        return cls(connection.dialect.name, frozenset(values))
+
+    def has(self, parameter: BindParameter) -> bool:
+        return parameter.key in self.given
 
 
 class TooManyMatches(Exception):
@@ -111,20 +158,29 @@ def search_products(
 def _search_products(
     connection: Connection, terms: SearchTerms, category: str | None, limit: int, match: Match
 ) -> list[dict]:
-    """Rank in the text index alone, then read only the products returned."""
-    found = matches(connection, terms)
-    chosen = select(found.c.product_id, found.c.rank)
+    values: dict[str, object] = {LIMIT.key: limit}
+    values |= match_parameters(connection.dialect.name, terms)
     if category is not None:
+        values[CATEGORY.key] = category
+    rows = connection.execute(_products_found(Shape.of(connection, values)), values)
+    return [product_dict(row, match) for row in rows]
+
+
+@cache
+def _products_found(shape: Shape) -> Select:
+    """Rank in the text index alone, then read only the products returned."""
+    found = matches(shape.dialect)
+    chosen = select(found.c.product_id, found.c.rank)
+    if shape.has(CATEGORY):
         chosen = chosen.join(Product, Product.id == found.c.product_id).where(
-            Product.category == category
+            Product.category == CATEGORY
         )
-    ranked = chosen.order_by(found.c.rank, found.c.product_id).limit(limit).subquery("chosen")
-    statement = (
+    ranked = chosen.order_by(found.c.rank, found.c.product_id).limit(LIMIT).subquery("chosen")
+    return (
         select(*PRODUCT_COLUMNS)
         .join(ranked, ranked.c.product_id == Product.id)
         .order_by(ranked.c.rank, Product.id)
     )
-    return [product_dict(row, match) for row in connection.execute(statement)]
 
 
 def product_dict(row: Row, match: Match = "all") -> dict:
@@ -142,7 +198,12 @@ def product_dict(row: Row, match: Match = "all") -> dict:
 
 
 def product_exists(connection: Connection, product_id: int) -> bool:
-    return connection.scalar(select(Product.id).where(Product.id == product_id)) is not None
+    return connection.scalar(_product(), {PRODUCT_ID.key: product_id}) is not None
+
+
+@cache
+def _product() -> Select:
+    return select(Product.id).where(Product.id == PRODUCT_ID)
 
 
 # --- Deals ---
@@ -159,11 +220,14 @@ def find_deals(connection: Connection, wanted: DealFilter) -> list[dict]:
 
 def _find_deals(connection: Connection, wanted: DealFilter, match: Match) -> list[dict]:
     most = MAX_MATCHES + 1 if wanted.limit is None else wanted.limit
-    bounded = replace(wanted, limit=most)
+    values = _filter_values(connection, wanted) | {LIMIT.key: most}
+    shape = Shape.of(connection, values)
     if wanted.per_product:
-        found = _best_per_product(connection, bounded, match)
+        rows = connection.execute(_best_per_product(shape), values)
+        found = [_with_stores(list(deals), match) for _id, deals in groupby(rows, _product_id)]
     else:
-        found = _every_deal(connection, bounded, match)
+        rows = connection.execute(_every_deal(shape), values)
+        found = [deal_dict(row, match) for row in rows]
     if wanted.limit is None and len(found) > MAX_MATCHES:
         by: Grouping | None = "product" if wanted.per_product else None
         counted = count_deals(connection, wanted, by)
@@ -171,35 +235,53 @@ def _find_deals(connection: Connection, wanted: DealFilter, match: Match) -> lis
     return found
 
 
-def _every_deal(connection: Connection, wanted: DealFilter, match: Match) -> list[dict]:
+def _filter_values(connection: Connection, wanted: DealFilter) -> dict[str, object]:
+    """The values of the parameters for the filters `wanted` sets: days, words and those
+    _narrowed() applies."""
+    values: dict[str, object] = {START.key: wanted.start, END.key: wanted.end}
+    if wanted.terms:
+        values |= match_parameters(connection.dialect.name, wanted.terms)
+    if wanted.category is not None:
+        values[CATEGORY.key] = wanted.category
+    if wanted.store_id is not None:
+        values[STORE_ID.key] = wanted.store_id
+    if wanted.kind is not None:
+        values[KIND.key] = wanted.kind
+    if wanted.requires_card is not None:
+        values[REQUIRES_CARD.key] = wanted.requires_card
+    if wanted.min_percent_off is not None:
+        values[MOST_PAID.key] = 1 - wanted.min_percent_off / 100 + 1e-9
+    return values
+
+
+@cache
+def _every_deal(shape: Shape) -> Select:
     """Two steps: rank candidates from the covering indexes (ids, match rank and price
     share only), then read whole rows for those returned."""
-    chosen = _chosen(connection, wanted).subquery("chosen")
-    order = [chosen.c.rank] if wanted.terms else []
-    statement = (
+    chosen = _chosen(shape).subquery("chosen")
+    order = [chosen.c.rank] if shape.has(MATCH) else []
+    return (
         _deals().join(chosen, chosen.c.id == Deal.id).order_by(*order, chosen.c.share, chosen.c.id)
     )
-    return [deal_dict(row, match) for row in connection.execute(statement)]
 
 
-def _chosen(connection: Connection, wanted: DealFilter) -> Select:
+def _chosen(shape: Shape) -> Select:
     share = _paid_share()
-    statement = select(Deal.id, share.label("share")).where(
-        Deal.starts <= wanted.end, Deal.ends >= wanted.start
-    )
+    statement = select(Deal.id, share.label("share")).where(Deal.starts <= END, Deal.ends >= START)
     order = [share, Deal.id]
-    if wanted.terms:
+    if shape.has(MATCH):
         # Best first: a broad match (thousands of products) then reads the deals of its
         # best-ranked products only, as many as the limit needs.
-        found = matches(connection, wanted.terms, best_first=True)
+        found = matches(shape.dialect, best_first=True)
         statement = statement.add_columns(found.c.rank).join(
             found, found.c.product_id == Deal.product_id
         )
         order.insert(0, found.c.rank)
-    return _narrowed(statement, wanted).order_by(*order).limit(wanted.limit)
+    return _narrowed(statement, shape).order_by(*order).limit(LIMIT)
 
 
-def _best_per_product(connection: Connection, wanted: DealFilter, match: Match) -> list[dict]:
+@cache
+def _best_per_product(shape: Shape) -> Select:
     """One deal per product: its lowest price per item, with every store that has it.
     Products come in the order find_deals ranks deals (best match, then percent off)."""
     rank: ColumnElement[float] = literal(0.0)  # without a query every product matches alike
@@ -208,12 +290,12 @@ def _best_per_product(connection: Connection, wanted: DealFilter, match: Match) 
         Deal.product_id,
         (cast(Deal.price_cents, Float) / Deal.quantity).label("each"),
         _paid_share().label("share"),
-    ).where(Deal.starts <= wanted.end, Deal.ends >= wanted.start)
-    if wanted.terms:
-        found = matches(connection, wanted.terms)
+    ).where(Deal.starts <= END, Deal.ends >= START)
+    if shape.has(MATCH):
+        found = matches(shape.dialect)
         candidates = candidates.join(found, found.c.product_id == Deal.product_id)
         rank = found.c.rank
-    offers = _narrowed(candidates.add_columns(rank.label("rank")), wanted).cte("candidates").c
+    offers = _narrowed(candidates.add_columns(rank.label("rank")), shape).cte("candidates").c
     best = (
         select(
             offers.product_id,
@@ -223,7 +305,7 @@ def _best_per_product(connection: Connection, wanted: DealFilter, match: Match) 
         )
         .group_by(offers.product_id)
         .order_by("rank", "share", offers.product_id)
-        .limit(wanted.limit)
+        .limit(LIMIT)
         .subquery("best")
     )
     tied = (
@@ -233,8 +315,7 @@ def _best_per_product(connection: Connection, wanted: DealFilter, match: Match) 
         .subquery("tied")
     )
     order = (tied.c.rank, tied.c.product_share, tied.c.product_id, tied.c.share, Deal.id)
-    rows = connection.execute(_deals().join(tied, tied.c.id == Deal.id).order_by(*order))
-    return [_with_stores(list(deals), match) for _id, deals in groupby(rows, _product_id)]
+    return _deals().join(tied, tied.c.id == Deal.id).order_by(*order)
 
 
 def _product_id(row: Row) -> int:
@@ -252,30 +333,34 @@ def count_deals(
 ) -> int | dict[str, int]:
     """How many deals match (every word of the query, no loosening), counted by the
     database: a number, or by `by` a dict of group -> count, most first."""
+    values = _filter_values(connection, wanted)
+    statement = _count(Shape.of(connection, values), by)
     if by is None:
-        statement = _narrowed(_counted(connection, wanted, func.count()), wanted)
-        return connection.scalar(statement) or 0
-    key = _group_key(by)
-    grouped = _counted(connection, wanted, key, func.count())
-    by_product = by in ("category", "brand")
-    if by_product:
-        grouped = grouped.join(Product, Product.id == Deal.product_id)
-    grouped = _narrowed(grouped, wanted, products_joined=by_product)
-    names = _group_names(by, grouped.group_by(key).subquery("grouped"))
+        return connection.scalar(statement, values) or 0
     counts: dict[str, int] = {}
-    for name, count in connection.execute(names):
+    for name, count in connection.execute(statement, values):
         counts[name] = counts.get(name, 0) + count  # two products may share a name
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _counted(connection: Connection, wanted: DealFilter, *columns) -> Select:
-    statement = (
-        select(*columns)
-        .select_from(Deal)
-        .where(Deal.starts <= wanted.end, Deal.ends >= wanted.start)
-    )
-    if wanted.terms:
-        found = matches(connection, wanted.terms)
+@cache
+def _count(shape: Shape, by: Grouping | None) -> Select:
+    """One number, or by `by` (name, count) per group."""
+    if by is None:
+        return _narrowed(_counted(shape, func.count()), shape)
+    key = _group_key(by)
+    grouped = _counted(shape, key, func.count())
+    by_product = by in ("category", "brand")
+    if by_product:
+        grouped = grouped.join(Product, Product.id == Deal.product_id)
+    grouped = _narrowed(grouped, shape, products_joined=by_product)
+    return _group_names(by, grouped.group_by(key).subquery("grouped"))
+
+
+def _counted(shape: Shape, *columns) -> Select:
+    statement = select(*columns).select_from(Deal).where(Deal.starts <= END, Deal.ends >= START)
+    if shape.has(MATCH):
+        found = matches(shape.dialect)
         statement = statement.join(found, found.c.product_id == Deal.product_id)
     return statement
 
@@ -300,21 +385,20 @@ def _group_names(by: Grouping, grouped) -> Select:
     return select(key, count)
 
 
-def _narrowed(statement: Select, wanted: DealFilter, *, products_joined: bool = False) -> Select:
+def _narrowed(statement: Select, shape: Shape, *, products_joined: bool = False) -> Select:
     """The filters beyond days and words."""
-    if wanted.category is not None:
+    if shape.has(CATEGORY):
         if not products_joined:
             statement = statement.join(Product, Product.id == Deal.product_id)
-        statement = statement.where(Product.category == wanted.category)
-    if wanted.store_id is not None:
-        statement = statement.where(Deal.store_id == wanted.store_id)
-    if wanted.kind is not None:
-        statement = statement.where(Deal.kind == wanted.kind)
-    if wanted.requires_card is not None:
-        statement = statement.where(Deal.requires_card == wanted.requires_card)
-    if wanted.min_percent_off is not None:
-        most_paid = 1 - wanted.min_percent_off / 100 + 1e-9
-        statement = statement.where(_paid_share() <= most_paid)
+        statement = statement.where(Product.category == CATEGORY)
+    if shape.has(STORE_ID):
+        statement = statement.where(Deal.store_id == STORE_ID)
+    if shape.has(KIND):
+        statement = statement.where(Deal.kind == KIND)
+    if shape.has(REQUIRES_CARD):
+        statement = statement.where(Deal.requires_card == REQUIRES_CARD)
+    if shape.has(MOST_PAID):
+        statement = statement.where(_paid_share() <= MOST_PAID)
     return statement
 
 
@@ -322,13 +406,18 @@ def deal_history(
     connection: Connection, product_id: int, since: date, until: date, limit: int
 ) -> list[dict]:
     """Deals on one product active on any day from `since` to `until`, newest first."""
-    statement = (
+    values = {PRODUCT_ID.key: product_id, START.key: since, END.key: until, LIMIT.key: limit}
+    return [deal_dict(row) for row in connection.execute(_history(), values)]
+
+
+@cache
+def _history() -> Select:
+    return (
         _deals()
-        .where(Deal.product_id == product_id, Deal.ends >= since, Deal.starts <= until)
+        .where(Deal.product_id == PRODUCT_ID, Deal.ends >= START, Deal.starts <= END)
         .order_by(Deal.starts.desc(), Deal.id.desc())
-        .limit(limit)
+        .limit(LIMIT)
     )
-    return [deal_dict(row) for row in connection.execute(statement)]
 
 
 def _paid_share():
@@ -386,6 +475,11 @@ def deal_dict(row: Row, match: Match = "all") -> dict:
 
 
 def list_categories(connection: Connection) -> list[str]:
+    return list(connection.scalars(_categories()))
+
+
+@cache
+def _categories() -> Select:
     """Distinct categories by hopping through the index, one probe per category."""
     first = select(func.min(Product.category).label("name"))
     walk = first.cte("categories", recursive=True)
@@ -395,11 +489,14 @@ def list_categories(connection: Connection) -> list[str]:
             walk.c.name.is_not(None)
         )
     )
-    statement = select(walk.c.name).where(walk.c.name.is_not(None)).order_by(walk.c.name)
-    return list(connection.scalars(statement))
+    return select(walk.c.name).where(walk.c.name.is_not(None)).order_by(walk.c.name)
 
 
 def list_stores(connection: Connection) -> list[dict]:
-    statement = select(Store.id, Store.name, Store.city).order_by(Store.name)
-    rows = connection.execute(statement)
+    rows = connection.execute(_stores())
     return [{"id": row.id, "name": row.name, "city": row.city} for row in rows]
+
+
+@cache
+def _stores() -> Select:
+    return select(Store.id, Store.name, Store.city).order_by(Store.name)

@@ -55,18 +55,19 @@ class ReadOnlyDatabase:
                     connection.rollback()
 
 
+# One round trip fences a borrowing: read-only, a local statement timeout and, as parallel
+# workers cost more to start than these small queries take (and make the planner undervalue
+# the GIN text index), none. Settings made with is_local last until the rollback.
+POSTGRES_FENCE = text(
+    "SELECT set_config('transaction_read_only', 'on', true),"
+    " set_config('statement_timeout', :timeout, true),"
+    " set_config('max_parallel_workers_per_gather', '0', true)"
+)
+
+
 @contextmanager
 def _postgres_fence(connection: Connection, timeout_s: float):
-    connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-    # Parallel workers cost more to start than these small queries take, and make the
-    # planner undervalue the GIN text index.
-    connection.execute(
-        text(
-            "SELECT set_config('statement_timeout', :timeout, true),"
-            " set_config('max_parallel_workers_per_gather', '0', true)"
-        ),
-        {"timeout": str(max(1, round(timeout_s * 1000)))},
-    )
+    connection.execute(POSTGRES_FENCE, {"timeout": str(max(1, round(timeout_s * 1000)))})
     yield lambda exc: getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED
 
 

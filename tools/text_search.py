@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Connection, Float, Integer, Subquery, select, text
+from sqlalchemy import Connection, Float, Integer, Select, String, Subquery, bindparam, select, text
 
 STOP_WORDS = frozenset(
     {"a", "an", "and", "any", "are", "at", "deal", "deals", "for", "from", "in", "is", "of"}
@@ -231,21 +232,34 @@ POSTGRES_MATCHES = """
 POSTGRES_BEST_FIRST = "ORDER BY rank"
 
 
-def matches(connection: Connection, terms: SearchTerms, *, best_first: bool = False) -> Subquery:
-    """Products matching all of `terms` as (product_id, rank), lower rank = better match;
-    `best_first` when the caller orders by rank and stops early (costs a sort otherwise)."""
-    if connection.dialect.name == "postgresql":
-        sql = POSTGRES_MATCHES + (POSTGRES_BEST_FIRST if best_first else "")
-        statement = text(sql).bindparams(
-            match=tsquery_expression(terms),
-            in_type=any_word_tsquery(terms, "A"),
-            in_name=any_word_tsquery(terms, "B"),
-            in_tags=any_word_tsquery(terms, "C"),
-            tier=TIER,
-        )
+# The words to look for, the one parameter matches() always takes: a statement built once
+# around matches() is run with the values match_parameters() gives for each query.
+MATCH = bindparam("match", type_=String)
+
+
+@cache
+def matches(dialect: str, *, best_first: bool = False) -> Subquery:
+    """Products matching the terms given by match_parameters() as (product_id, rank), lower
+    rank = better match; `best_first` when the caller orders by rank and stops early (costs
+    a sort otherwise). One subquery per dialect and order, built once."""
+    if dialect == "postgresql":
+        statement = text(POSTGRES_MATCHES + (POSTGRES_BEST_FIRST if best_first else ""))
     else:
-        statement = text(SQLITE_MATCHES).bindparams(match=fts5_expression(terms), tier=TIER)
+        statement = text(SQLITE_MATCHES)
+    statement = statement.bindparams(MATCH, tier=TIER)
     return statement.columns(product_id=Integer, rank=Float).subquery("matches")
+
+
+def match_parameters(dialect: str, terms: SearchTerms) -> dict[str, str]:
+    """The values matches() is run with to find `terms`."""
+    if dialect == "postgresql":
+        return {
+            MATCH.key: tsquery_expression(terms),
+            "in_type": any_word_tsquery(terms, "A"),
+            "in_name": any_word_tsquery(terms, "B"),
+            "in_tags": any_word_tsquery(terms, "C"),
+        }
+    return {MATCH.key: fts5_expression(terms)}
 
 
 def loosened(connection: Connection, terms: SearchTerms) -> SearchTerms | None:
@@ -253,7 +267,14 @@ def loosened(connection: Connection, terms: SearchTerms) -> SearchTerms | None:
     when loosening would change nothing). Asked only after a search came back empty."""
     if len(terms.groups) < 2:
         return None
-    found = matches(connection, terms)
-    if connection.execute(select(found.c.product_id).limit(1)).first() is not None:
+    dialect = connection.dialect.name
+    found = connection.execute(_any_match(dialect), match_parameters(dialect, terms))
+    if found.first() is not None:
         return None
     return terms.any_group()
+
+
+@cache
+def _any_match(dialect: str) -> Select:
+    found = matches(dialect)
+    return select(found.c.product_id).limit(1)
