@@ -5,11 +5,16 @@
    Slack (a signed app_mention to the bot's HTTP server until the answer's chat.stopStream reaches
    the fake Web API), beside the same question answered by a model call (a local fake
    answering at once, so the difference is dealbot's own work). Goal: a hit p50/p95 <= 50 ms.
-2. A storm of due watches (1,000 and 10,000) drained by serve's WatchScheduler (2 threads) on
-   SQLite and, with DATABASE_URL naming a PostgreSQL server, on PostgreSQL: program runs per
-   second, time to drain, and the latency of live questions asked during it (p50/p95).
+2. A storm of due watches (1,000 and 10,000), each its own program or 100 programs shared
+   among them (watches due together with the same program share its run), drained twice:
+   every answer new (each slot posts), then the same answers (none posts, the usual day).
+   Drained by serve's WatchScheduler (2 threads, live questions asked beside it: their
+   p50/p95), and by concurrent `dealbot watches run-due` processes (1 on SQLite; 2 and 4 on
+   PostgreSQL when DATABASE_URL names a server). Program runs per second, time to drain, and
+   CPU per slot on the whole machine (bot, sandbox workers, database and fakes).
 
-    .venv/bin/python bench/bench_watches.py [--watches 1000 10000] [--questions 100]
+    .venv/bin/python bench/bench_watches.py [--watches 1000 10000] [--programs 0 100]
+        [--processes 2 4] [--questions 100]
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import itertools
 import json
 import os
 import subprocess
@@ -48,9 +54,10 @@ from tests.fakes.anthropic_api import FakeAnthropic, tool_use_reply
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, USER_ID, FakeSlack
 from tests.fakes.slack_payloads import app_mention_event
 from tests.tools.databases import fresh_postgres
+from tools.catalog import SHELVES
 
 PROGRAM = """\
-from datetime import datetime, timedelta
+from datetime import timedelta
 t = today()
 sat = t + timedelta(days=(5 - t.weekday()) % 7)
 deals = find_deals("orange soda", start=sat, end=sat + timedelta(days=1))
@@ -58,6 +65,15 @@ lines = [f"- {d['product']} at {d['store']}: {d['description']}" for d in deals[
 final_answer(f"{len(deals)} deals:\\n" + "\\n".join(lines))
 """
 QUESTION = "Any deals on orange soda this weekend?"
+# What the storm's watches look for: every kind of product the demo sells.
+KINDS = tuple(sorted({kind.name.lower() for shelf in SHELVES for kind in shelf.kinds}))
+
+
+def program(number: int) -> str:
+    """The `number`th distinct watch program: the weekend's deals on one kind of product,
+    the first few shown (kinds first, then how many are shown)."""
+    kind, shown = KINDS[number % len(KINDS)], 8 + number // len(KINDS)
+    return PROGRAM.replace('"orange soda"', repr(kind)).replace("deals[:8]", f"deals[:{shown}]")
 
 
 def summary(name: str, values_ms: list[float]) -> str:
@@ -142,8 +158,9 @@ def bench_cache_slack(engine: Engine, model: FakeAnthropic, runs: int) -> None:
 # --- 2. a storm of due watches ---------------------------------------------------------------
 
 
-def add_due_watches(engine: Engine, count: int) -> None:
-    """`count` hourly watches, each due now (a fresh slot), for different owners and channels."""
+def add_due_watches(engine: Engine, count: int, programs: int) -> None:
+    """`count` hourly watches, each due now (a fresh slot), for different owners and channels,
+    with `programs` distinct programs among them (0: each its own)."""
     schedule = parse_schedule("hourly")
     now = utcnow()
     rows = [
@@ -155,7 +172,7 @@ def add_due_watches(engine: Engine, count: int) -> None:
             "channel_id": f"C{n:06d}",
             "thread_ts": None,
             "question": QUESTION,
-            "code": PROGRAM,
+            "code": program(n % programs if programs else n),
             "source_run_id": "bench00",
             "timezone": "America/Los_Angeles",
             "rule": schedule.rule,
@@ -215,19 +232,15 @@ def drained_line(label: str, count: int, drained: float, cpu: float, posts: int)
     )
 
 
-def bench_storm(label: str, engine: Engine, model: FakeAnthropic, count: int, workers: int) -> None:
+def bench_storm(
+    label: str, engine: Engine, model: FakeAnthropic, count: int, workers: int, programs: int
+) -> None:
     """serve's WatchScheduler in this process, live questions asked beside it; twice: every
     answer new (each slot posts), then the same answers again (none posts)."""
-    add_due_watches(engine, count)
+    add_due_watches(engine, count, programs)
     with FakeSlack() as slack:
         agent = make_test_agent(engine, model)
         live_agent = make_test_agent(engine, model)
-        runner = WatchRunner(
-            agent=agent,
-            store=WatchStore(engine),
-            poster_for=lambda _team: SlackPoster(slack.client()),
-            config=WatchConfig(batch=50),
-        )
         in_flight = [0]
 
         def ask() -> None:
@@ -247,6 +260,12 @@ def bench_storm(label: str, engine: Engine, model: FakeAnthropic, count: int, wo
             if storm == "answers unchanged":
                 due_again(engine)
             posted = len(slack.calls_to("chat.postMessage"))
+            runner = WatchRunner(  # a new one each storm: shared results last a minute
+                agent=agent,
+                store=WatchStore(engine),
+                poster_for=lambda _team: SlackPoster(slack.client()),
+                config=WatchConfig(batch=50),
+            )
             scheduler = WatchScheduler(
                 runner, workers=workers, live_in_flight=lambda: in_flight[0], poll_s=0.05
             )
@@ -272,11 +291,17 @@ def bench_storm(label: str, engine: Engine, model: FakeAnthropic, count: int, wo
 
 
 def bench_processes(
-    label: str, url: str, engine: Engine, model: FakeAnthropic, count: int, processes: int
+    label: str,
+    url: str,
+    engine: Engine,
+    model: FakeAnthropic,
+    count: int,
+    processes: int,
+    programs: int,
 ) -> None:
     """`processes` × `dealbot watches run-due` at once on one database: claimants sharing
     the storm, the fakes in this process; every answer new, then the same answers again."""
-    add_due_watches(engine, count)
+    add_due_watches(engine, count, programs)
     with FakeSlack() as slack:
         environment = {
             k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DEALBOT_"))
@@ -322,6 +347,14 @@ def main() -> None:
     parser.add_argument(
         "--processes", type=int, nargs="+", default=[2, 4], help="run-due claimants at once"
     )
+    parser.add_argument(
+        "--programs",
+        type=int,
+        nargs="+",
+        default=[0, 100],
+        help="distinct programs among the watches (0: each its own; watches that share one, "
+        "due together, share its run)",
+    )
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--deals", type=int, default=20000)
     args = parser.parse_args()
@@ -338,26 +371,28 @@ def main() -> None:
                 bench_cache_slack(engine, model, args.questions)
         print("== watch storms ==")
         postgres = server.startswith(("postgresql", "postgres:"))
-        for count in args.watches:
-            sqlite = f"sqlite:///{folder}/storm{count}.db"
+        for count, programs in itertools.product(args.watches, args.programs):
+            mix = f"{programs} distinct programs" if programs else "each its own program"
+            print(f"-- {count:,} watches due at once, {mix} --")
+            sqlite = f"sqlite:///{folder}/storm{count}-{programs}.db"
             with demo_database(sqlite, args.products, args.deals) as engine:
-                bench_storm("SQLite", engine, model, count, args.workers)
-            sqlite = f"sqlite:///{folder}/claimant{count}.db"
+                bench_storm("SQLite", engine, model, count, args.workers, programs)
+            sqlite = f"sqlite:///{folder}/claimant{count}-{programs}.db"
             with demo_database(sqlite, args.products, args.deals) as engine:
-                bench_processes("SQLite", sqlite, engine, model, count, 1)
+                bench_processes("SQLite", sqlite, engine, model, count, 1, programs)
             if not postgres:
                 continue
             with (
                 fresh_postgres(server, "dealbot_bench") as pg,
                 demo_database(pg, args.products, args.deals) as engine,
             ):
-                bench_storm("PostgreSQL", engine, model, count, args.workers)
+                bench_storm("PostgreSQL", engine, model, count, args.workers, programs)
             for processes in args.processes:
                 with (
                     fresh_postgres(server, "dealbot_bench") as pg,
                     demo_database(pg, args.products, args.deals) as engine,
                 ):
-                    bench_processes("PostgreSQL", pg, engine, model, count, processes)
+                    bench_processes("PostgreSQL", pg, engine, model, count, processes, programs)
 
 
 if __name__ == "__main__":

@@ -199,6 +199,11 @@ class Agent:
         observe_run(run.run_id, outcome)
         return self._store(run, outcome)
 
+    def share(self, run: RunRecord, outcome: Outcome) -> RunRecord:
+        """Store for `run` the outcome of the same program run moments ago for another run (a
+        watch with the same saved program and time zone): no sandbox run, no model call."""
+        return self._store(run, outcome)
+
     def _store(self, run: RunRecord, outcome: Outcome) -> RunRecord:
         """Store the outcome; when that fails, a bare failure with the costs alone, so the run
         is never left pending while the database works. Raises only when that fails too (the

@@ -5,18 +5,23 @@ only when the answer changed. Delivery goes through a Poster: this module knows 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
+
+from cachetools import TTLCache
 
 from bot.agent import Agent
 from bot.ops import metrics
-from bot.records import Origin, RunRecord
+from bot.records import Origin, Outcome, RunRecord
 from bot.settings import Settings
 from bot.watches.store import Slot, SlotOutcome, SlotState, Watch, WatchStore
 
 log = logging.getLogger(__name__)
+
+SHARED_PROGRAMS = 4096  # distinct saved programs whose outcome is kept for sharing
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,9 @@ class WatchConfig:
     failures_before_pause: int = 3
     min_interval: timedelta = timedelta(hours=1)
     batch: int = 50  # slots claimed per transaction
+    # How long the outcome of a saved program is shared by the watches with the same program
+    # and time zone that fall due meanwhile (0: every slot runs its program).
+    share_results: timedelta = timedelta(seconds=60)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WatchConfig:
@@ -85,6 +93,13 @@ class WatchRunner:
         self.store = store
         self.poster_for = poster_for
         self.config = config
+        # The outcome of each saved program run in the last moments, by program, time zone
+        # and slot: when many watches share a program (the same question asked, so the same
+        # cached program) and fall due together, it runs once for all of them.
+        self._recent: TTLCache[tuple[str, str, datetime], Outcome] = TTLCache(
+            maxsize=SHARED_PROGRAMS, ttl=config.share_results.total_seconds()
+        )
+        self._lock = threading.Lock()  # TTLCache is not thread-safe
 
     def run(self, slot: Slot) -> SlotOutcome:
         """Run a claimed slot to its end; never raises (the slot records what happened)."""
@@ -143,7 +158,18 @@ class WatchRunner:
         if run is None:
             run = self.agent.record(watch.question, origin=_origin(watch))
             self.store.set_slot_run(slot, run.run_id)
-        return self.agent.rerun(run, watch.code, timezone=watch.timezone, repair=True)
+        if slot.manual:  # "Run now" runs the program, whatever ran a moment ago
+            return self.agent.rerun(run, watch.code, timezone=watch.timezone, repair=True)
+        key = _program_key(slot)
+        with self._lock:
+            shared = self._recent.get(key)
+        if shared is not None:
+            return self.agent.share(run, shared)
+        done = self.agent.rerun(run, watch.code, timezone=watch.timezone, repair=True)
+        if done.ok and done.code == watch.code:  # a repaired program is the watch's own
+            with self._lock:
+                self._recent[key] = done.outcome()
+        return done
 
     def _deliver(self, watch: Watch, run: RunRecord, slot: Slot) -> Delivery:
         poster = self.poster_for(watch.team_id)
@@ -180,6 +206,12 @@ class WatchRunner:
         poster = self.poster_for(watch.team_id)
         if poster is None or not poster.tell_owner(watch, paused):
             log.warning("watch %s: could not tell its owner %s", watch.watch_id, watch.owner_id)
+
+
+def _program_key(slot: Slot) -> tuple[str, str, datetime]:
+    """What a saved program's outcome depends on besides the data: its code and time zone;
+    and only watches due at the same moment share it (a later slot runs on later data)."""
+    return slot.watch.code, slot.watch.timezone, slot.slot_at
 
 
 def _origin(watch: Watch) -> Origin:

@@ -156,6 +156,55 @@ def _feed_with_zephyr_tonic(tmp_path) -> str:
     return str(feed)
 
 
+def _counting_program_runs(world: World, monkeypatch) -> list[str]:
+    """The programs the runner ran in the sandbox (the agent's rerun), in order."""
+    ran: list[str] = []
+    rerun = world.runner.agent.rerun
+
+    def counted(run, code, **options):
+        ran.append(code)
+        return rerun(run, code, **options)
+
+    monkeypatch.setattr(world.runner.agent, "rerun", counted)
+    return ran
+
+
+def test_watches_due_together_with_the_same_program_run_it_once(world, monkeypatch):
+    code = "final_answer(f\"{len(find_deals('orange soda'))} orange soda deals\")"
+    ran = _counting_program_runs(world, monkeypatch)
+    shared = [world.watch(code, "hourly"), world.watch(code, "hourly", owner_id="U0OTHER")]
+    # Europe/London is UTC+1 in May: its hourly slot is the same instant in another day's
+    # reckoning near midnight, so it runs on its own; so does another program.
+    london = world.watch(code, "hourly", timezone="Europe/London")
+    other = world.watch(code + "\n", "hourly")
+
+    outcomes = run_due(world.runner, FIRST_SLOT, workers=1)
+
+    assert outcomes == Counter(posted=4)
+    assert len(ran) == 3 and world.model.requests == []
+    runs = {
+        watch.watch_id: world.runner.agent.history.get(world.store.get(watch.watch_id).last_run_id)
+        for watch in (*shared, london, other)
+    }
+    assert len({run.run_id for run in runs.values()}) == 4  # each watch has its own run
+    answers = {run.answer for run in runs.values()}
+    assert len(answers) == 1 and next(iter(answers)).endswith("orange soda deals")
+    assert [runs[w.watch_id].code for w in (*shared, london, other)] == [code] * 3 + [other.code]
+    assert all(run.ok and run.origin.source == "watch" and run.attempts for run in runs.values())
+
+
+def test_run_now_runs_the_program_even_when_it_just_ran(world, monkeypatch):
+    code = "final_answer('Fanta Orange 2L is $1.99.')"
+    ran = _counting_program_runs(world, monkeypatch)
+    watch = world.watch(code, "hourly")
+    run_due(world.runner, FIRST_SLOT)
+
+    slot = world.store.claim_now(watch.watch_id, claimant="test", lease=timedelta(minutes=5))
+    assert slot is not None and world.runner.run(slot) == "posted"
+
+    assert ran == [code, code]
+
+
 def test_a_broken_program_gets_one_repair_and_the_repair_is_kept(world):
     broken = "final_answer(find_deals('orange soda', colour='orange')[0]['product'])"
     repaired = "final_answer('Repaired: ' + find_deals('orange soda')[0]['product'])"
