@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from bot.prompt import (
     system_blocks,
 )
 from bot.records import Attempt, Origin, Outcome, Progress, RunRecord, RunStatus, Usage
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.structured import Chart, StructureError, Table, structures_from
 from sandbox.text import clean_text
 
@@ -145,9 +146,15 @@ class Agent:
         run_program: Callable[..., Any] | None = None,
         build_tools: Callable[..., Mapping[str, Callable[..., Any]]] | None = None,
         cache: ProgramCache | None = None,
+        connect: Callable[[], anthropic.Anthropic] | None = None,
     ) -> None:
+        """`connect`, given instead of `client`, makes the client when the first model call
+        needs it (and may raise SettingsError then): an answer the program cache gives then
+        needs no client and no network."""
         self.client = client
-        self.model_caller = ModelCaller(client) if client is not None else None
+        self._model_caller = ModelCaller(client) if client is not None else None
+        self._connect = connect
+        self._connecting = threading.Lock()
         self.engine = engine
         self.history = history
         self.config = config
@@ -156,6 +163,20 @@ class Agent:
         self.cache = cache
         self.system = system_blocks(tools.render_reference())
         self.tool_definitions = [run_tool_definition()]
+
+    def connect(self) -> None:
+        """Make the model's client now, if it is made on demand (`ask`: before any work, when
+        the question is one for the model)."""
+        _ = self.model_caller
+
+    @property
+    def model_caller(self) -> ModelCaller | None:
+        if self._model_caller is None and self._connect is not None:
+            with self._connecting:
+                if self._model_caller is None:
+                    self.client = self._connect()
+                    self._model_caller = ModelCaller(self.client)
+        return self._model_caller
 
     def ask(
         self,
@@ -193,6 +214,9 @@ class Agent:
             outcome = self._solve(
                 run, timezone or self.config.timezone, meter, deadline, report, fresh
             )
+        except SettingsError as exc:  # connecting found the model or key refused
+            self._store(run, meter.outcome("failed", error=str(exc)))
+            raise
         except Exception:
             log.exception("run %s: unexpected failure", run.run_id)
             outcome = meter.outcome("failed", error=SOMETHING_WRONG)

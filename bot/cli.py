@@ -295,16 +295,26 @@ def _say_if_no_deals(engine: Engine, settings: Settings) -> None:
     )
 
 
-def make_agent(settings: Settings, engine: Engine, client: Anthropic | None = None) -> Agent:
+def make_agent(
+    settings: Settings,
+    engine: Engine,
+    client: Anthropic | None = None,
+    *,
+    connect: Callable[[], Anthropic] | None = None,
+) -> Agent:
+    """The agent with `client`, or one made now, or by `connect` when a model call needs it."""
     cache = None
     if settings.dealbot_program_cache:
         cache = ProgramCache(engine, window=timedelta(hours=settings.dealbot_program_cache_hours))
+    if client is None and connect is None:
+        client = make_client(settings)
     return Agent(
-        client=client or make_client(settings),
+        client=client,
         engine=engine,
         history=History(engine),
         config=AgentConfig.from_settings(settings),
         cache=cache,
+        connect=connect,
     )
 
 
@@ -347,17 +357,33 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.anthropic_api_key:
         return _ask_saved(args, settings, question)
     _check_sandbox(settings)
-    client = make_client(settings)  # one client: building one loads the CA bundle (~15 ms)
-    check_model(client, settings.model)
     with _sigterm_raises():
         engine = _engine(settings)
+        agent = make_agent(settings, engine, connect=lambda: _connected_client(settings))
+        if args.fresh or not _cache_answers(agent, question, settings):
+            agent.connect()  # a question for the model: its client and model checked first
         _say_if_no_deals(engine, settings)
-        run = _answer(make_agent(settings, engine, client), question, fresh=args.fresh)
+        run = _answer(agent, question, fresh=args.fresh)
     if args.json:
         print(json.dumps(run_as_json(run, settings.timezone), ensure_ascii=False))
     else:
         print_run(make_console(), run, show_code=args.show_code)
     return 0 if run.ok else 1
+
+
+def _connected_client(settings: Settings) -> Anthropic:
+    """The model's client, its model looked up (`check_model`) before its first use."""
+    client = make_client(settings)  # one client: building one loads the CA bundle (~15 ms)
+    check_model(client, settings.model)
+    return client
+
+
+def _cache_answers(agent: Agent, question: str, settings: Settings) -> bool:
+    """Whether the program cache holds a program for these words: then the answer needs
+    neither the model nor the network (unless that program fails today)."""
+    cache = agent.cache
+    origin = Origin()
+    return cache is not None and cache.lookup(origin, settings.timezone, question) is not None
 
 
 def _ask_saved(args: argparse.Namespace, settings: Settings, question: str) -> int:

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import update
 
 from bot.cli import main
+from bot.database import make_engine
+from bot.history import History
 from bot.records import Origin
 from bot.tables import CachedProgramRow
 from tests.bot.conftest import make_test_agent
@@ -146,6 +148,39 @@ def test_ask_json_reports_reused_from_and_fresh_asks_the_model(cli_env, capsys):
     assert again["answer"] == first["answer"]
     assert fresh["reused_from"] is None and fresh["llm_calls"] == 1
     assert len(cli_env.requests) == 2
+
+
+def test_a_cache_hit_in_the_terminal_sends_the_api_nothing(cli_env, capsys):
+    cli_env.reply_code(PROGRAM)
+    first = _ask(capsys)
+    assert cli_env.model_lookups == ["claude-sonnet-5-5"]  # a question for the model: checked
+
+    again = _ask(capsys)
+
+    assert again["ok"] and again["reused_from"] == first["run_id"] and again["llm_calls"] == 0
+    assert cli_env.model_lookups == ["claude-sonnet-5-5"], "no model lookup for a cache hit"
+    assert len(cli_env.requests) == 1
+
+
+def test_a_cached_program_that_fails_checks_the_model_before_asking_it(
+    cli_env, capsys, monkeypatch, demo_url
+):
+    cli_env.reply_code(PROGRAM)
+    first = _ask(capsys)
+    with make_engine(demo_url).begin() as connection:  # today the kept program breaks
+        connection.execute(
+            update(CachedProgramRow)
+            .where(CachedProgramRow.run_id == first["run_id"])
+            .values(code="final_answer(1 / 0)")
+        )
+    monkeypatch.setenv("DEALBOT_MODEL", "nope")
+
+    assert main(["ask", "Any deals on orange soda today?", "--json"]) == 2
+
+    assert "DEALBOT_MODEL: 'nope' is not a model this API serves" in capsys.readouterr().err
+    assert cli_env.model_lookups == ["claude-sonnet-5-5", "nope"] and len(cli_env.requests) == 1
+    [run] = History(make_engine(demo_url)).recent(limit=1)
+    assert run.status == "failed" and "DEALBOT_MODEL" in (run.error or "")
 
 
 def test_the_cache_can_be_turned_off(cli_env, capsys, monkeypatch):
