@@ -339,7 +339,9 @@ def bench_processes(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--watches", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--watches", type=int, nargs="*", default=[1000, 10000], help="storm sizes (none: no storm)"
+    )
     parser.add_argument(
         "--questions", type=int, default=100, help="cache hits timed per path (0: none)"
     )
