@@ -56,7 +56,7 @@ def warm_up() -> None:
     for name in PRELOADED:
         importlib.import_module(name)
     module_proxies()
-    worker.rehearse()
+    worker.rehearse(run=True)
     time.localtime()
     warnings.simplefilter("ignore")
     gc.collect()
