@@ -34,7 +34,9 @@ from sandbox.result import MAX_ERROR_CHARS, MAX_STRUCTURED_BYTES
 RECURSION_LIMIT: Final = sys.getrecursionlimit()
 REPORTING_DEPTH: Final = 200
 # Memory set aside while the program runs and given back for its report, so a program that
-# filled its address space can still be told what went wrong.
+# filled its address space (RLIMIT_AS) can still be told what went wrong. Address space is what
+# the limit counts, so the reserve is bytes(): fresh zeroed pages, mapped but never touched (a
+# bytearray would write all 1 MB, and fault in every page, on every run).
 REPORT_RESERVE_BYTES: Final = 1 << 20
 REHEARSAL: Final = """
 import datetime, json, re, statistics
@@ -65,7 +67,7 @@ class Session:
         namespace = program_globals(
             print_function=_program_print, final_answer=_program_final_answer, tools=tools
         )
-        reserve = bytearray(REPORT_RESERVE_BYTES)
+        reserve = bytes(REPORT_RESERVE_BYTES)
         try:
             exec(code, namespace)
         except BaseException as exc:
