@@ -220,10 +220,14 @@ class WatchStore:
             query = query.with_for_update(skip_locked=True)
         slots, skipped = [], 0
         with self.engine.begin() as connection:
+            # Watches due together mostly share a schedule, time zone and due time: their
+            # slot and next run are worked out once per claim, not once per watch.
+            planned: dict[tuple[str, str, datetime], tuple[datetime, datetime]] = {}
             for row in connection.execute(query).all():
-                schedule = Schedule.from_rule(row.rule)
-                slot_at = schedule.latest_between(row.next_run_at, now, row.timezone)
-                following = schedule.next_after(now, row.timezone)
+                key = (row.rule, row.timezone, row.next_run_at)
+                if key not in planned:
+                    planned[key] = _slot_and_next(row.rule, row.timezone, row.next_run_at, now)
+                slot_at, following = planned[key]
                 moved = connection.execute(
                     _MOVE_ON,
                     {"the_watch": row.id, "was": row.next_run_at, "next_run_at": following},
@@ -390,6 +394,14 @@ def _record_run(
     if posted_answer is not None:
         values |= {"last_answer": posted_answer, "last_posted_at": utcnow()}
     return connection.scalar(_RECORD_OK if ok else _RECORD_FAILED, values) or 0
+
+
+def _slot_and_next(
+    rule: str, timezone: str, due: datetime, now: datetime
+) -> tuple[datetime, datetime]:
+    """The slot a watch due at `due` runs for at `now` (its latest missed one), and its next."""
+    schedule = Schedule.from_rule(rule)
+    return schedule.latest_between(due, now, timezone), schedule.next_after(now, timezone)
 
 
 def _add_slot(
