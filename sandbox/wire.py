@@ -45,6 +45,11 @@ class NotPlainData(TypeError):
     """A value cannot cross the pipe: only None, bool, int, float, str, list, tuple, dict, date."""
 
 
+# Exact types that are already JSON: a container's items of these are taken as they are,
+# without a call each (a tool's result is mostly such items, hundreds of them).
+_AS_IS: Final = frozenset({str, int, float, bool, type(None)})
+
+
 def encode(value: Any, depth: int = 0) -> Any:
     """Plain data as a JSON-ready structure, with dates and tuples tagged."""
     if depth > MAX_DEPTH:
@@ -56,19 +61,29 @@ def encode(value: Any, depth: int = 0) -> Any:
     if isinstance(value, dt.date):
         return {DATE: dt.date.isoformat(value)}
     if isinstance(value, list):
-        return [encode(item, depth + 1) for item in value]
+        return _encode_items(value, depth)
     if isinstance(value, tuple):
-        return {TUPLE: [encode(item, depth + 1) for item in value]}
+        return {TUPLE: _encode_items(value, depth)}
     if isinstance(value, dict):
         return _encode_dict(value, depth)
     raise NotPlainData(f"a {type(value).__name__} is not plain data")
 
 
+def _encode_items(items: list | tuple, depth: int) -> list:
+    if items and depth >= MAX_DEPTH:  # its items would be nested too deeply, whatever they are
+        raise NotPlainData("data is nested too deeply")
+    return [item if type(item) in _AS_IS else encode(item, depth + 1) for item in items]
+
+
 def _encode_dict(value: dict, depth: int) -> Any:
     items = list(dict.items(value))
+    if items and depth >= MAX_DEPTH:
+        raise NotPlainData("data is nested too deeply")
     plain_keys = all(type(key) is str for key, _ in items)
     if plain_keys and not (len(items) == 1 and items[0][0] in TAGS):
-        return {key: encode(item, depth + 1) for key, item in items}
+        return {
+            key: item if type(item) in _AS_IS else encode(item, depth + 1) for key, item in items
+        }
     return {DICT: [[encode(key, depth + 1), encode(item, depth + 1)] for key, item in items]}
 
 

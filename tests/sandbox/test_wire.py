@@ -46,6 +46,25 @@ def test_values_that_are_not_plain_data_are_refused(value):
         wire.encode(value)
 
 
+@pytest.mark.parametrize(
+    "wrap",
+    [lambda inner: [inner], lambda inner: (inner,), lambda inner: {"k": inner}, lambda i: {1: i}],
+    ids=["list", "tuple", "dict", "dict with an int key"],
+)
+@pytest.mark.parametrize("leaf", [1, "s", None, dt.date(2024, 5, 1), []])
+def test_the_depth_limit_is_the_same_for_every_kind_of_item(wrap, leaf):
+    def nested(levels: int):
+        value = leaf
+        for _ in range(levels):
+            value = wrap(value)
+        return value
+
+    # The leaf sits at depth `levels`: up to MAX_DEPTH it crosses, one deeper it does not.
+    assert wire.decode(wire.encode(nested(wire.MAX_DEPTH))) == nested(wire.MAX_DEPTH)
+    with pytest.raises(wire.NotPlainData, match="nested too deeply"):
+        wire.encode(nested(wire.MAX_DEPTH + 1))
+
+
 def test_deep_nesting_is_refused_both_ways():
     deep: list = []
     for _ in range(wire.MAX_DEPTH + 5):
