@@ -153,7 +153,10 @@ def test_a_gone_instances_watch_slot_is_run_at_once_and_a_live_ones_is_left(
 ):
     from tests.bot.test_watches import FIRST_SLOT, make_world
 
-    world = make_world(demo_engine, fake_slack, fake_anthropic)
+    # Slots are claimed for FIRST_SLOT, months ago: the scheduler, claiming at the real now,
+    # must skip their later slots (however fresh today's is), so it only recovers the slot
+    # the gone instance held.
+    world = make_world(demo_engine, fake_slack, fake_anthropic, fresh=timedelta(0))
     five_minutes = timedelta(minutes=5)
     gone, alive, me = (Leases(demo_engine, FAST, host=h) for h in ("gone", "alive", "me"))
     gone.register()  # and never beats again
