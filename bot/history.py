@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
-    CursorResult,
+    Connection,
     Engine,
     Row,
     Select,
@@ -18,7 +18,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    event,
     func,
     insert,
     inspect,
@@ -27,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError, NoResultFound
-from sqlalchemy.orm import Session, UOWTransaction, selectinload, sessionmaker
+from sqlalchemy.orm import selectinload, sessionmaker
 
 from bot.records import Attempt, Origin, Outcome, RunRecord, RunStatus, Source, Usage
 from bot.structured import Chart, Table
@@ -73,17 +72,6 @@ def new_run_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
 
 
-def _clean_rows(session: Session, flush_context: UOWTransaction, instances: object) -> None:
-    """Before every flush of the history's sessions: every text column of every row about
-    to be written goes through clean_text(), so no text can keep a run from being saved."""
-    for row in (*session.new, *session.dirty):
-        state = inspect(row)
-        for column in state.mapper.column_attrs:
-            value = state.dict.get(column.key)
-            if isinstance(value, str) and value != (cleaned := clean_text(value)):
-                setattr(row, column.key, cleaned)
-
-
 class History:
     """Reads and writes runs on the bot's database."""
 
@@ -91,8 +79,7 @@ class History:
         self.engine = engine
         # With leases (`dealbot serve`), runs are recorded and finished under this instance's.
         self.leases = leases
-        self._session = sessionmaker(engine)
-        event.listen(self._session, "before_flush", _clean_rows)
+        self._session = sessionmaker(engine)  # reads; every write is one Core statement
 
     def start(
         self, question: str, *, origin: Origin, model: str, event_key: str | None = None
@@ -216,8 +203,8 @@ class History:
                 lease_until=self.leases.lease_until() if self.leases is not None else None,
             )
         )
-        with self._session() as session, session.begin():
-            won = _updated_one(session, statement)
+        with self.engine.begin() as connection:
+            won = _updated_one(connection, statement)
         if won and self.leases is not None:
             self.leases.hold(run_id)
         return won
@@ -282,8 +269,8 @@ class History:
             .where(RunRow.run_id == run_id, RunRow.status == "pending")
             .values(status="interrupted", error=error, finished_at=utcnow())
         )
-        with self._session() as session, session.begin():
-            return _updated_one(session, statement)
+        with self.engine.begin() as connection:
+            return _updated_one(connection, statement)
 
     def set_reply(self, run_id: str, reply_ts: str, thread_ts: str | None = None) -> None:
         """Remember the answer message and the thread it is in (`thread_ts`, else the answer
@@ -371,18 +358,17 @@ class WorkspaceRuns:
             .where(RunRow.run_id == run_id, RunRow.team_id == self.team_id)
             .values(feedback=feedback, feedback_user=user_id)
         )
-        with self._session() as session, session.begin():
-            return _updated_one(session, statement)
+        with self._history.engine.begin() as connection:
+            return _updated_one(connection, statement)
 
 
-def _updated_one(session: Session, statement: Update) -> bool:
+def _updated_one(connection: Connection, statement: Update) -> bool:
     """Run an UPDATE; whether it changed exactly one row."""
-    return cast("CursorResult[Any]", session.execute(statement)).rowcount == 1
+    return connection.execute(statement).rowcount == 1
 
 
 def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
-    """Every text value through clean_text(), so no text can keep a run from being saved (the
-    sessions' before_flush hook does the same for rows written through the ORM)."""
+    """Every text value through clean_text(), so no text can keep a run from being saved."""
     return {key: clean_text(v) if isinstance(v, str) else v for key, v in values.items()}
 
 
