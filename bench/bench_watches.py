@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 import tools
+from bench.bench_agent import PROGRAM  # the orange soda program the model writes
 from bot.database import make_engine, upgrade
 from bot.evals.report import percentile
 from bot.history import new_run_id, utcnow
@@ -56,14 +57,6 @@ from tests.fakes.slack_payloads import app_mention_event
 from tests.tools.databases import fresh_postgres
 from tools.catalog import SHELVES
 
-PROGRAM = """\
-from datetime import timedelta
-t = today()
-sat = t + timedelta(days=(5 - t.weekday()) % 7)
-deals = find_deals("orange soda", start=sat, end=sat + timedelta(days=1))
-lines = [f"- {d['product']} at {d['store']}: {d['description']}" for d in deals[:8]]
-final_answer(f"{len(deals)} deals:\\n" + "\\n".join(lines))
-"""
 QUESTION = "Any deals on orange soda this weekend?"
 # What the storm's watches look for: every kind of product the demo sells.
 KINDS = tuple(sorted({kind.name.lower() for shelf in SHELVES for kind in shelf.kinds}))

@@ -223,6 +223,14 @@ class Agent:
         observe_run(run.run_id, outcome)
         return self._store(run, outcome)
 
+    def has_cached_program(self, question: str, *, origin: Origin, timezone: str) -> bool:
+        """Whether the program cache would answer this top-level question: then it needs
+        neither the model nor the network (unless that program fails today)."""
+        cache = self.cache
+        if cache is None or not cache.serves(origin):
+            return False
+        return cache.lookup(origin, timezone, question) is not None
+
     def share(self, run: RunRecord, outcome: Outcome) -> RunRecord:
         """Store for `run` the outcome of the same program run moments ago for another run (a
         watch with the same saved program and time zone): no sandbox run, no model call."""

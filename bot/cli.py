@@ -360,7 +360,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     with _sigterm_raises():
         engine = _engine(settings)
         agent = make_agent(settings, engine, connect=lambda: _connected_client(settings))
-        if args.fresh or not _cache_answers(agent, question, settings):
+        cached = agent.has_cached_program(question, origin=Origin(), timezone=settings.timezone)
+        if args.fresh or not cached:
             agent.connect()  # a question for the model: its client and model checked first
         _say_if_no_deals(engine, settings)
         run = _answer(agent, question, fresh=args.fresh)
@@ -376,14 +377,6 @@ def _connected_client(settings: Settings) -> Anthropic:
     client = make_client(settings)  # one client: building one loads the CA bundle (~15 ms)
     check_model(client, settings.model)
     return client
-
-
-def _cache_answers(agent: Agent, question: str, settings: Settings) -> bool:
-    """Whether the program cache holds a program for these words: then the answer needs
-    neither the model nor the network (unless that program fails today)."""
-    cache = agent.cache
-    origin = Origin()
-    return cache is not None and cache.lookup(origin, settings.timezone, question) is not None
 
 
 def _ask_saved(args: argparse.Namespace, settings: Settings, question: str) -> int:
