@@ -17,8 +17,6 @@
 from __future__ import annotations
 
 import argparse
-import itertools
-import json
 import signal
 import statistics
 import sys
@@ -41,41 +39,23 @@ from bot.records import Origin
 from bot.serve import RECOVERY_EVERY_SECONDS
 from bot.tables import RunRow
 from tests.bot.slack_harness import streamed_answer
+from tests.bot.test_recovery_processes import (
+    _ask_and_kill,
+    _model_thinking_forever_then_answering,
+)
 from tests.bot.test_serve import _environment, _free_port, _serving, _wait_until_listening
-from tests.fakes.anthropic_api import FakeAnthropic, text_reply
+from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_payloads import JSON, app_mention_event, post_to_app
-
-
-def _first_answer_never_comes(model: FakeAnthropic) -> None:
-    calls = itertools.count()
-
-    def reply(_request):
-        if next(calls) == 0:
-            return text_reply("never", delay=120)
-        return text_reply("Recovered answer.")
-
-    model.responder = reply
-
-
-def _ask_then_kill(process, port: int, model: FakeAnthropic) -> float:
-    event = json.dumps(app_mention_event("Any deals on soda?"))
-    post_to_app(f"http://127.0.0.1:{port}/slack/events", event, JSON)
-    while not model.requests:
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    return time.monotonic()
 
 
 def measure_restart(url: str) -> float:
     with FakeSlack() as slack, FakeAnthropic() as model:
-        _first_answer_never_comes(model)
+        _model_thinking_forever_then_answering(model)
         env = _environment(url, slack, model)
         port = _free_port()
         with _serving(env, "--port", str(port)) as first:
             _wait_until_listening(port, first)
-            killed_at = _ask_then_kill(first, port, model)
+            killed_at = _ask_and_kill(first, port, model)
         with _serving(env, "--port", str(port)) as second:
             streamed_answer(slack, timeout=120)
             waited = time.monotonic() - killed_at
@@ -86,14 +66,14 @@ def measure_restart(url: str) -> float:
 
 def measure_survivor(url: str) -> float:
     with FakeSlack() as slack, FakeAnthropic() as model:
-        _first_answer_never_comes(model)
+        _model_thinking_forever_then_answering(model)
         env = _environment(url, slack, model)
         ports = _free_port(), _free_port()
         doomed_serve = _serving(env, "--port", str(ports[0]))
         with doomed_serve as doomed, _serving(env, "--port", str(ports[1])) as survivor:
             _wait_until_listening(ports[0], doomed)
             _wait_until_listening(ports[1], survivor)
-            killed_at = _ask_then_kill(doomed, ports[0], model)
+            killed_at = _ask_and_kill(doomed, ports[0], model)
             streamed_answer(slack, timeout=120)
             waited = time.monotonic() - killed_at
             survivor.send_signal(signal.SIGTERM)
