@@ -164,19 +164,19 @@ class Agent:
         self.system = system_blocks(tools.render_reference())
         self.tool_definitions = [run_tool_definition()]
 
-    def connect(self) -> None:
-        """Make the model's client now, if it is made on demand (`ask`: before any work, when
-        the question is one for the model)."""
-        _ = self.model_caller
-
-    @property
-    def model_caller(self) -> ModelCaller | None:
+    def connect(self) -> ModelCaller | None:
+        """The model caller, its client made now if it is made on demand (`ask`: before any
+        work, when the question is one for the model); None with no model."""
         if self._model_caller is None and self._connect is not None:
             with self._connecting:
                 if self._model_caller is None:
                     self.client = self._connect()
                     self._model_caller = ModelCaller(self.client)
         return self._model_caller
+
+    @property
+    def model_caller(self) -> ModelCaller | None:
+        return self.connect()
 
     def ask(
         self,
