@@ -231,11 +231,6 @@ class Agent:
             return False
         return cache.lookup(origin, timezone, question) is not None
 
-    def share(self, run: RunRecord, outcome: Outcome) -> RunRecord:
-        """Store for `run` the outcome of the same program run moments ago for another run (a
-        watch with the same saved program and time zone): no sandbox run, no model call."""
-        return self._store(run, outcome)
-
     def _store(self, run: RunRecord, outcome: Outcome) -> RunRecord:
         """Store the outcome; when that fails, a bare failure with the costs alone, so the run
         is never left pending while the database works. Raises only when that fails too (the
@@ -279,14 +274,14 @@ class Agent:
         )
         failures = 0
         while meter.llm_calls < self.config.max_model_calls:
-            response = self._ask_model(run, messages, meter, deadline)
+            response = self._ask_model(f"run {run.run_id}", messages, meter, deadline)
             if isinstance(response, Outcome):
                 return response
             programs = [b for b in response.content if b.type == "tool_use"]
             if not programs:
                 return _text_outcome(response, meter)
             if deadline.remaining() <= 0:
-                return self._out_of_time(run, meter)
+                return self._out_of_time(f"run {run.run_id}", meter)
             code = str(programs[0].input.get("code", ""))
             number = len(meter.attempts) + 1
             report(Progress(number, code))
@@ -340,26 +335,28 @@ class Agent:
         except Exception:
             log.exception("run %s: could not keep its program in the cache", run.run_id)
 
-    def rerun(self, run: RunRecord, code: str, *, timezone: str, repair: bool) -> RunRecord:
-        """Run a saved program for a recorded run (a watch's) with no model call; when it fails
-        and `repair` is set, spend one model call to repair it: the question, the program and
-        its error go to the model, and the repaired program is run once. Stores the outcome."""
+    def rerun(
+        self, question: str, code: str, *, timezone: str, repair: bool, label: str
+    ) -> Outcome:
+        """Run a saved program (a watch's) with no model call; when it fails and `repair` is
+        set, spend one model call to repair it: the question, the program and its error go to
+        the model, and the repaired program is run once. The caller records the outcome
+        (History.add); `label` names the work in the log until then."""
         meter = _Meter()
         deadline = Deadline.after(self.config.answer_deadline_s)
         try:
-            outcome = self._rerun(run, code, timezone, repair, meter, deadline)
+            return self._rerun(question, code, timezone, repair, label, meter, deadline)
         except Exception:
-            log.exception("run %s: unexpected failure re-running a saved program", run.run_id)
-            outcome = meter.outcome("failed", error=SOMETHING_WRONG, code=code)
-        observe_run(run.run_id, outcome)
-        return self._store(run, outcome)
+            log.exception("%s: unexpected failure re-running a saved program", label)
+            return meter.outcome("failed", error=SOMETHING_WRONG, code=code)
 
     def _rerun(
         self,
-        run: RunRecord,
+        question: str,
         code: str,
         timezone: str,
         repair: bool,
+        label: str,
         meter: _Meter,
         deadline: Deadline,
     ) -> Outcome:
@@ -371,8 +368,8 @@ class Agent:
             return meter.outcome("ok", answer=text, table=table, chart=chart, code=code)
         if not repair or self.model_caller is None:
             return meter.outcome("failed", error=_failure_text(attempt), code=code)
-        messages = _repair_messages(run.question, code, attempt, deal_tools["today"](), timezone)
-        response = self._ask_model(run, messages, meter, deadline, code=code)
+        messages = _repair_messages(question, code, attempt, deal_tools["today"](), timezone)
+        response = self._ask_model(label, messages, meter, deadline, code=code)
         if isinstance(response, Outcome):
             return response
         programs = [b for b in response.content if b.type == "tool_use"]
@@ -388,7 +385,7 @@ class Agent:
 
     def _ask_model(
         self,
-        run: RunRecord,
+        label: str,
         messages: list[dict],
         meter: _Meter,
         deadline: Deadline,
@@ -400,16 +397,16 @@ class Agent:
         try:
             return self._call_model(messages, meter, deadline)
         except OutOfTime:
-            return self._out_of_time(run, meter)
+            return self._out_of_time(label, meter)
         except anthropic.APIError as exc:
             failure = explain(exc, model=self.config.model)
-            log.log(failure.level, "run %s: %s", run.run_id, failure.log_line())
+            log.log(failure.level, "%s: %s", label, failure.log_line())
             return meter.outcome("failed", error=failure.shopper, code=code)
 
-    def _out_of_time(self, run: RunRecord, meter: _Meter) -> Outcome:
+    def _out_of_time(self, label: str, meter: _Meter) -> Outcome:
         log.warning(
-            "run %s: stopped at the %g s answer deadline after %d model calls and %d programs",
-            run.run_id,
+            "%s: stopped at the %g s answer deadline after %d model calls and %d programs",
+            label,
             self.config.answer_deadline_s,
             meter.llm_calls,
             len(meter.attempts),

@@ -283,8 +283,10 @@ def save_demo_programs(agent: Agent, cache: ProgramCache, *, timezone: str) -> i
     cache.forget_demo()
     kept = 0
     for saved in DEMO_PROGRAMS:
-        run = agent.history.start(saved.question, origin=DEMO_ORIGIN, model=DEMO_MODEL)
-        run = agent.rerun(run, saved.program, timezone=timezone, repair=False)
+        outcome = agent.rerun(
+            saved.question, saved.program, timezone=timezone, repair=False, label="demo program"
+        )
+        run, _ = agent.history.add(saved.question, outcome, origin=DEMO_ORIGIN, model=DEMO_MODEL)
         if not run.ok:
             log.warning("saved demo program %r failed: %s", saved.question, run.error)
             continue

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import (
     Connection,
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from bot.leases import Leases
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Lower-case letters and digits without look-alikes (0/o, 1/l/i), so an id is easy to type.
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -85,22 +88,11 @@ class History:
         self, question: str, *, origin: Origin, model: str, event_key: str | None = None
     ) -> RunRecord:
         """Record a pending run; raises DuplicateEvent when `event_key` was seen before."""
-        values = _cleaned(
-            {
-                "event_key": event_key,
-                "created_at": utcnow(),
-                "status": "pending",
-                "question": question,
-                "model": model,
-                "source": origin.source,
-                "team_id": origin.team_id,
-                "channel_id": origin.channel_id,
-                "user_id": origin.user_id,
-                "thread_ts": origin.thread_ts,
-                "message_ts": origin.message_ts,
-                "is_dm": origin.is_dm,
-            }
-        )
+        values = _asked_values(question, origin, model) | {
+            "event_key": event_key,
+            "created_at": utcnow(),
+            "status": "pending",
+        }
         if self.leases is not None:
             values |= {
                 "lease_owner": self.leases.instance_id,
@@ -117,6 +109,32 @@ class History:
             except IntegrityError as exc:
                 if event_key is not None and self._has_event(event_key):
                     raise DuplicateEvent(event_key) from exc
+                log.info("run id collision, drawing another")
+        raise RuntimeError("could not allocate a run id")
+
+    def add(
+        self,
+        question: str,
+        outcome: Outcome,
+        *,
+        origin: Origin,
+        model: str,
+        along: Callable[[Connection, RunRecord], T] | None = None,
+    ) -> tuple[RunRecord, T | None]:
+        """Record a finished run at once, with its attempts: for work whose own record keeps it
+        from being lost until it ends (a watch's claimed slot), so it needs no pending run.
+        `along` writes what goes with the run (the slot's end) in the same transaction, and
+        what it returns comes back beside the stored run."""
+        now = utcnow()
+        values = _asked_values(question, origin, model) | _outcome_values(outcome)
+        values |= {"created_at": now, "finished_at": now}
+        attempts = tuple(_cleaned_attempt(attempt) for attempt in outcome.attempts)
+        for _ in range(5):
+            try:
+                with self.engine.begin() as connection:
+                    run = _insert_run(connection, values | {"run_id": new_run_id()}, attempts)
+                    return run, along(connection, run) if along is not None else None
+            except _IdTaken:
                 log.info("run id collision, drawing another")
         raise RuntimeError("could not allocate a run id")
 
@@ -272,9 +290,17 @@ class History:
         with self.engine.begin() as connection:
             return _updated_one(connection, statement)
 
-    def set_reply(self, run_id: str, reply_ts: str, thread_ts: str | None = None) -> None:
+    def set_reply(
+        self,
+        run_id: str,
+        reply_ts: str,
+        thread_ts: str | None = None,
+        *,
+        connection: Connection | None = None,
+    ) -> None:
         """Remember the answer message and the thread it is in (`thread_ts`, else the answer
-        starts one): a question asked outside a thread continues in its answer's thread."""
+        starts one): a question asked outside a thread continues in its answer's thread.
+        In `connection`'s transaction when given."""
         starts_thread = and_(RunRow.thread_ts.is_(None), RunRow.source == "slack")
         statement = (
             update(RunRow)
@@ -284,9 +310,12 @@ class History:
                 thread_ts=case((starts_thread, thread_ts or reply_ts), else_=RunRow.thread_ts),
             )
         )
-        with self.engine.begin() as connection:
+        if connection is not None:
             if connection.execute(statement).rowcount != 1:
                 raise NoResultFound(f"no run {run_id}")
+            return
+        with self.engine.begin() as own:
+            self.set_reply(run_id, reply_ts, thread_ts, connection=own)
 
     def _has_event(self, event_key: str) -> bool:
         with self._session() as session:
@@ -362,6 +391,24 @@ class WorkspaceRuns:
             return _updated_one(connection, statement)
 
 
+class _IdTaken(Exception):
+    """The run id drawn is another run's: the transaction is rolled back and tried again."""
+
+
+def _insert_run(
+    connection: Connection, values: dict[str, Any], attempts: tuple[Attempt, ...]
+) -> RunRecord:
+    try:
+        row = connection.execute(_START, values).one()
+    except IntegrityError as exc:
+        raise _IdTaken(values["run_id"]) from exc
+    if attempts:
+        connection.execute(
+            _ADD_ATTEMPT, [_attempt_values(row.id, seq, a) for seq, a in enumerate(attempts)]
+        )
+    return _to_record(row, attempts=attempts)
+
+
 def _updated_one(connection: Connection, statement: Update) -> bool:
     """Run an UPDATE; whether it changed exactly one row."""
     return connection.execute(statement).rowcount == 1
@@ -370,6 +417,23 @@ def _updated_one(connection: Connection, statement: Update) -> bool:
 def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
     """Every text value through clean_text(), so no text can keep a run from being saved."""
     return {key: clean_text(v) if isinstance(v, str) else v for key, v in values.items()}
+
+
+def _asked_values(question: str, origin: Origin, model: str) -> dict[str, Any]:
+    """A run's columns for what was asked, where and by whom."""
+    return _cleaned(
+        {
+            "question": question,
+            "model": model,
+            "source": origin.source,
+            "team_id": origin.team_id,
+            "channel_id": origin.channel_id,
+            "user_id": origin.user_id,
+            "thread_ts": origin.thread_ts,
+            "message_ts": origin.message_ts,
+            "is_dm": origin.is_dm,
+        }
+    )
 
 
 def _outcome_values(outcome: Outcome) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -120,7 +120,3 @@ class RunRecord(Outcome):
     feedback: str | None = None
     reply_ts: str | None = None
     progress_ts: str | None = None  # the placeholder or stream showing progress, if any
-
-    def outcome(self) -> Outcome:
-        """How the run ended and what it cost, without who asked."""
-        return Outcome(**{f.name: getattr(self, f.name) for f in fields(Outcome)})

@@ -9,9 +9,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar, cast
 
 from cachetools import TTLCache
+from sqlalchemy import Connection
 
 from bot.agent import Agent
 from bot.ops import metrics
@@ -20,6 +21,8 @@ from bot.settings import Settings
 from bot.watches.store import Slot, SlotOutcome, SlotState, Watch, WatchStore
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SHARED_PROGRAMS = 4096  # distinct saved programs whose outcome is kept for sharing
 
@@ -113,63 +116,105 @@ class WatchRunner:
         return outcome
 
     def _run(self, slot: Slot) -> SlotOutcome:
+        """The program's run first, then its record with what it changes in one transaction:
+        the run in the code history and the slot's end (or its post begun). Until then the
+        claimed slot is what keeps the work from being lost: a claimant that dies mid-run
+        leaves it to the next, which runs it again."""
         watch = slot.watch
-        done = self._program_run(slot)
-        if not done.ok:
-            return self._failed(slot, done)
-        repaired = done.code if done.code and done.code != watch.code else None
+        if slot.run_id:  # recorded as pending by an earlier version that then died
+            self.agent.history.mark_interrupted(slot.run_id, "its slot was run again")
+        outcome, ran = self._outcome(slot)
+        if not outcome.ok:
+            return self._failed(slot, outcome, ran)
+        repaired = outcome.code if outcome.code and outcome.code != watch.code else None
         if repaired:
-            log.info(
-                "watch %s: keeping the repaired program of run %s", watch.watch_id, done.run_id
-            )
-        if watch.only_changes and not slot.manual and same_answer(done.answer, watch.last_answer):
-            self.store.settle(slot, "unchanged", done.run_id, ok=True, code=repaired)
-            return "unchanged"
-        if not self.store.begin_post(slot):
-            self.store.record_run(watch, done.run_id, ok=True, code=repaired)
-            return "unchanged"
-        delivery = self._deliver(watch, done, slot)
-        if delivery.ts:
-            self.agent.history.set_reply(done.run_id, delivery.ts)
-            self.store.settle(
+            log.info("watch %s: keeping its repaired program", watch.watch_id)
+        if (
+            watch.only_changes
+            and not slot.manual
+            and same_answer(outcome.answer, watch.last_answer)
+        ):
+            self._record(
                 slot,
-                "posted",
-                done.run_id,
-                ok=True,
-                code=repaired,
-                posted_answer=done.answer,
-                post_ts=delivery.ts,
+                outcome,
+                ran,
+                lambda connection, run: self.store.settle(
+                    slot, "unchanged", run.run_id, ok=True, code=repaired, connection=connection
+                ),
             )
+            return "unchanged"
+
+        def begin_post(connection: Connection, run: RunRecord) -> bool:
+            if self.store.begin_post(slot, run.run_id, connection=connection):
+                return True
+            self.store.record_run(watch, run.run_id, ok=True, code=repaired, connection=connection)
+            return False
+
+        run, posting = self._record(slot, outcome, ran, begin_post)
+        if not posting:  # deleted with its watch, or taken as lost meanwhile
+            return "unchanged"
+        delivery = self._deliver(watch, run, slot)
+        if delivery.ts:
+            with self.store.engine.begin() as connection:
+                self.agent.history.set_reply(run.run_id, delivery.ts, connection=connection)
+                self.store.settle(
+                    slot,
+                    "posted",
+                    run.run_id,
+                    ok=True,
+                    code=repaired,
+                    posted_answer=outcome.answer,
+                    post_ts=delivery.ts,
+                    connection=connection,
+                )
             return "posted"
         state: SlotState = "gone" if delivery.gone else "failed"
-        self.store.settle(slot, state, done.run_id, ok=True, code=repaired)
+        self.store.settle(slot, state, run.run_id, ok=True, code=repaired)
         if delivery.gone:
             self._target_gone(slot, delivery.gone)
             return "target_gone"
         return "failed"
 
-    def _program_run(self, slot: Slot) -> RunRecord:
-        """The slot's run in the code history: recorded once, finished once (a slot taken over
-        from a dead claimant goes on with the run it recorded)."""
+    def _outcome(self, slot: Slot) -> tuple[Outcome, bool]:
+        """The slot's program run, and whether it ran here (False: the outcome of the same
+        program run moments ago for another watch due with it)."""
         watch = slot.watch
-        run = self.agent.history.get(slot.run_id) if slot.run_id else None
-        if run is not None and run.status != "pending":
-            return run
-        if run is None:
-            run = self.agent.record(watch.question, origin=_origin(watch))
-            self.store.set_slot_run(slot, run.run_id)
-        if slot.manual:  # "Run now" runs the program, whatever ran a moment ago
-            return self.agent.rerun(run, watch.code, timezone=watch.timezone, repair=True)
-        key = _program_key(slot)
-        with self._lock:
-            shared = self._recent.get(key)
-        if shared is not None:
-            return self.agent.share(run, shared)
-        done = self.agent.rerun(run, watch.code, timezone=watch.timezone, repair=True)
-        if done.ok and done.code == watch.code:  # a repaired program is the watch's own
+        if not slot.manual:  # "Run now" runs the program, whatever ran a moment ago
             with self._lock:
-                self._recent[key] = done.outcome()
-        return done
+                shared = self._recent.get(_program_key(slot))
+            if shared is not None:
+                return shared, False
+        outcome = self.agent.rerun(
+            watch.question,
+            watch.code,
+            timezone=watch.timezone,
+            repair=True,
+            label=f"watch {watch.watch_id}",
+        )
+        if not slot.manual and outcome.ok and outcome.code == watch.code:
+            with self._lock:  # a repaired program is the watch's own
+                self._recent[_program_key(slot)] = outcome
+        return outcome, True
+
+    def _record(
+        self,
+        slot: Slot,
+        outcome: Outcome,
+        ran: bool,
+        along: Callable[[Connection, RunRecord], T],
+    ) -> tuple[RunRecord, T]:
+        """The slot's run in the code history (origin `watch`), and `along` in its transaction."""
+        watch = slot.watch
+        run, result = self.agent.history.add(
+            watch.question,
+            outcome,
+            origin=_origin(watch),
+            model=self.agent.config.model,
+            along=along,
+        )
+        if ran:
+            metrics.observe_run(run.run_id, outcome)
+        return run, cast(T, result)
 
     def _deliver(self, watch: Watch, run: RunRecord, slot: Slot) -> Delivery:
         poster = self.poster_for(watch.team_id)
@@ -177,9 +222,16 @@ class WatchRunner:
             return Delivery(gone="dealbot is no longer installed in the workspace")
         return poster.post(watch, run, slot_key=slot_key(slot))
 
-    def _failed(self, slot: Slot, run: RunRecord) -> SlotOutcome:
+    def _failed(self, slot: Slot, outcome: Outcome, ran: bool) -> SlotOutcome:
         watch = slot.watch
-        failures = self.store.settle(slot, "failed", run.run_id, ok=False)
+        run, failures = self._record(
+            slot,
+            outcome,
+            ran,
+            lambda connection, run: self.store.settle(
+                slot, "failed", run.run_id, ok=False, connection=connection
+            ),
+        )
         log.warning(
             "watch %s: run %s failed (%d in a row): %s",
             watch.watch_id,

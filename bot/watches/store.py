@@ -10,8 +10,9 @@ a lease that runs out: a running slot is run again, a posting one is never poste
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast, get_args
@@ -309,14 +310,12 @@ class WatchStore:
 
     # --- recording what a slot did ------------------------------------------------------------
 
-    def set_slot_run(self, slot: Slot, run_id: str) -> None:
-        self._update_slot(slot, run_id=run_id)
-
-    def begin_post(self, slot: Slot) -> bool:
-        """Mark the slot as posting before the post is sent; False when it is not ours to post
-        (it was deleted with its watch, or already posted or lost)."""
-        with self.engine.begin() as connection:
-            return connection.execute(_BEGIN_POST, {"the_slot": slot.pk}).rowcount == 1
+    def begin_post(self, slot: Slot, run_id: str, *, connection: Connection | None = None) -> bool:
+        """Mark the slot as posting `run_id`'s answer before the post is sent; False when it is
+        not ours to post (it was deleted with its watch, or already posted or lost)."""
+        with self._transaction(connection) as connection:
+            values = {"the_slot": slot.pk, "run_id": run_id}
+            return connection.execute(_BEGIN_POST, values).rowcount == 1
 
     def finish_slot(self, slot: Slot, state: SlotState, *, post_ts: str | None = None) -> None:
         self._update_slot(slot, state=state, post_ts=post_ts, finished_at=utcnow())
@@ -335,9 +334,10 @@ class WatchStore:
         ok: bool,
         code: str | None = None,
         posted_answer: str | None = None,
+        connection: Connection | None = None,
     ) -> int:
         """After a run: the failures in a row (returned), a repaired program, what was posted."""
-        with self.engine.begin() as connection:
+        with self._transaction(connection) as connection:
             return _record_run(connection, watch, run_id, ok, code, posted_answer)
 
     def settle(
@@ -350,14 +350,24 @@ class WatchStore:
         code: str | None = None,
         posted_answer: str | None = None,
         post_ts: str | None = None,
+        connection: Connection | None = None,
     ) -> int:
-        """`record_run` and the slot's end in one transaction (one commit per slot, not two);
-        returns the failures in a row."""
-        with self.engine.begin() as connection:
+        """`record_run` and the slot's end in one transaction (`connection`'s, when given: the
+        run's own); returns the failures in a row."""
+        with self._transaction(connection) as connection:
             failures = _record_run(connection, slot.watch, run_id, ok, code, posted_answer)
-            ended = {"state": state, "post_ts": post_ts, "finished_at": utcnow()}
+            ended = {"state": state, "run_id": run_id, "post_ts": post_ts, "finished_at": utcnow()}
             connection.execute(_UPDATE_SLOT, ended | {"the_slot": slot.pk})
             return failures
+
+    @contextlib.contextmanager
+    def _transaction(self, connection: Connection | None) -> Iterator[Connection]:
+        """`connection` (a transaction the caller runs), or a transaction of this call's own."""
+        if connection is not None:
+            yield connection
+            return
+        with self.engine.begin() as own:
+            yield own
 
     def prune_slots(self, older_than: timedelta) -> int:
         """Forget finished slots older than `older_than` (a watch keeps its last answer)."""

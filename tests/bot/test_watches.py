@@ -13,6 +13,7 @@ from sqlalchemy import Engine, update
 
 import tools
 from bot.history import utcnow
+from bot.records import Origin
 from bot.slack.watches import SlackPoster
 from bot.watches.runner import WatchConfig, WatchRunner
 from bot.watches.schedule import parse_schedule
@@ -161,9 +162,9 @@ def _counting_program_runs(world: World, monkeypatch) -> list[str]:
     ran: list[str] = []
     rerun = world.runner.agent.rerun
 
-    def counted(run, code, **options):
+    def counted(question, code, **options):
         ran.append(code)
-        return rerun(run, code, **options)
+        return rerun(question, code, **options)
 
     monkeypatch.setattr(world.runner.agent, "rerun", counted)
     return ran
@@ -332,12 +333,31 @@ def test_a_slot_whose_claimant_died_while_posting_is_never_posted_again(world):
     claimed = world.store.claim_due(
         FIRST_SLOT, claimant="dead", limit=10, lease=timedelta(minutes=5), fresh=timedelta(hours=6)
     )
-    assert world.store.begin_post(claimed.slots[0])  # …and the process died mid-post
+    assert world.store.begin_post(claimed.slots[0], "r0dead")  # …and the process died mid-post
     _expire_leases(world.engine)
 
     assert run_due(world.runner, FIRST_SLOT + timedelta(minutes=10)) == Counter()
     assert world.posts() == []
     assert [state for _, state, _ in world.store.slots_of(watch.watch_id)] == ["lost"]
+
+
+def test_a_slot_run_again_ends_the_pending_run_an_earlier_version_left(world):
+    # Earlier versions recorded a slot's run as pending before running its program.
+    watch = world.watch("final_answer('deals')")
+    claimed = world.store.claim_due(
+        FIRST_SLOT, claimant="dead", limit=10, lease=timedelta(minutes=5), fresh=timedelta(hours=6)
+    )
+    assert len(claimed.slots) == 1
+    history = world.runner.agent.history
+    left = history.start(watch.question, origin=Origin(source="watch"), model="m")
+    with world.engine.begin() as connection:
+        connection.execute(update(WatchSlotRow).values(run_id=left.run_id))
+    _expire_leases(world.engine)
+
+    assert run_due(world.runner, FIRST_SLOT + timedelta(minutes=10)) == Counter(posted=1)
+    assert history.get(left.run_id).status == "interrupted"
+    ran = history.get(world.store.get(watch.watch_id).last_run_id)
+    assert ran.run_id != left.run_id and ran.ok and ran.answer == "deals"
 
 
 def _expire_leases(engine: Engine) -> None:
