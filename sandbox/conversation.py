@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from sandbox import wire
+from sandbox.job import MAX_COMPILED_CHARS
 from sandbox.program_errors import TOOL_EXCEPTION_TYPES
 from sandbox.result import (
     ERROR_KINDS,
@@ -52,6 +53,7 @@ class Ending:
     reason: EndReason
     tool_calls: int
     report: dict[str, Any] | None = None
+    compiled: str | None = None  # the program's compiled form, when the job asked for it
 
 
 class Conversation:
@@ -65,6 +67,7 @@ class Conversation:
         deadline: float,
         max_tool_calls: int,
         max_output_chars: int,
+        wants_compiled: bool = False,
     ) -> None:
         self._sock = sock
         self._tools = tools
@@ -72,6 +75,9 @@ class Conversation:
         self._max_tool_calls = max_tool_calls
         self._max_output_chars = max_output_chars
         self._tool_calls = 0
+        # Whether the job asked for the compiled program: it may come once, before any call.
+        self._wants_compiled = wants_compiled
+        self._compiled: str | None = None
 
     def run(self, job: dict[str, Any]) -> Ending:
         try:
@@ -88,7 +94,9 @@ class Conversation:
             return self._end("closed")
 
     def _end(self, reason: EndReason, report: dict[str, Any] | None = None) -> Ending:
-        return Ending(reason=reason, tool_calls=self._tool_calls, report=report)
+        return Ending(
+            reason=reason, tool_calls=self._tool_calls, report=report, compiled=self._compiled
+        )
 
     def _serve(self) -> Ending:
         while True:
@@ -98,14 +106,28 @@ class Conversation:
             kind = message.get("type")
             if kind == "done":
                 return self._end("done", self._checked_report(message))
+            if kind == "compiled":
+                self._take_compiled(message)
+                continue
             if kind != "call":
                 raise ProtocolViolation(f"unexpected frame type {kind!r}")
+            self._wants_compiled = False  # it comes before the program runs, or not at all
             if self._tool_calls >= self._max_tool_calls:
                 return self._end("tool_limit")
             self._tool_calls += 1
             self._reply(self._call(message))
             if time.monotonic() >= self._deadline:
                 raise TimeoutError("deadline passed during a tool call")
+
+    def _take_compiled(self, message: dict[str, Any]) -> None:
+        """Keep the compiled program, an opaque ASCII text only ever handed to later workers."""
+        code = message.get("code")
+        if not self._wants_compiled:
+            raise ProtocolViolation("a compiled program nobody asked for")
+        if not isinstance(code, str) or not code.isascii() or len(code) > MAX_COMPILED_CHARS:
+            raise ProtocolViolation("malformed compiled program")
+        self._wants_compiled = False
+        self._compiled = code
 
     def _call(self, message: dict[str, Any]) -> dict[str, Any]:
         name, args, kwargs = _checked_call(message)

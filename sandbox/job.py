@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Final
 
 # A run's limits when the caller names none.
@@ -19,6 +19,9 @@ EXIT_UNISOLATED: Final = 5
 
 # Names a tool may not take: the program's own built-ins for finishing and printing.
 RESERVED_NAMES: Final = frozenset({"print", "final_answer"})
+# The largest compiled form of a program (base64 of its marshalled code) a worker sends back
+# for the bot to keep; a larger one is compiled again each run.
+MAX_COMPILED_CHARS: Final = 256 << 10
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,15 @@ class Job:
     memory_mb: int
     max_output_chars: int
     max_source_chars: int
+    # The program's compiled form, as a worker sent it for an earlier run of the same source
+    # (see worker.Session.program); None: compile it, and send the compiled form back when
+    # `send_compiled`.
+    compiled: str | None = None
+    send_compiled: bool = False
 
     def as_message(self) -> dict[str, Any]:
-        return {"type": "job", **asdict(self), "tools": list(self.tools)}
+        # vars(), not dataclasses.asdict: the fields are flat, and asdict deep-copies each.
+        return {"type": "job", **vars(self), "tools": list(self.tools)}
 
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> Job:
@@ -47,7 +56,11 @@ class Job:
             memory_mb=int(message["memory_mb"]),
             max_output_chars=int(message["max_output_chars"]),
             max_source_chars=int(message["max_source_chars"]),
+            compiled=message.get("compiled"),
+            send_compiled=message.get("send_compiled") is True,
         )
         if not isinstance(job.code, str) or not all(isinstance(t, str) for t in job.tools):
+            raise ValueError("malformed job")
+        if job.compiled is not None and not isinstance(job.compiled, str):
             raise ValueError("malformed job")
         return job

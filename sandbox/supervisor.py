@@ -8,6 +8,8 @@ threads may call `run()` at once, each run getting its own single-use worker.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import hashlib
 import keyword
 import logging
 import os
@@ -16,6 +18,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
+
+from cachetools import LRUCache
 
 from sandbox.conversation import Conversation, Ending
 from sandbox.isolation import Isolation
@@ -39,6 +43,8 @@ DEFAULT_MAX_SOURCE_CHARS: Final = 50_000
 MIN_MEMORY_MB: Final = 64
 MAX_TIMEOUT_S: Final = 600.0
 MEMORY_SIGNALS: Final = frozenset({signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT})
+# How much of programs' compiled forms a Sandbox keeps (about 1.5 KB each for a short one).
+DEFAULT_COMPILED_CACHE_BYTES: Final = 32 << 20
 
 
 class Sandbox:
@@ -52,6 +58,7 @@ class Sandbox:
         max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
         max_source_chars: int = DEFAULT_MAX_SOURCE_CHARS,
         allow_weak_isolation: bool = False,
+        compiled_cache_bytes: int = DEFAULT_COMPILED_CACHE_BYTES,
     ) -> None:
         self.prefork = prefork
         # Run programs even when the process layer lacks a required protection (see
@@ -64,6 +71,10 @@ class Sandbox:
         self._server: WorkerServerHandle | None = None
         self._owner_pid = os.getpid()
         self._closed = False
+        # Each program's compiled form by its source's digest, as a worker sent it: a program
+        # run again (a watch, a cached answer) is not compiled again (worker.Session.program).
+        self._compiled: LRUCache[bytes, str] = LRUCache(compiled_cache_bytes, getsizeof=len)
+        self._compiled_lock = threading.Lock()
 
     def run(
         self,
@@ -82,6 +93,9 @@ class Sandbox:
         if len(code) > self.max_source_chars:
             error = f"the program is {len(code)} characters; the limit is {self.max_source_chars}"
             return _failure(started, error, "policy")
+        source_key = hashlib.sha256(code.encode("utf-8", "surrogatepass")).digest()
+        with self._compiled_lock:
+            compiled = self._compiled.get(source_key)
         job = Job(
             code=code,
             tools=tuple(tools),
@@ -89,9 +103,14 @@ class Sandbox:
             memory_mb=memory_mb,
             max_output_chars=self.max_output_chars,
             max_source_chars=self.max_source_chars,
+            compiled=compiled,
+            send_compiled=compiled is None,
         )
         server, worker = self._spawn()
         ending, status = self._converse(server, worker, job, tools)
+        if ending.compiled is not None and ending.reason == "done":
+            with self._compiled_lock, contextlib.suppress(ValueError):  # larger than the cache
+                self._compiled[source_key] = ending.compiled
         result = self._result(ending, status, job, started)
         logger.debug(
             "worker %d: %s, %s, %d tool calls, %.1f ms",
@@ -174,6 +193,7 @@ class Sandbox:
             deadline=time.monotonic() + job.timeout_s,
             max_tool_calls=self.max_tool_calls,
             max_output_chars=self.max_output_chars,
+            wants_compiled=job.send_compiled,
         )
         ending: Ending | None = None
         try:

@@ -2,7 +2,9 @@
 
 A frame is a 4-byte big-endian length and a JSON document. Values that JSON cannot say
 (dates, datetimes, tuples, dicts with non-string keys) travel as one-key tagged objects such
-as {"$date": "2024-05-01"}. Nothing is ever pickled, so a frame can carry data but never code.
+as {"$date": "2024-05-01"}. Nothing is ever pickled, so what a frame carries is data to the
+bot: the one piece of code, a program's compiled form (worker.Session.program), is opaque text
+the bot keeps and hands to later workers but never loads.
 """
 
 from __future__ import annotations

@@ -15,20 +15,31 @@ change, delay or forge its report.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gc
+import marshal
 import os
 import select
 import socket
 import sys
+import types
 from typing import Any, Final, NoReturn
 
 from sandbox import wire
 from sandbox.diagnosis import error_report, is_memory_error
 from sandbox.isolation import apply_run_limits, seal_worker
-from sandbox.job import EXIT_INTERNAL, EXIT_NO_JOB, EXIT_OK, EXIT_OUT_OF_MEMORY, Job
+from sandbox.job import (
+    EXIT_INTERNAL,
+    EXIT_NO_JOB,
+    EXIT_OK,
+    EXIT_OUT_OF_MEMORY,
+    MAX_COMPILED_CHARS,
+    Job,
+)
 from sandbox.modules import seal_library
 from sandbox.namespace import program_globals
-from sandbox.policy import CompileFailure, compile_program
+from sandbox.policy import PROGRAM_FILENAME, CompileFailure, compile_program
 from sandbox.program_errors import TOOL_EXCEPTION_TYPES, PolicyError, ToolError
 from sandbox.result import MAX_ERROR_CHARS, MAX_STRUCTURED_BYTES
 
@@ -64,7 +75,7 @@ class Session:
 
     def run(self) -> NoReturn:
         try:
-            code = compile_program(self.job.code, max_chars=self.job.max_source_chars)
+            code = self.program()
         except CompileFailure as failure:
             self.finish(error=failure.message, error_kind=failure.kind)
         tools = {name: _tool_function(name) for name in self.job.tools}
@@ -80,6 +91,34 @@ class Session:
             self.fail(exc)
         self.end()
         self.finish(ok=True)
+
+    def program(self) -> types.CodeType:
+        """The program's code: the compiled form the job brings, else compiled here.
+
+        Compiling costs a fresh worker more than anything else in a short run (its pages of
+        the compiler are all copied on write), so the bot keeps each program's compiled form
+        and sends it with later runs of the same source. The form comes from a worker like
+        this one, sent right after compiling and before the program runs: no program can
+        shape it, and the bot only keeps and forwards it, never loads it. One that does not
+        load as a program's code is ignored, and the program compiled again.
+        """
+        if self.job.compiled is not None:
+            try:
+                code = marshal.loads(base64.b64decode(self.job.compiled, validate=True))
+            except (binascii.Error, ValueError, EOFError, TypeError):
+                code = None
+            if isinstance(code, types.CodeType) and code.co_filename == PROGRAM_FILENAME:
+                return code
+        code = compile_program(self.job.code, max_chars=self.job.max_source_chars)
+        if self.job.send_compiled:
+            compiled = base64.b64encode(marshal.dumps(code)).decode("ascii")
+            if len(compiled) <= MAX_COMPILED_CHARS:
+                try:
+                    message = {"type": "compiled", "code": compiled}
+                    wire.send_frame(self.sock, message, limit=wire.WORKER_FRAME_LIMIT)
+                except (wire.WireError, OSError):
+                    os._exit(EXIT_INTERNAL)
+        return code
 
     def end(self) -> None:
         """The program is over: nothing it left behind runs again while the report is made."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from sandbox import wire
 from sandbox.conversation import Conversation, Ending
+from sandbox.job import MAX_COMPILED_CHARS
 
 JOB = {"type": "job", "code": "pass"}
 DONE = {
@@ -52,6 +53,7 @@ def converse(
     *,
     timeout_s: float = 2.0,
     max_tool_calls: int = 5,
+    wants_compiled: bool = False,
 ) -> Ending:
     with fake_worker(script) as bot:
         conversation = Conversation(
@@ -60,6 +62,7 @@ def converse(
             deadline=time.monotonic() + timeout_s,
             max_tool_calls=max_tool_calls,
             max_output_chars=100,
+            wants_compiled=wants_compiled,
         )
         return conversation.run(JOB)
 
@@ -152,6 +155,55 @@ def test_unknown_frame_type_is_a_protocol_violation():
         send(sock, {"type": "exec", "code": "import os"})
 
     assert converse(script).reason == "protocol"
+
+
+COMPILED = {"type": "compiled", "code": "4wAAAAAAAAAA"}
+
+
+def test_the_compiled_program_asked_for_is_kept_as_it_came():
+    def script(sock):
+        send(sock, COMPILED)
+        send(sock, DONE)
+
+    outcome = converse(script, wants_compiled=True)
+
+    assert (outcome.reason, outcome.compiled) == ("done", COMPILED["code"])
+
+
+def test_a_compiled_program_not_asked_for_is_a_protocol_violation():
+    def script(sock):
+        send(sock, COMPILED)
+        send(sock, DONE)
+
+    outcome = converse(script)
+
+    assert (outcome.reason, outcome.compiled) == ("protocol", None)
+
+
+def test_a_compiled_program_sent_twice_or_after_a_call_is_a_protocol_violation():
+    def twice(sock):
+        send(sock, COMPILED)
+        send(sock, COMPILED)
+        send(sock, DONE)
+
+    def after_a_call(sock):
+        call(sock, "today")
+        send(sock, COMPILED)
+        send(sock, DONE)
+
+    assert converse(twice, wants_compiled=True).reason == "protocol"
+    tools = {"today": lambda: dt.date(2024, 5, 3)}
+    assert converse(after_a_call, tools, wants_compiled=True).reason == "protocol"
+
+
+def test_a_malformed_compiled_program_is_a_protocol_violation():
+    for code in (None, 42, "caf\u00e9", "A" * (MAX_COMPILED_CHARS + 1)):
+
+        def script(sock, code=code):
+            send(sock, {"type": "compiled", "code": code})
+            send(sock, DONE)
+
+        assert converse(script, wants_compiled=True).reason == "protocol", code
 
 
 def test_report_with_wrong_types_is_a_protocol_violation():
