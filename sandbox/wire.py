@@ -81,12 +81,15 @@ def _encode_dict(value: dict, depth: int) -> Any:
     items = list(dict.items(value))
     if items and depth >= MAX_DEPTH:
         raise NotPlainData("data is nested too deeply")
-    plain_keys = all(type(key) is str for key, _ in items)
+    plain_keys = _STR.issuperset(map(type, dict.keys(value)))
     if plain_keys and not (len(items) == 1 and items[0][0] in TAGS):
         return {
             key: item if type(item) in _AS_IS else encode(item, depth + 1) for key, item in items
         }
     return {DICT: [[encode(key, depth + 1), encode(item, depth + 1)] for key, item in items]}
+
+
+_STR: Final = frozenset({str})
 
 
 def decode(value: Any, depth: int = 0, *, clean: bool = False) -> Any:
@@ -99,15 +102,28 @@ def decode(value: Any, depth: int = 0, *, clean: bool = False) -> Any:
     if isinstance(value, str):
         return clean_text(value) if clean else value
     if isinstance(value, list):
-        return [decode(item, depth + 1, clean=clean) for item in value]
+        if clean:
+            return [decode(item, depth + 1, clean=True) for item in value]
+        if value and depth >= MAX_DEPTH:  # its items would be nested too deeply
+            raise WireError("data is nested too deeply")
+        return [item if type(item) in _AS_IS else decode(item, depth + 1) for item in value]
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
         ((tag, payload),) = value.items()
         if tag in TAGS:
             return _decode_tagged(tag, payload, depth, clean)
+    if clean:
+        return {
+            decode(key, depth + 1, clean=True): decode(item, depth + 1, clean=True)
+            for key, item in value.items()
+        }
+    if value and depth >= MAX_DEPTH:
+        raise WireError("data is nested too deeply")
+    # Without cleaning, a decoded key is the key itself (JSON's keys are strings), and so is
+    # every plain item: only containers are visited (a tool's result is mostly plain items).
     return {
-        decode(key, depth + 1, clean=clean): decode(item, depth + 1, clean=clean)
+        key: item if type(item) in _AS_IS else decode(item, depth + 1)
         for key, item in value.items()
     }
 
