@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Collection
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from bot.history import utcnow
@@ -43,26 +43,37 @@ def run_due(
     config, store = runner.config, runner.store
     me = claimant_name()
     outcomes: Counter[SlotOutcome] = Counter()
-    running: set[Future[SlotOutcome]] = set()
+    counting = threading.Lock()
+    failures: list[BaseException] = []  # a slot that could not even record its failure
+    # Slots claimed and not yet finished: at most a batch beyond the running ones.
+    room = threading.BoundedSemaphore(workers + config.batch)
 
-    def collect(futures: set[Future[SlotOutcome]]) -> None:
-        outcomes.update(future.result() for future in futures)
+    def run(slot: Slot) -> None:
+        try:
+            outcome = runner.run(slot)
+            with counting:
+                outcomes[outcome] += 1
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            room.release()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="watch") as pool:
         slots = store.reclaim_expired(claimant=me, lease=config.lease, limit=10_000)
         while True:
-            running |= {pool.submit(runner.run, slot) for slot in slots}
-            while len(running) > workers + config.batch:
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                collect(done)
+            for slot in slots:
+                room.acquire()
+                pool.submit(run, slot)
             claimed = store.claim_due(
                 at, claimant=me, limit=config.batch, lease=config.lease, fresh=config.fresh
             )
-            outcomes["skipped"] += _note_skipped(claimed.skipped)
+            with counting:
+                outcomes["skipped"] += _note_skipped(claimed.skipped)
             if not claimed.slots and not claimed.skipped:
                 break
             slots = claimed.slots
-        collect(set(wait(running).done))
+    if failures:
+        raise failures[0]
     if not outcomes["skipped"]:
         del outcomes["skipped"]
     return outcomes
