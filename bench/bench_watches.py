@@ -8,7 +8,7 @@
 2. A storm of due watches (1,000 and 10,000), each its own program or 100 programs shared
    among them (watches due together with the same program share its run), drained twice:
    every answer new (each slot posts), then the same answers (none posts, the usual day).
-   Drained by serve's WatchScheduler (2 threads, live questions asked beside it: their
+   Drained by serve's WatchScheduler (its default threads, live questions asked beside it: their
    p50/p95), and by concurrent `dealbot watches run-due` processes (1 on SQLite; 2 and 4 on
    PostgreSQL when DATABASE_URL names a server). Program runs per second, time to drain, and
    CPU per slot on the whole machine (bot, sandbox workers, database and fakes).
@@ -43,6 +43,7 @@ from bench.bench_agent import PROGRAM  # the orange soda program the model write
 from bot.database import make_engine, upgrade
 from bot.evals.report import percentile
 from bot.history import new_run_id, utcnow
+from bot.settings import Settings
 from bot.slack.watches import SlackPoster
 from bot.watches.runner import WatchConfig, WatchRunner
 from bot.watches.schedule import parse_schedule
@@ -338,7 +339,9 @@ def main() -> None:
     parser.add_argument(
         "--questions", type=int, default=100, help="cache hits timed per path (0: none)"
     )
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=Settings.model_fields["dealbot_watch_workers"].default
+    )
     parser.add_argument(
         "--processes", type=int, nargs="+", default=[2, 4], help="run-due claimants at once"
     )
