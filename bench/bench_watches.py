@@ -209,6 +209,29 @@ def busy_cpu_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds each running PostgreSQL process has used, by pid (the database server's
+    share of a storm, where it runs on this machine)."""
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1].split()
+        if name == "postgres":
+            used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf(
+                "SC_CLK_TCK"
+            )
+    return used
+
+
+def postgres_cpu_since(before: dict[int, float]) -> float:
+    """CPU seconds PostgreSQL's processes used since `before` (a backend started meanwhile
+    counts whole; one that ended meanwhile is missed)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in postgres_cpu().items())
+
+
 def live_questions(
     ask: Callable[[], None], stop: threading.Event, every_s: float, timings: list[float]
 ) -> None:
@@ -218,12 +241,21 @@ def live_questions(
         timings.append((time.perf_counter() - started) * 1000)
 
 
-def drained_line(label: str, count: int, drained: float, cpu: float, posts: int) -> str:
-    return (
+def drained_line(
+    label: str, count: int, drained: float, cpu: float, posts: int, database_cpu: float | None
+) -> str:
+    line = (
         f"{label}: {count:,} due watches drained in {drained:.1f} s = "
         f"{count / drained:.0f} program runs/s, {posts:,} posts; "
         f"{cpu * 1000 / count:.1f} ms CPU per slot on the whole machine"
     )
+    if database_cpu is not None:
+        line += f", {database_cpu * 1000 / count:.1f} of it PostgreSQL's"
+    return line
+
+
+def _on_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
 
 
 def bench_storm(
@@ -267,18 +299,21 @@ def bench_storm(
             live: list[float] = []
             asker = threading.Thread(target=live_questions, args=(ask, stop, 0.25, live))
             started, cpu, own = time.perf_counter(), busy_cpu_seconds(), time.process_time()
+            database = postgres_cpu()
             scheduler.start()
             asker.start()
             while finished_slots(engine) < count:
                 time.sleep(0.1)
             drained = time.perf_counter() - started
             cpu, own = busy_cpu_seconds() - cpu, time.process_time() - own
+            database_cpu = postgres_cpu_since(database) if _on_postgres(engine) else None
             stop.set()
             asker.join()
             scheduler.stop(30)
             posts = len(slack.calls_to("chat.postMessage")) - posted
+            what = f"{label}, serve's scheduler, {storm}"
             print(
-                drained_line(f"{label}, serve's scheduler, {storm}", count, drained, cpu, posts)
+                drained_line(what, count, drained, cpu, posts, database_cpu)
                 + f" ({own * 1000 / count:.1f} ms in this process: bot and fakes)"
             )
             print("  " + summary("live question during the storm", live))
@@ -310,7 +345,7 @@ def bench_processes(
             if storm == "answers unchanged":
                 due_again(engine)
             posted = len(slack.calls_to("chat.postMessage"))
-            started, cpu = time.perf_counter(), busy_cpu_seconds()
+            started, cpu, database = time.perf_counter(), busy_cpu_seconds(), postgres_cpu()
             running = [
                 subprocess.Popen(
                     [Path(sys.executable).with_name("dealbot"), "watches", "run-due"],
@@ -323,10 +358,11 @@ def bench_processes(
             said = [process.communicate()[0].strip() for process in running]
             drained = time.perf_counter() - started
             cpu = busy_cpu_seconds() - cpu
+            database_cpu = postgres_cpu_since(database) if _on_postgres(engine) else None
             assert finished_slots(engine) == count, said
             posts = len(slack.calls_to("chat.postMessage")) - posted
             what = f"{label}, {processes} × dealbot watches run-due, {storm}"
-            print(drained_line(what, count, drained, cpu, posts))
+            print(drained_line(what, count, drained, cpu, posts, database_cpu))
             for line in said:
                 print(f"  {line}")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import (
     Connection,
@@ -48,6 +48,14 @@ _ID_LENGTH = 7
 # A top-level DM message continues the DM's conversation of this long ago.
 DM_MEMORY = timedelta(minutes=30)
 UNFINISHED = ("pending", "recovering")
+
+
+class Finished(NamedTuple):
+    """A run to record finished (History.add_many): what was asked, how it ended, by whom."""
+
+    question: str
+    outcome: Outcome
+    origin: Origin
 
 
 class DuplicateEvent(Exception):
@@ -125,18 +133,38 @@ class History:
         from being lost until it ends (a watch's claimed slot), so it needs no pending run.
         `along` writes what goes with the run (the slot's end) in the same transaction, and
         what it returns comes back beside the stored run."""
+        with_run = None if along is None else lambda connection, runs: along(connection, runs[0])
+        runs, result = self.add_many(
+            [Finished(question, outcome, origin)], model=model, along=with_run
+        )
+        return runs[0], result
+
+    def add_many(
+        self,
+        finished: Sequence[Finished],
+        *,
+        model: str,
+        along: Callable[[Connection, list[RunRecord]], T] | None = None,
+    ) -> tuple[list[RunRecord], T | None]:
+        """`add` for several runs in one transaction (their rows written by one statement per
+        table), `along` given the stored runs in the same order."""
         now = utcnow()
-        values = _asked_values(question, origin, model) | _outcome_values(outcome)
-        values |= {"created_at": now, "finished_at": now}
-        attempts = tuple(_cleaned_attempt(attempt) for attempt in outcome.attempts)
+        rows = [
+            _asked_values(item.question, item.origin, model)
+            | _outcome_values(item.outcome)
+            | {"created_at": now, "finished_at": now}
+            for item in finished
+        ]
+        attempts = [tuple(_cleaned_attempt(a) for a in item.outcome.attempts) for item in finished]
         for _ in range(5):
             try:
                 with self.engine.begin() as connection:
-                    run = _insert_run(connection, values | {"run_id": new_run_id()}, attempts)
-                    return run, along(connection, run) if along is not None else None
+                    drawn = [row | {"run_id": new_run_id()} for row in rows]
+                    runs = _insert_runs(connection, drawn, attempts)
+                    return runs, along(connection, runs) if along is not None else None
             except _IdTaken:
-                log.info("run id collision, drawing another")
-        raise RuntimeError("could not allocate a run id")
+                log.info("run id collision, drawing others")
+        raise RuntimeError("could not allocate run ids")
 
     def finish(self, run_id: str, outcome: Outcome) -> RunRecord:
         """Store a run's outcome; with leases, only while this instance still holds the run
@@ -395,18 +423,27 @@ class _IdTaken(Exception):
     """The run id drawn is another run's: the transaction is rolled back and tried again."""
 
 
-def _insert_run(
-    connection: Connection, values: dict[str, Any], attempts: tuple[Attempt, ...]
-) -> RunRecord:
+def _insert_runs(
+    connection: Connection, rows: list[dict[str, Any]], attempts: list[tuple[Attempt, ...]]
+) -> list[RunRecord]:
     try:
-        row = connection.execute(_START, values).one()
+        if len(rows) == 1:
+            stored = [connection.execute(_START, rows[0]).one()]
+        else:
+            stored = list(connection.execute(_START_MANY, rows).all())
     except IntegrityError as exc:
-        raise _IdTaken(values["run_id"]) from exc
-    if attempts:
-        connection.execute(
-            _ADD_ATTEMPT, [_attempt_values(row.id, seq, a) for seq, a in enumerate(attempts)]
-        )
-    return _to_record(row, attempts=attempts)
+        raise _IdTaken() from exc
+    attempt_rows = [
+        _attempt_values(row.id, seq, attempt)
+        for row, run_attempts in zip(stored, attempts, strict=True)
+        for seq, attempt in enumerate(run_attempts)
+    ]
+    if attempt_rows:
+        connection.execute(_ADD_ATTEMPT, attempt_rows)
+    return [
+        _to_record(row, attempts=run_attempts)
+        for row, run_attempts in zip(stored, attempts, strict=True)
+    ]
 
 
 def _updated_one(connection: Connection, statement: Update) -> bool:
@@ -506,6 +543,7 @@ _RUN_FIELDS = tuple(
 _runs = RunRow.metadata.tables[RunRow.__tablename__]
 _attempts = AttemptRow.metadata.tables[AttemptRow.__tablename__]
 _START = insert(_runs).returning(*_RUN_FIELDS)
+_START_MANY = insert(_runs).returning(*_RUN_FIELDS, sort_by_parameter_order=True)
 _FINISH = update(_runs).where(_runs.c.run_id == bindparam("the_run")).returning(*_RUN_FIELDS)
 _FINISH_HELD = _FINISH.where(  # with leases: only while no other instance took the run over
     _runs.c.status.in_(UNFINISHED),

@@ -15,9 +15,11 @@ from cachetools import TTLCache
 from sqlalchemy import Connection
 
 from bot.agent import Agent
+from bot.history import Finished
 from bot.ops import metrics
 from bot.records import Origin, Outcome, RunRecord
 from bot.settings import Settings
+from bot.watches.recorder import Unchanged, UnchangedRecorder
 from bot.watches.store import Slot, SlotOutcome, SlotState, Watch, WatchStore
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,12 @@ class WatchRunner:
             maxsize=SHARED_PROGRAMS, ttl=config.share_results.total_seconds()
         )
         self._lock = threading.Lock()  # TTLCache is not thread-safe
+        self._unchanged = UnchangedRecorder(self._record_unchanged, self._record_unchanged_one)
+
+    def flush(self, timeout_s: float | None = None) -> bool:
+        """Wait until the slots run so far are recorded; False if `timeout_s` ran out first
+        (those left are run again by their next claimant)."""
+        return self._unchanged.flush(timeout_s)
 
     def run(self, slot: Slot) -> SlotOutcome:
         """Run a claimed slot to its end; never raises (the slot records what happened)."""
@@ -134,14 +142,17 @@ class WatchRunner:
             and not slot.manual
             and same_answer(outcome.answer, watch.last_answer)
         ):
-            self._record(
-                slot,
-                outcome,
-                ran,
-                lambda connection, run: self.store.settle(
-                    slot, "unchanged", run.run_id, ok=True, code=repaired, connection=connection
-                ),
-            )
+            if repaired:
+                self._record(
+                    slot,
+                    outcome,
+                    ran,
+                    lambda connection, run: self.store.settle(
+                        slot, "unchanged", run.run_id, ok=True, code=repaired, connection=connection
+                    ),
+                )
+            else:  # the usual day: recorded with others (see recorder.py)
+                self._unchanged.put(Unchanged(slot, outcome, ran))
             return "unchanged"
 
         def begin_post(connection: Connection, run: RunRecord) -> bool:
@@ -215,6 +226,33 @@ class WatchRunner:
         if ran:
             metrics.observe_run(run.run_id, outcome)
         return run, cast(T, result)
+
+    def _record_unchanged(self, items: list[Unchanged]) -> None:
+        """Unchanged slots' runs and ends, in one transaction."""
+        runs, _ = self.agent.history.add_many(
+            [
+                Finished(item.slot.watch.question, item.outcome, _origin(item.slot.watch))
+                for item in items
+            ],
+            model=self.agent.config.model,
+            along=lambda connection, runs: self.store.settle_unchanged(
+                connection, [(item.slot, run.run_id) for item, run in zip(items, runs, strict=True)]
+            ),
+        )
+        for item, run in zip(items, runs, strict=True):
+            if item.ran:
+                metrics.observe_run(run.run_id, item.outcome)
+
+    def _record_unchanged_one(self, item: Unchanged) -> None:
+        slot = item.slot
+        self._record(
+            slot,
+            item.outcome,
+            item.ran,
+            lambda connection, run: self.store.settle(
+                slot, "unchanged", run.run_id, ok=True, connection=connection
+            ),
+        )
 
     def _deliver(self, watch: Watch, run: RunRecord, slot: Slot) -> Delivery:
         poster = self.poster_for(watch.team_id)

@@ -72,6 +72,7 @@ def run_due(
             if not claimed.slots and not claimed.skipped:
                 break
             slots = claimed.slots
+    runner.flush()
     if failures:
         raise failures[0]
     if not outcomes["skipped"]:
@@ -145,7 +146,7 @@ class WatchScheduler:
         with self._lock:
             finished = self._idle.wait_for(lambda: self._running == 0, timeout=timeout_s)
         self._pool.shutdown(wait=False, cancel_futures=True)
-        return finished
+        return self.runner.flush(timeout_s) and finished
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast, get_args
@@ -360,6 +360,22 @@ class WatchStore:
             connection.execute(_UPDATE_SLOT, ended | {"the_slot": slot.pk})
             return failures
 
+    def settle_unchanged(self, connection: Connection, ran: Sequence[tuple[Slot, str]]) -> None:
+        """The end of slots whose programs ran well and answered as last posted (`ran`: each
+        slot and its run), in `connection`'s transaction: one statement per table for all."""
+        ended = utcnow()
+        connection.execute(
+            _SETTLE_WATCH_OK,
+            [{"the_watch": slot.watch.pk, "last_run_id": run_id} for slot, run_id in ran],
+        )
+        connection.execute(
+            _UPDATE_SLOT,
+            [
+                {"the_slot": slot.pk, "state": "unchanged", "run_id": run_id, "finished_at": ended}
+                for slot, run_id in ran
+            ],
+        )
+
     @contextlib.contextmanager
     def _transaction(self, connection: Connection | None) -> Iterator[Connection]:
         """`connection` (a transaction the caller runs), or a transaction of this call's own."""
@@ -445,7 +461,8 @@ _ADD_SLOT = insert(_slots).returning(_slots.c.id)
 _UPDATE_SLOT = update(_slots).where(_slots.c.id == bindparam("the_slot"))
 _BEGIN_POST = _UPDATE_SLOT.where(_slots.c.state == "running").values(state="posting")
 _RECORD_RUN = update(_watches).where(_watches.c.id == bindparam("the_watch"))
-_RECORD_OK = _RECORD_RUN.values(failures=0).returning(_watches.c.failures)
+_SETTLE_WATCH_OK = _RECORD_RUN.values(failures=0)  # for many watches at once: no RETURNING
+_RECORD_OK = _SETTLE_WATCH_OK.returning(_watches.c.failures)
 _RECORD_FAILED = _RECORD_RUN.values(failures=_watches.c.failures + 1).returning(_watches.c.failures)
 
 

@@ -116,6 +116,55 @@ def test_an_unchanged_answer_is_not_posted_again(world):
     ]
 
 
+def test_unchanged_slots_are_recorded_together_each_with_its_own_run(world, monkeypatch):
+    watches = [world.watch(f"final_answer('deal {n}')", owner_id=f"U{n:04d}") for n in range(12)]
+    run_due(world.runner, FIRST_SLOT)
+    batches = _counting_batches(world, monkeypatch)
+
+    outcomes = run_due(world.runner, FIRST_SLOT + timedelta(days=1), workers=4)
+
+    assert outcomes == Counter(unchanged=12) and sum(batches) == 12 and len(batches) < 12
+    history = world.runner.agent.history
+    for n, watch in enumerate(watches):
+        stored = world.store.get(watch.watch_id)
+        run = history.get(stored.last_run_id)
+        assert run.answer == f"deal {n}" and run.ok and run.origin.source == "watch"
+        assert run.origin.user_id == f"U{n:04d}" and [a.code for a in run.attempts] == [watch.code]
+        assert stored.failures == 0
+        assert [s for _, s, _ in world.store.slots_of(watch.watch_id)] == ["posted", "unchanged"]
+    assert len(world.posts()) == 12  # the first day's, none since
+
+
+def test_unchanged_slots_whose_batch_fails_are_recorded_one_by_one(world, monkeypatch):
+    watches = [world.watch(f"final_answer('deal {n}')", owner_id=f"U{n:04d}") for n in range(3)]
+    run_due(world.runner, FIRST_SLOT)
+
+    def refuse(*_args, **_kwargs):
+        raise RuntimeError("the batch could not be written")
+
+    monkeypatch.setattr(world.store, "settle_unchanged", refuse)
+    outcomes = run_due(world.runner, FIRST_SLOT + timedelta(days=1))
+
+    assert outcomes == Counter(unchanged=3)
+    for n, watch in enumerate(watches):
+        run = world.runner.agent.history.get(world.store.get(watch.watch_id).last_run_id)
+        assert run.answer == f"deal {n}"
+        assert [s for _, s, _ in world.store.slots_of(watch.watch_id)] == ["posted", "unchanged"]
+
+
+def _counting_batches(world: World, monkeypatch) -> list[int]:
+    """The sizes of the batches of runs the history records at once, in order."""
+    sizes: list[int] = []
+    add_many = world.runner.agent.history.add_many
+
+    def counted(finished, **options):
+        sizes.append(len(finished))
+        return add_many(finished, **options)
+
+    monkeypatch.setattr(world.runner.agent.history, "add_many", counted)
+    return sizes
+
+
 def test_a_watch_set_to_post_every_time_posts_an_unchanged_answer(world):
     world.watch("final_answer('same')", only_changes=False)
 

@@ -1,0 +1,84 @@
+"""The recorder of unchanged watch slots: batches, falling back slot by slot, flushing."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from bot.records import Outcome
+from bot.watches.recorder import Unchanged, UnchangedRecorder
+from bot.watches.schedule import parse_schedule
+from bot.watches.store import Slot, Watch
+
+SLOT_AT = datetime(2026, 5, 8, 9, 0)
+
+
+def _item(n: int) -> Unchanged:
+    watch = Watch(
+        watch_id=f"w{n}",
+        team_id="T1",
+        owner_id="U1",
+        target="channel",
+        channel_id="C1",
+        thread_ts=None,
+        question="q",
+        code="final_answer('x')",
+        source_run_id="r1",
+        timezone="UTC",
+        schedule=parse_schedule("hourly"),
+        only_changes=True,
+        paused=False,
+        pause_reason=None,
+        failures=0,
+        next_run_at=SLOT_AT,
+        last_answer="x",
+        last_posted_at=None,
+        last_run_id=None,
+        created_at=SLOT_AT,
+        pk=n,
+    )
+    return Unchanged(Slot(n, watch, SLOT_AT, "running"), Outcome(status="ok", answer="x"), True)
+
+
+def test_slots_are_written_in_batches_of_at_most_the_batch_size():
+    batches: list[list[int]] = []
+    recorder = UnchangedRecorder(
+        lambda items: batches.append([i.slot.pk for i in items]), batches.append, batch=4
+    )
+    for n in range(10):
+        recorder.put(_item(n))
+
+    assert recorder.flush(5)
+    assert sorted(pk for batch in batches for pk in batch) == list(range(10))
+    assert all(1 <= len(batch) <= 4 for batch in batches)
+
+
+def test_a_failed_batch_is_written_slot_by_slot_and_a_failed_slot_is_left_alone():
+    written: list[int] = []
+
+    def write(_items):
+        raise RuntimeError("database gone")
+
+    def write_one(item):
+        if item.slot.pk == 1:
+            raise RuntimeError("this one too")
+        written.append(item.slot.pk)
+
+    recorder = UnchangedRecorder(write, write_one, batch=10)
+    for n in range(3):
+        recorder.put(_item(n))
+
+    assert recorder.flush(5)
+    assert sorted(written) == [0, 2]
+    recorder.put(_item(7))  # the recorder lives on after failures
+    assert recorder.flush(5) and written[-1] == 7
+
+
+def test_flush_says_when_slots_are_still_being_written():
+    release = threading.Event()
+    recorder = UnchangedRecorder(lambda _items: release.wait(5), lambda _item: None)
+    recorder.put(_item(0))
+
+    assert not recorder.flush(0.05)
+    release.set()
+    assert recorder.flush(5)
