@@ -345,7 +345,7 @@ def bench_processes(
             if storm == "answers unchanged":
                 due_again(engine)
             posted = len(slack.calls_to("chat.postMessage"))
-            started, cpu, database = time.perf_counter(), busy_cpu_seconds(), postgres_cpu()
+            started, cpu = time.perf_counter(), busy_cpu_seconds()
             running = [
                 subprocess.Popen(
                     [Path(sys.executable).with_name("dealbot"), "watches", "run-due"],
@@ -358,11 +358,11 @@ def bench_processes(
             said = [process.communicate()[0].strip() for process in running]
             drained = time.perf_counter() - started
             cpu = busy_cpu_seconds() - cpu
-            database_cpu = postgres_cpu_since(database) if _on_postgres(engine) else None
             assert finished_slots(engine) == count, said
             posts = len(slack.calls_to("chat.postMessage")) - posted
             what = f"{label}, {processes} × dealbot watches run-due, {storm}"
-            print(drained_line(what, count, drained, cpu, posts, database_cpu))
+            # No database share here: the processes' own server backends end with them.
+            print(drained_line(what, count, drained, cpu, posts, None))
             for line in said:
                 print(f"  {line}")
 

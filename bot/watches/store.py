@@ -214,7 +214,10 @@ class WatchStore:
         query = (
             select(*_WATCH_FIELDS)
             .where(WatchRow.paused.is_(False), WatchRow.next_run_at <= now)
-            .order_by(WatchRow.next_run_at, WatchRow.id)
+            # The due index's own order, so a claim reads only the rows it takes: with a
+            # tie-break on id, PostgreSQL read and sorted every due watch for each claim (all
+            # 10,000 of a storm share one due time).
+            .order_by(WatchRow.next_run_at)
             .limit(limit)
         )
         if self._skip_locked:
