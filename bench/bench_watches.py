@@ -11,7 +11,8 @@
    Drained by serve's WatchScheduler (its default threads, live questions asked beside it: their
    p50/p95), and by concurrent `dealbot watches run-due` processes (1 on SQLite; 2 and 4 on
    PostgreSQL when DATABASE_URL names a server). Program runs per second, time to drain, and
-   CPU per slot on the whole machine (bot, sandbox workers, database and fakes).
+   CPU per slot on the whole machine (bot, sandbox workers, database and fakes), with the
+   PostgreSQL server's share of it for serve's storms.
 
     .venv/bin/python bench/bench_watches.py [--watches 1000 10000] [--programs 0 100]
         [--processes 2 4] [--questions 100]
