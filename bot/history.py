@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import selectinload, sessionmaker
 
+from bot.database import transaction
 from bot.records import Attempt, Origin, Outcome, RunRecord, RunStatus, Source, Usage
 from bot.structured import Chart, Table
 from bot.tables import AttemptRow, RunRow
@@ -338,12 +339,9 @@ class History:
                 thread_ts=case((starts_thread, thread_ts or reply_ts), else_=RunRow.thread_ts),
             )
         )
-        if connection is not None:
+        with transaction(self.engine, connection) as connection:
             if connection.execute(statement).rowcount != 1:
                 raise NoResultFound(f"no run {run_id}")
-            return
-        with self.engine.begin() as own:
-            self.set_reply(run_id, reply_ts, thread_ts, connection=own)
 
     def _has_event(self, event_key: str) -> bool:
         with self._session() as session:

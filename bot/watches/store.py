@@ -10,9 +10,8 @@ a lease that runs out: a running slot is run again, a posting one is never poste
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast, get_args
@@ -34,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.database import transaction
 from bot.history import new_run_id, utcnow
 from bot.watches.schedule import Schedule
 from bot.watches.tables import WatchRow, WatchSlotRow
@@ -316,7 +316,7 @@ class WatchStore:
     def begin_post(self, slot: Slot, run_id: str, *, connection: Connection | None = None) -> bool:
         """Mark the slot as posting `run_id`'s answer before the post is sent; False when it is
         not ours to post (it was deleted with its watch, or already posted or lost)."""
-        with self._transaction(connection) as connection:
+        with transaction(self.engine, connection) as connection:
             values = {"the_slot": slot.pk, "run_id": run_id}
             return connection.execute(_BEGIN_POST, values).rowcount == 1
 
@@ -340,7 +340,7 @@ class WatchStore:
         connection: Connection | None = None,
     ) -> int:
         """After a run: the failures in a row (returned), a repaired program, what was posted."""
-        with self._transaction(connection) as connection:
+        with transaction(self.engine, connection) as connection:
             return _record_run(connection, watch, run_id, ok, code, posted_answer)
 
     def settle(
@@ -357,7 +357,7 @@ class WatchStore:
     ) -> int:
         """`record_run` and the slot's end in one transaction (`connection`'s, when given: the
         run's own); returns the failures in a row."""
-        with self._transaction(connection) as connection:
+        with transaction(self.engine, connection) as connection:
             failures = _record_run(connection, slot.watch, run_id, ok, code, posted_answer)
             ended = {"state": state, "run_id": run_id, "post_ts": post_ts, "finished_at": utcnow()}
             connection.execute(_UPDATE_SLOT, ended | {"the_slot": slot.pk})
@@ -378,15 +378,6 @@ class WatchStore:
                 for slot, run_id in ran
             ],
         )
-
-    @contextlib.contextmanager
-    def _transaction(self, connection: Connection | None) -> Iterator[Connection]:
-        """`connection` (a transaction the caller runs), or a transaction of this call's own."""
-        if connection is not None:
-            yield connection
-            return
-        with self.engine.begin() as own:
-            yield own
 
     def prune_slots(self, older_than: timedelta) -> int:
         """Forget finished slots older than `older_than` (a watch keeps its last answer)."""
