@@ -142,15 +142,8 @@ class WatchRunner:
             and not slot.manual
             and same_answer(outcome.answer, watch.last_answer)
         ):
-            if repaired:
-                self._record(
-                    slot,
-                    outcome,
-                    ran,
-                    lambda connection, run: self.store.settle(
-                        slot, "unchanged", run.run_id, ok=True, code=repaired, connection=connection
-                    ),
-                )
+            if repaired:  # the watch keeps the repaired program: a record of its own
+                self._record_unchanged_one(Unchanged(slot, outcome, ran), code=repaired)
             else:  # the usual day: recorded with others (see recorder.py)
                 self._unchanged.put(Unchanged(slot, outcome, ran))
             return "unchanged"
@@ -243,14 +236,16 @@ class WatchRunner:
             if item.ran:
                 metrics.observe_run(run.run_id, item.outcome)
 
-    def _record_unchanged_one(self, item: Unchanged) -> None:
+    def _record_unchanged_one(self, item: Unchanged, *, code: str | None = None) -> None:
+        """One unchanged slot's run and end, with the program the watch keeps from now on
+        (`code`), if it changed."""
         slot = item.slot
         self._record(
             slot,
             item.outcome,
             item.ran,
             lambda connection, run: self.store.settle(
-                slot, "unchanged", run.run_id, ok=True, connection=connection
+                slot, "unchanged", run.run_id, ok=True, code=code, connection=connection
             ),
         )
 
