@@ -104,7 +104,7 @@ class Sandbox:
             max_output_chars=self.max_output_chars,
             max_source_chars=self.max_source_chars,
             compiled=compiled,
-            send_compiled=compiled is None,
+            send_compiled=compiled is None and self._compiled.maxsize > 0,
         )
         server, worker = self._spawn()
         ending, status = self._converse(server, worker, job, tools)
