@@ -79,8 +79,10 @@ def test_programs_refused_at_compile_time_leave_nothing_to_keep(box):
     assert len(box._compiled) == 0
 
 
-def test_no_compiled_forms_are_kept_with_no_room_for_them():
+def test_no_compiled_forms_are_kept_with_no_room_for_them(monkeypatch):
     with Sandbox(compiled_cache_bytes=0) as box:
+        jobs = _jobs(box, monkeypatch)
         assert box.run(PROGRAM, deals_tools()).ok
         assert box.run(PROGRAM, deals_tools()).ok
         assert len(box._compiled) == 0
+        assert not any(job.send_compiled for job in jobs)  # nor asked for
