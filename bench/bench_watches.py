@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, create_engine, delete, func, insert, select, update
 
 import tools
 from bench.bench_agent import PROGRAM  # the orange soda program the model writes
@@ -198,9 +198,22 @@ def due_again(engine: Engine) -> None:
 
 
 def finished_slots(engine: Engine) -> int:
+    """Slots run to their end so far; asked of the observer (below) while a storm runs."""
     query = select(func.count()).where(WatchSlotRow.state.not_in(("running", "posting")))
     with engine.connect() as connection:
         return connection.scalar(query) or 0
+
+
+@contextlib.contextmanager
+def observer(engine: Engine) -> Iterator[Engine]:
+    """An engine of its own, one connection in autocommit, for watching a storm drain: the
+    bot's pool stays the bot's, and no read of ours ends in a ROLLBACK (psycopg forgets a
+    connection's prepared statements at each)."""
+    watching = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=1)
+    try:
+        yield watching
+    finally:
+        watching.dispose()
 
 
 def busy_cpu_seconds() -> float:
@@ -303,8 +316,9 @@ def bench_storm(
             database = postgres_cpu()
             scheduler.start()
             asker.start()
-            while finished_slots(engine) < count:
-                time.sleep(0.1)
+            with observer(engine) as watching:
+                while finished_slots(watching) < count:
+                    time.sleep(0.1)
             drained = time.perf_counter() - started
             cpu, own = busy_cpu_seconds() - cpu, time.process_time() - own
             database_cpu = postgres_cpu_since(database) if _on_postgres(engine) else None

