@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 
 from bot.records import Outcome
@@ -51,6 +52,19 @@ def test_slots_are_written_in_batches_of_at_most_the_batch_size():
     assert recorder.flush(5)
     assert sorted(pk for batch in batches for pk in batch) == list(range(10))
     assert all(1 <= len(batch) <= 4 for batch in batches)
+
+
+def test_slots_that_end_a_little_apart_share_a_batch():
+    batches: list[list[int]] = []
+    recorder = UnchangedRecorder(
+        lambda items: batches.append([i.slot.pk for i in items]), batches.append, linger_s=30
+    )
+    for n in range(5):
+        recorder.put(_item(n))
+        time.sleep(0.03)  # a storm's slots end a few milliseconds apart
+
+    assert recorder.flush(5)  # flush writes the lingering batch at once
+    assert batches == [[0, 1, 2, 3, 4]]
 
 
 def test_a_failed_batch_is_written_slot_by_slot_and_a_failed_slot_is_left_alone():
