@@ -41,11 +41,19 @@ def _item(n: int) -> Unchanged:
     return Unchanged(Slot(n, watch, SLOT_AT, "running"), Outcome(status="ok", answer="x"), True)
 
 
-def test_slots_are_written_in_batches_of_at_most_the_batch_size():
+def _batch_keeper(**options) -> tuple[UnchangedRecorder, list[list[int]]]:
+    """A recorder that keeps the slot keys of each batch it writes, and those batches."""
     batches: list[list[int]] = []
     recorder = UnchangedRecorder(
-        lambda items: batches.append([i.slot.pk for i in items]), batches.append, batch=4
+        lambda items: batches.append([i.slot.pk for i in items]),
+        lambda item: batches.append([item.slot.pk]),
+        **options,
     )
+    return recorder, batches
+
+
+def test_slots_are_written_in_batches_of_at_most_the_batch_size():
+    recorder, batches = _batch_keeper(batch=4)
     for n in range(10):
         recorder.put(_item(n))
 
@@ -55,10 +63,7 @@ def test_slots_are_written_in_batches_of_at_most_the_batch_size():
 
 
 def test_slots_that_end_a_little_apart_share_a_batch():
-    batches: list[list[int]] = []
-    recorder = UnchangedRecorder(
-        lambda items: batches.append([i.slot.pk for i in items]), batches.append, linger_s=30
-    )
+    recorder, batches = _batch_keeper(linger_s=30)
     for n in range(5):
         recorder.put(_item(n))
         time.sleep(0.03)  # a storm's slots end a few milliseconds apart
