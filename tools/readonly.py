@@ -65,7 +65,7 @@ def _end_reading(connection: Connection) -> None:
         from psycopg.pq import TransactionStatus
 
         raw = connection.connection.driver_connection
-        if raw.info.transaction_status == TransactionStatus.INTRANS:
+        if raw is not None and raw.info.transaction_status == TransactionStatus.INTRANS:
             connection.commit()
             return
     connection.rollback()

@@ -49,9 +49,8 @@ def test_the_application_can_still_write_after_the_tools_have_read(migrated_engi
 
 def test_a_connection_whose_statement_failed_inside_goes_back_clean(migrated_engine):
     database = ReadOnlyDatabase(migrated_engine)
-    with database.connect() as connection:
-        with pytest.raises(DBAPIError):
-            connection.execute(text("INSERT INTO stores (name, city) VALUES ('Sneaky', 'X')"))
+    with database.connect() as connection, pytest.raises(DBAPIError):
+        connection.execute(text("INSERT INTO stores (name, city) VALUES ('Sneaky', 'X')"))
     with database.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Store)) == 0
 
