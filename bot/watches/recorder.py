@@ -30,6 +30,7 @@ BATCH = 50  # slots per transaction, at most
 LINGER_S = 0.25
 _WAKE = object()  # put by flush: write what the batch holds now
 
+
 @dataclass(frozen=True)
 class Unchanged:
     """A slot whose program ran well and answered as last posted, with how it ran (`ran`:
