@@ -11,13 +11,15 @@ configured instance (caps, prefork, weak isolation accepted).
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from sandbox.job import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from sandbox.result import ERROR_KINDS, ErrorKind, RunResult, SandboxError
-from sandbox.supervisor import Sandbox
+
+if TYPE_CHECKING:
+    from sandbox.shared import configure, default_sandbox, run, shutdown
+    from sandbox.supervisor import Sandbox
 
 __all__ = [
     "DEFAULT_MEMORY_MB",
@@ -33,49 +35,16 @@ __all__ = [
     "shutdown",
 ]
 
-_default: Sandbox | None = None
-_default_options: dict[str, Any] = {}
-_default_lock = threading.Lock()
+# The bot's side, imported on first use (PEP 562). The worker server imports this package
+# too, for its own modules, and every module it holds makes each fork of a worker dearer:
+# the bot's side alone (threads, subprocesses, hashes, caches) cost ~1 ms of CPU a fork.
+_BOT_SIDE = {
+    "Sandbox": "sandbox.supervisor",
+    **dict.fromkeys(("configure", "default_sandbox", "run", "shutdown"), "sandbox.shared"),
+}
 
 
-def configure(*, allow_weak_isolation: bool = False) -> None:
-    """Options of the shared Sandbox behind `run` (see Sandbox); a running one is restarted."""
-    global _default
-    with _default_lock:
-        _default_options.update(allow_weak_isolation=allow_weak_isolation)
-        stale = _default
-        if stale is not None and stale.allow_weak_isolation != allow_weak_isolation:
-            _default = None
-        else:
-            stale = None
-    if stale is not None:
-        stale.close()
-
-
-def default_sandbox() -> Sandbox:
-    """The shared Sandbox behind `run`, created on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Sandbox(**_default_options)
-        return _default
-
-
-def run(
-    code: str,
-    tools: Mapping[str, Callable[..., Any]],
-    *,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    memory_mb: int = DEFAULT_MEMORY_MB,
-) -> RunResult:
-    """Run one program in a fresh worker; see RunResult for what comes back."""
-    return default_sandbox().run(code, tools, timeout_s=timeout_s, memory_mb=memory_mb)
-
-
-def shutdown() -> None:
-    """Stop the shared Sandbox's worker server; a later `run` starts a new one."""
-    global _default
-    with _default_lock:
-        sandbox, _default = _default, None
-    if sandbox is not None:
-        sandbox.close()
+def __getattr__(name: str) -> Any:
+    if name in _BOT_SIDE:
+        return getattr(import_module(_BOT_SIDE[name]), name)
+    raise AttributeError(f"module 'sandbox' has no attribute {name!r}")

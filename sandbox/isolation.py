@@ -25,7 +25,6 @@ import contextlib
 import ctypes
 import dataclasses
 import functools
-import logging
 import math
 import os
 import pwd
@@ -39,8 +38,6 @@ from typing import Any, Final
 from sandbox import capabilities, landlock, namespaces, syscall_filter
 from sandbox.job import EXIT_UNISOLATED
 from sandbox.syscall_filter import PR_SET_NO_NEW_PRIVS
-
-logger = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG: Final = 1
 PR_GET_DUMPABLE: Final = 3
@@ -303,11 +300,19 @@ def _keep_held(candidate: Isolation, held: set[str]) -> Isolation:
     return dataclasses.replace(candidate, **changes)
 
 
+def _warn(message: str, *args: object) -> None:
+    # logging only when there is something to say: it imports threading, whose handler at
+    # every fork (os.register_at_fork) would run in each worker
+    import logging
+
+    logging.getLogger(__name__).warning(message, *args)
+
+
 def _unprivileged_account() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam(UNPRIVILEGED_USER)
     except KeyError:
-        logger.warning("no %r user: workers stay root", UNPRIVILEGED_USER)
+        _warn("no %r user: workers stay root", UNPRIVILEGED_USER)
         return None
 
 
