@@ -78,10 +78,8 @@ class Session:
             code = self.program()
         except CompileFailure as failure:
             self.finish(error=failure.message, error_kind=failure.kind)
-        tools = {name: _tool_function(name) for name in self.job.tools}
-        namespace = program_globals(
-            print_function=_program_print, final_answer=_program_final_answer, tools=tools
-        )
+        namespace = _fresh_namespace()
+        namespace.update((name, _tool_function(name)) for name in self.job.tools)
         reserve = bytes(REPORT_RESERVE_BYTES)
         try:
             exec(code, namespace)
@@ -328,6 +326,34 @@ def rehearse(*, run: bool = False) -> None:
     namespace = program_globals(print_function=print, final_answer=_rehearsed, tools={})
     if run:
         exec(code, namespace)
+
+
+# A program's namespace (builtins, guards, print and final_answer; the tools go in per job),
+# built in the worker server before it forks. Each worker is a copy of the server, runs one
+# program and exits, so what its program does to the namespace dies with it: taking this one
+# instead of building a new one spares each run the copy of the builtins: 140 names and their
+# values, whose reference counts it writes, ~60 pages copied on write (perf stat: page faults
+# per trivial run ~830 -> ~770).
+_prepared_namespace: dict[str, Any] | None = None
+
+
+def prepare_namespace() -> None:
+    """In the worker server, before forking: the namespace its next workers start with."""
+    global _prepared_namespace
+    _prepared_namespace = program_globals(
+        print_function=_program_print, final_answer=_program_final_answer, tools={}
+    )
+
+
+def _fresh_namespace() -> dict[str, Any]:
+    """A namespace no program has used: the prepared one, taken once, else a new one."""
+    global _prepared_namespace
+    namespace, _prepared_namespace = _prepared_namespace, None
+    if namespace is None:
+        namespace = program_globals(
+            print_function=_program_print, final_answer=_program_final_answer, tools={}
+        )
+    return namespace
 
 
 def _rehearsed(*args: object, **kwargs: object) -> None:

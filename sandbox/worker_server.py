@@ -57,6 +57,7 @@ def warm_up() -> None:
         importlib.import_module(name)
     module_proxies()
     worker.rehearse(run=True)
+    worker.prepare_namespace()
     time.localtime()
     warnings.simplefilter("ignore")
     gc.collect()
