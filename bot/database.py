@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -11,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -92,8 +95,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision` on the engine's database."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        if revision == "head" and _at_head(connection):
+            return  # every command starts here: Alembic's own run costs tens of milliseconds
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@functools.cache
+def _head_revision() -> str | None:
+    """The newest migration (the scripts do not change while the process runs)."""
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def _at_head(connection: Connection) -> bool:
+    return MigrationContext.configure(connection).get_current_revision() == _head_revision()
 
 
 def prepare(

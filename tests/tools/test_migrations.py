@@ -102,3 +102,16 @@ DEALS = """
            (2, 'b', 2, 1, 'coupon', '$1 off', 449, 1, 549, '2026-11-25', '2026-12-01', false),
            (3, 'c', 2, 1, 'sale', 'Sale $3.99', 399, 1, 549, '2026-11-25', '2026-12-01', false)
 """
+
+
+def test_a_database_at_the_newest_migration_is_not_migrated_again(migrated_engine, monkeypatch):
+    """Every command upgrades first; at the head it only reads the revision (Alembic's own
+    run cost a cached `dealbot ask` more than half its time)."""
+    ran: list[str] = []
+    monkeypatch.setattr(command, "upgrade", lambda _config, revision: ran.append(revision))
+
+    upgrade(migrated_engine)
+    assert ran == []
+
+    upgrade(migrated_engine, "0002_runs")  # a revision named is always Alembic's to run
+    assert ran == ["0002_runs"]
