@@ -340,20 +340,20 @@ _prepared_namespace: dict[str, Any] | None = None
 def prepare_namespace() -> None:
     """In the worker server, before forking: the namespace its next workers start with."""
     global _prepared_namespace
-    _prepared_namespace = program_globals(
-        print_function=_program_print, final_answer=_program_final_answer, tools={}
-    )
+    _prepared_namespace = _new_namespace()
 
 
 def _fresh_namespace() -> dict[str, Any]:
     """A namespace no program has used: the prepared one, taken once, else a new one."""
     global _prepared_namespace
     namespace, _prepared_namespace = _prepared_namespace, None
-    if namespace is None:
-        namespace = program_globals(
-            print_function=_program_print, final_answer=_program_final_answer, tools={}
-        )
-    return namespace
+    return namespace if namespace is not None else _new_namespace()
+
+
+def _new_namespace() -> dict[str, Any]:
+    return program_globals(
+        print_function=_program_print, final_answer=_program_final_answer, tools={}
+    )
 
 
 def _rehearsed(*args: object, **kwargs: object) -> None:
