@@ -140,13 +140,18 @@ class WatchScheduler:
         """Claim nothing more and wait up to `timeout_s` for slots in flight (an unfinished one,
         and one claimed but not started, is run again by the next claimant once its lease runs
         out or this instance is known to be gone)."""
+        deadline = time.monotonic() + timeout_s
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout_s)
+        self._thread.join(left())
         with self._lock:
-            finished = self._idle.wait_for(lambda: self._running == 0, timeout=timeout_s)
+            finished = self._idle.wait_for(lambda: self._running == 0, timeout=left())
         self._pool.shutdown(wait=False, cancel_futures=True)
-        return self.runner.flush(timeout_s) and finished
+        return self.runner.flush(left()) and finished
 
     def _loop(self) -> None:
         while not self._stop.is_set():
