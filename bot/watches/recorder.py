@@ -72,12 +72,13 @@ class UnchangedRecorder:
                     target=self._loop, name="watch-recorder", daemon=True
                 )
                 self._thread.start()
-        self._queue.put(item)
+            self._queue.put(item)  # under the lock: a flush's wake-up comes after it
 
     def flush(self, timeout_s: float | None = None) -> bool:
         """Wait until every slot put so far is written (or given up); False on timeout."""
-        self._queue.put(_WAKE)
         with self._lock:
+            if self._pending:  # a batch may be lingering: write it now
+                self._queue.put(_WAKE)
             return self._settled.wait_for(lambda: self._pending == 0, timeout=timeout_s)
 
     def _loop(self) -> None:
