@@ -425,10 +425,7 @@ def _insert_runs(
     connection: Connection, rows: list[dict[str, Any]], attempts: list[tuple[Attempt, ...]]
 ) -> list[RunRecord]:
     try:
-        if len(rows) == 1:
-            stored = [connection.execute(_START, rows[0]).one()]
-        else:
-            stored = list(connection.execute(_START_MANY, rows).all())
+        stored = list(connection.execute(_START_MANY, rows).all())
     except IntegrityError as exc:
         raise _IdTaken() from exc
     attempt_rows = [
