@@ -3,6 +3,7 @@ the Pause/Resume, Run now and Delete buttons, and the Poster that delivers a wat
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -62,7 +63,8 @@ GONE_ERRORS = frozenset(
         "user_disabled",
     }
 )
-_EVERY = re.compile(r"\s+(every\s+.*|daily|weekly(?:\s+on\s+\w+)?|hourly)\s*$", re.IGNORECASE)
+# Where the SCHEDULE of `/dealbot watch QUESTION [every SCHEDULE]` may begin.
+_SCHEDULE_START = re.compile(r"\s(?=(?:every|each|daily|weekly|monthly|hourly)\b)", re.IGNORECASE)
 NOT_YOURS = "Only the person who made this watch can change it."
 WATCH_USAGE = (
     "Usage: `/dealbot watch QUESTION [every SCHEDULE]`, e.g. "
@@ -357,11 +359,20 @@ def _too_many(desk: WatchDesk) -> str:
 
 
 def split_schedule(text: str) -> tuple[str, str | None]:
-    """`QUESTION [every SCHEDULE]` → (question, schedule text or None)."""
-    match = _EVERY.search(text)
-    if match is None:
+    """`QUESTION [every SCHEDULE]` → (question, schedule text or None).
+
+    The schedule is the longest ending, from an "every" (or "daily", "weekly", "monthly",
+    "hourly"), that reads as one: "deals at every store every Friday at 9am" asks about every
+    store, every Friday. When none reads, the last such ending is taken for the schedule, so
+    its error says what could not be read."""
+    starts = [match.end() for match in _SCHEDULE_START.finditer(text)]
+    for start in starts:
+        with contextlib.suppress(ScheduleError):
+            parse_schedule(text[start:])
+            return text[:start].strip(), text[start:].strip()
+    if not starts:
         return text.strip(), None
-    return text[: match.start()].strip(), match.group(1).strip()
+    return text[: starts[-1]].strip(), text[starts[-1] :].strip()
 
 
 def watch_command(

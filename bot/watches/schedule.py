@@ -1,5 +1,6 @@
-"""When a watch runs: /remind-like text ("every Friday at 9am") read into a schedule, kept as
-an RFC 5545 RRULE, and its slots computed by dateutil's rrule in the owner's wall-clock time.
+"""When a watch runs: /remind-like text ("every Friday at 9am", "at 8am every weekday", "every
+month on the 1st") read into a schedule, kept as an RFC 5545 RRULE, and its slots computed by
+dateutil's rrule in the owner's wall-clock time.
 
 A slot is a wall-clock time in the owner's zone, turned into one instant: the first one for a
 time the clocks pass twice (autumn), and the moment the clocks jump for a time they skip
@@ -28,8 +29,14 @@ EXAMPLES = (
     "weekdays at 8:30",
     "every Monday and Thursday at 7pm",
     "weekly on monday",
+    "every month on the 1st",
     "daily",
 )
+# A part of the day named without a clock time ("every Friday morning"), and whether an hour
+# said with it and no am/pm is in the afternoon ("every evening at 6" is 18:00).
+PARTS_OF_DAY = {"morning": (9, False), "afternoon": (15, True), "evening": (18, True)}
+PARTS_OF_DAY["night"] = (21, True)
+LAST_DAY = -1  # Schedule.month_day: the month's last day
 # Wall-clock slots are searched a little before the instant asked about: the offset between
 # wall time and UTC moves by up to a few hours around a clock change.
 _WALL_MARGIN = timedelta(hours=3)
@@ -46,12 +53,35 @@ _DAY_WORDS = {
     "weekend": WEEKEND,
     "day": EVERY_DAY,
 }
+_AMPM = r"[ap]\.?m\.?"
 _TIME = re.compile(
     r"^(?:(?P<noon>noon|midday)|(?P<midnight>midnight)|"
-    r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?)$"
+    rf"(?P<hour>\d{{1,2}})(?:[:.](?P<minute>\d{{2}}))?\s*(?P<ampm>{_AMPM})?)$"
+)
+# Where the time of day is said: after "at" (any clock time), or alone when it cannot be
+# anything else ("9am", "17:30", "noon"), before or after the days.
+_AT_TIME = re.compile(
+    rf"(?:^|\s)at\s+(?P<time>noon|midday|midnight|\d{{1,2}}(?:[:.]\d{{2}})?(?:\s*{_AMPM})?)(?=\s|$)"
+)
+_BARE_TIME = re.compile(
+    rf"(?:^|\s)(?P<time>noon|midday|midnight|\d{{1,2}}(?::\d{{2}})?\s*{_AMPM}|\d{{1,2}}:\d{{2}})"
+    r"(?=\s|$)"
+)
+_PART_OF_DAY = re.compile(
+    r"(?:^|\s)(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night)s?(?=\s|$)"
 )
 _HOURLY = re.compile(r"^(?:every )?hour(?:ly)?$|^hourly$")
 _TOO_OFTEN = re.compile(r"\b(?:minutes?|mins?|seconds?|secs?)\b")
+_OTHER_PERIODS = re.compile(
+    r"\b(?:other|alternate|fortnight(?:ly)?|bi-?weekly|bi-?monthly|\d+\s+(?:hours|days|weeks|months)"
+    r"|years?|yearly|annually|quarter(?:ly)?)\b"
+)
+_DAY_OF_MONTH = r"(?:the\s+)?(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?P<last>last)(?:\s+day)?)"
+_MONTHLY = re.compile(
+    rf"^(?:month|monthly)(?:\s+on)?(?:\s+{_DAY_OF_MONTH}(?:\s+of\s+the\s+month)?)?$"
+)
+_DAY_OF_EVERY_MONTH = re.compile(rf"^(?:on\s+)?{_DAY_OF_MONTH}\s+of\s+(?:every|the)\s+month$")
+_DAY_RANGE = re.compile(r"(?P<first>\w+)\s*(?:-|–|to|through|thru|till|until)\s*(?P<last>\w+)")
 
 
 class ScheduleError(ValueError):
@@ -60,18 +90,26 @@ class ScheduleError(ValueError):
 
 @dataclass(frozen=True)
 class Schedule:
-    """Days of the week (0 is Monday) and a time of day; `hour` None means every hour."""
+    """Days of the week (0 is Monday) and a time of day; `hour` None means every hour. A
+    monthly schedule has a `month_day` instead of days: 1 to 31 (in a month too short for it,
+    its last day), or LAST_DAY."""
 
     days: tuple[int, ...]
     hour: int | None
     minute: int
+    month_day: int | None = None
 
     @property
     def rule(self) -> str:
         """The RRULE as stored with the watch, e.g. FREQ=DAILY;BYDAY=FR;BYHOUR=9;BYMINUTE=0."""
-        parts = ["FREQ=HOURLY" if self.hour is None else "FREQ=DAILY"]
-        if self.days != EVERY_DAY:
-            parts.append("BYDAY=" + ",".join(DAY_CODES[d] for d in self.days))
+        if self.month_day is not None:
+            parts = ["FREQ=MONTHLY", f"BYMONTHDAY={self.month_day}"]
+            if self.month_day > 28:  # the day, or the last one when the month has no such day
+                parts = ["FREQ=MONTHLY", f"BYMONTHDAY={self.month_day},{LAST_DAY}", "BYSETPOS=1"]
+        else:
+            parts = ["FREQ=HOURLY" if self.hour is None else "FREQ=DAILY"]
+            if self.days != EVERY_DAY:
+                parts.append("BYDAY=" + ",".join(DAY_CODES[d] for d in self.days))
         if self.hour is not None:
             parts.append(f"BYHOUR={self.hour}")
         parts += [f"BYMINUTE={self.minute}", "BYSECOND=0"]
@@ -81,15 +119,22 @@ class Schedule:
     def from_rule(cls, rule: str) -> Schedule:
         """The schedule a stored RRULE (as `rule` writes it) describes."""
         fields = dict(part.split("=", 1) for part in rule.split(";"))
+        minute = int(fields["BYMINUTE"])
+        if fields["FREQ"] == "MONTHLY":
+            day = int(fields["BYMONTHDAY"].split(",")[0])
+            return cls(days=EVERY_DAY, hour=int(fields["BYHOUR"]), minute=minute, month_day=day)
         days = EVERY_DAY
         if "BYDAY" in fields:
             days = tuple(DAY_CODES.index(code) for code in fields["BYDAY"].split(","))
         hour = int(fields["BYHOUR"]) if fields["FREQ"] == "DAILY" else None
-        return cls(days=days, hour=hour, minute=int(fields["BYMINUTE"]))
+        return cls(days=days, hour=hour, minute=minute)
 
     def describe(self) -> str:
-        """As people read it: "every Friday at 9:00", "weekdays at 8:30", "every hour at :15"."""
-        if self.days == EVERY_DAY:
+        """As people read it: "every Friday at 9:00", "weekdays at 8:30", "every hour at :15",
+        "every month on the 1st at 9:00"."""
+        if self.month_day is not None:
+            days = f"every month on {_month_day(self.month_day)}"
+        elif self.days == EVERY_DAY:
             days = "every day"
         elif self.days == WEEKDAYS:
             days = "weekdays"
@@ -106,6 +151,8 @@ class Schedule:
 
     def shortest_gap(self) -> timedelta:
         """The least time between two slots (wall clock): what the hourly floor is held to."""
+        if self.month_day is not None:
+            return timedelta(days=28)
         return timedelta(hours=1) if self.hour is None else timedelta(days=1)
 
     # --- slots ------------------------------------------------------------------------------
@@ -170,34 +217,117 @@ def _clock_change(before: datetime, after: datetime, zone: ZoneInfo) -> datetime
 
 def parse_schedule(text: str, *, today: date | None = None) -> Schedule:
     """Read what people type into Slack's /remind: "every Friday at 9am", "every day at 8:30",
-    "every weekday", "daily", "weekly on monday", "hourly". Without a time, 9:00; "weekly"
-    without a day means `today`'s weekday (Monday when not given). Raises ScheduleError."""
-    words = " ".join(text.lower().replace(",", " ").split())
-    words = re.sub(r"^every\s+", "", words)
+    "at 8am every weekday", "every Friday morning", "mon-fri at 7", "daily", "weekly on
+    monday", "hourly", "every month on the 15th". Without a time, 9:00; "weekly" without a day
+    means `today`'s weekday, "monthly" `today`'s day of the month (Monday and the 1st when not
+    given). Raises ScheduleError."""
+    words = _normalized(text)
     if not words:
         raise ScheduleError(_unreadable(text))
     if _TOO_OFTEN.search(words):
         raise ScheduleError(f"“{text.strip()}” is more often than I run watches: {_examples()}")
-    days_part, _, time_part = words.partition(" at ")
-    if _HOURLY.match(days_part):
-        return Schedule(EVERY_DAY, None, _minute_past(time_part, text))
-    hour, minute = _time(time_part, text) if time_part else DEFAULT_TIME
-    return Schedule(_days(days_part, today, text), hour, minute)
+    if re.match(r"(?:every\s+)?hour", words):
+        hours, _, past = words.partition(" at ")
+        if _HOURLY.match(hours):
+            return Schedule(EVERY_DAY, None, _minute_past(past, text))
+    if _OTHER_PERIODS.search(words):
+        raise ScheduleError(
+            f"I can't run a watch “{text.strip()}”: watches run every hour, every day, on days "
+            f"of the week or once a month; {_examples()}"
+        )
+    (hour, minute), timed, words = _time_of_day(words, text)
+    words = re.sub(r"^every\b\s*", "", words)
+    if not words and not timed:  # "every"
+        raise ScheduleError(_unreadable(text))
+    month_day = _month_day_of(words, today, text)
+    if month_day is not None:
+        return Schedule(EVERY_DAY, hour, minute, month_day)
+    return Schedule(_days(words, today, text), hour, minute)
+
+
+def _normalized(text: str) -> str:
+    """Lower case, single spaces, "each" read as "every", "@" as "at", no commas and no
+    punctuation at the end ("every day at 9am.")."""
+    words = text.lower().replace(",", " ").replace("@", " at ")
+    words = " ".join(words.split()).rstrip(" .!?;:")
+    return re.sub(r"\beach\b", "every", words)
+
+
+def _time_of_day(words: str, text: str) -> tuple[tuple[int, int], bool, str]:
+    """The time of day the words name (9:00 when none), whether they name one, and the words
+    without it."""
+    said = _AT_TIME.search(words) or _BARE_TIME.search(words)
+    if said is not None:
+        words = _without(words, said)
+    part = _PART_OF_DAY.search(words)
+    if part is not None:
+        words = _without(words, part)
+    if said is None:
+        if part is None:
+            return DEFAULT_TIME, False, words
+        return (PARTS_OF_DAY[part["part"]][0], 0), True, words
+    hour, minute = _time(said["time"], text)
+    later = part is not None and PARTS_OF_DAY[part["part"]][1]
+    if later and 1 <= hour <= 11 and not re.search(r"[ap]\.?m", said["time"]):
+        hour += 12  # "every evening at 6"
+    return (hour, minute), True, words
+
+
+def _without(words: str, match: re.Match[str]) -> str:
+    return " ".join((words[: match.start()] + " " + words[match.end() :]).split())
+
+
+def _month_day_of(words: str, today: date | None, text: str) -> int | None:
+    """For a monthly schedule, its day of the month (LAST_DAY for the last); else None."""
+    said = _MONTHLY.match(words) or _DAY_OF_EVERY_MONTH.match(words)
+    if said is None:
+        return None
+    if said["last"]:
+        return LAST_DAY
+    if said["day"] is None:
+        return today.day if today else 1
+    day = int(said["day"])
+    if not 1 <= day <= 31:
+        raise ScheduleError(f"“{text.strip()}”: a month has no day {day}; {_examples()}")
+    return day
+
+
+def _month_day(day: int) -> str:
+    """ "the 1st", "the 22nd", "the 30th (or the month's last day)", "the last day"."""
+    if day == LAST_DAY:
+        return "the last day"
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    shorter = " (or the month's last day)" if day > 28 else ""
+    return f"the {day}{suffix}{shorter}"
 
 
 def _days(words: str, today: date | None, text: str) -> tuple[int, ...]:
-    if words in ("daily", "day", "days", "every day", "everyday"):
-        return EVERY_DAY
+    if words in ("", "daily", "day", "days", "every day", "everyday"):
+        return EVERY_DAY  # a time alone ("at 5pm") is every day
     if words in ("weekly", "week"):
         return ((today.weekday() if today else 0),)
-    words = re.sub(r"^(?:weekly|every week)\s+on\s+|^on\s+", "", words)
+    words = re.sub(r"^(?:weekly|every week|week)\s+on\s+|^on\s+", "", words)
+    words = _DAY_RANGE.sub(_spelled_out_range, words)
     days: set[int] = set()
     for word in re.split(r"\s+(?:and|&)\s+|\s+", words):
-        found = _DAY_WORDS.get(word.removesuffix("s")) or _DAY_WORDS.get(word)
+        found = _day_word(word)
         if found is None:
             raise ScheduleError(_unreadable(text))
         days.update(found)
     return tuple(sorted(days))
+
+
+def _day_word(word: str) -> tuple[int, ...] | None:
+    return _DAY_WORDS.get(word.removesuffix("s")) or _DAY_WORDS.get(word)
+
+
+def _spelled_out_range(match: re.Match[str]) -> str:
+    """ "mon-fri" → "mon tue wed thu fri" (wrapping past Sunday); other words as they were."""
+    first, last = _day_word(match["first"]), _day_word(match["last"])
+    if first is None or last is None or len(first) != 1 or len(last) != 1:
+        return match[0]
+    span = (last[0] - first[0]) % 7
+    return " ".join(DAY_NAMES[(first[0] + step) % 7].lower() for step in range(span + 1))
 
 
 def _time(words: str, text: str) -> tuple[int, int]:

@@ -8,6 +8,7 @@ import pytest
 
 from bot.watches.schedule import (
     EVERY_DAY,
+    LAST_DAY,
     WEEKDAYS,
     Schedule,
     ScheduleError,
@@ -37,12 +38,31 @@ FRIDAY = date(2026, 5, 8)
         ("every day at 17:05", EVERY_DAY, 17, 5, None),
         ("hourly", EVERY_DAY, None, 0, "every hour at :00"),
         ("every hour at :15", EVERY_DAY, None, 15, "every hour at :15"),
+        # the time first, or without "at"; "each"; "@"; punctuation at the end
+        ("at 8am every weekday", WEEKDAYS, 8, 0, "weekdays at 8:00"),
+        ("9:30am every day", EVERY_DAY, 9, 30, "every day at 9:30"),
+        ("every Friday 9am", (4,), 9, 0, "every Friday at 9:00"),
+        ("each Friday @ 5 p.m.", (4,), 17, 0, "every Friday at 17:00"),
+        ("Every day at 9am.", EVERY_DAY, 9, 0, "every day at 9:00"),
+        ("daily at 8:30", EVERY_DAY, 8, 30, None),
+        ("at 5pm", EVERY_DAY, 17, 0, "every day at 17:00"),
+        # parts of the day, alone or with an hour
+        ("every Friday morning", (4,), 9, 0, "every Friday at 9:00"),
+        ("every evening at 6", EVERY_DAY, 18, 0, "every day at 18:00"),
+        ("weekday mornings at 7:30", WEEKDAYS, 7, 30, "weekdays at 7:30"),
+        ("every night", EVERY_DAY, 21, 0, None),
+        # ranges of days
+        ("mon-fri at 8", WEEKDAYS, 8, 0, "weekdays at 8:00"),
+        ("every Monday through Wednesday", (0, 1, 2), 9, 0, None),
+        ("every fri to mon at 10am", (0, 4, 5, 6), 10, 0, None),
+        ("every week on tuesday at 10", (1,), 10, 0, "every Tuesday at 10:00"),
     ],
 )
 def test_what_people_type_into_remind_is_read(text, days, hour, minute, described):
     schedule = parse_schedule(text, today=FRIDAY)
 
     assert (schedule.days, schedule.hour, schedule.minute) == (days, hour, minute)
+    assert schedule.month_day is None
     if described:
         assert schedule.describe() == described
     assert Schedule.from_rule(schedule.rule) == schedule
@@ -62,6 +82,12 @@ def test_what_people_type_into_remind_is_read(text, days, hour, minute, describe
         "every minute",
         "every 2 hours",
         "every day at nine-ish",
+        "every",
+        "every other Friday",
+        "biweekly",
+        "every year",
+        "every month on the 32nd",
+        "every friday at 9am pt",
     ],
 )
 def test_a_schedule_it_cannot_read_gets_one_line_with_examples(text):
@@ -70,6 +96,61 @@ def test_a_schedule_it_cannot_read_gets_one_line_with_examples(text):
 
     message = str(raised.value)
     assert "\n" not in message and "every Friday at 9:00" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "month_day", "hour", "described"),
+    [
+        ("every month on the 1st", 1, 9, "every month on the 1st at 9:00"),
+        ("monthly on the 22nd at 7pm", 22, 19, "every month on the 22nd at 19:00"),
+        ("on the 15th of every month", 15, 9, "every month on the 15th at 9:00"),
+        (
+            "the last day of every month at 5pm",
+            LAST_DAY,
+            17,
+            "every month on the last day at 17:00",
+        ),
+        ("monthly", FRIDAY.day, 9, "every month on the 8th at 9:00"),
+        ("every month on the 31st", 31, 9, None),
+    ],
+)
+def test_a_day_of_the_month_is_read(text, month_day, hour, described):
+    schedule = parse_schedule(text, today=FRIDAY)
+
+    assert (schedule.month_day, schedule.hour, schedule.minute) == (month_day, hour, 0)
+    if described:
+        assert schedule.describe() == described
+    assert Schedule.from_rule(schedule.rule) == schedule
+    assert schedule.shortest_gap().days == 28
+
+
+def test_a_monthly_day_a_month_lacks_falls_on_its_last_day():
+    schedule = parse_schedule("every month on the 31st at 9am")
+    slots = [datetime(2026, 1, 15)]
+    for _ in range(4):
+        slots.append(schedule.next_after(slots[-1], "UTC"))
+
+    assert slots[1:] == [
+        datetime(2026, 1, 31, 9),
+        datetime(2026, 2, 28, 9),
+        datetime(2026, 3, 31, 9),
+        datetime(2026, 4, 30, 9),
+    ]
+    assert "last day" in schedule.describe()
+
+
+def test_a_monthly_slot_in_the_spring_forward_gap_runs_at_three():
+    schedule = parse_schedule("every month on the 8th at 2:30")
+
+    # 2026-03-08 2:30 does not exist in New York: the clocks jump from 2:00 EST to 3:00 EDT.
+    assert schedule.next_after(datetime(2026, 3, 1), "America/New_York") == datetime(2026, 3, 8, 7)
+
+
+def test_a_period_watches_do_not_run_on_is_named_as_such():
+    with pytest.raises(ScheduleError) as raised:
+        parse_schedule("every other week")
+
+    assert "every other week" in str(raised.value) and "once a month" in str(raised.value)
 
 
 def test_the_stored_rule_is_an_rrule():

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot.history import utcnow
+from bot.slack.watches import split_schedule
 from bot.watches.scheduler import run_due
 from tests.bot.slack_harness import running_bot, streamed_answer
 from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, USER_ID
@@ -148,6 +149,21 @@ def test_slash_watch_without_a_schedule_runs_every_day_at_nine(bot, store, fake_
     bot.slack.wait_for("response_url")
     [watch] = store.of_owner("T0DEALS", USER_ID)
     assert watch.schedule.describe() == "every day at 9:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "schedule"),
+    [
+        ("any deals on soda? every Friday at 9am", "any deals on soda?", "every Friday at 9am"),
+        ("soda at every store every Friday", "soda at every store", "every Friday"),
+        ("soda deals weekly on monday at 10am", "soda deals", "weekly on monday at 10am"),
+        ("soda deals monthly on the 1st", "soda deals", "monthly on the 1st"),
+        ("soda deals", "soda deals", None),
+        ("soda every blue moon", "soda", "every blue moon"),
+    ],
+)
+def test_the_schedule_is_the_longest_ending_that_reads_as_one(text, question, schedule):
+    assert split_schedule(text) == (question, schedule)
 
 
 def test_slash_watch_with_a_schedule_it_cannot_read_says_so_in_one_line(bot, store, fake_anthropic):
