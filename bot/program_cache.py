@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -23,15 +24,19 @@ log = logging.getLogger(__name__)
 
 # Where a question may be answered from the cache: people asking, not evals or watches.
 CACHED_SOURCES = frozenset({"cli", "slack"})
-_NOT_WORDS = re.compile(r"[\W_]+")
+# What a question's key keeps: letters (with their marks), digits, and symbols such as emoji.
+_KEPT = re.compile(r"[LMN].|So")
 # The time zone of the demo's saved programs: they answer in every workspace and time zone,
 # and never expire (`dealbot db seed --demo` replaces them).
 ANY_TIMEZONE = "*"
 
 
 def question_key(question: str) -> str:
-    """The question's words, lower-cased, without punctuation or extra spaces, hashed."""
-    words = _NOT_WORDS.sub(" ", question.casefold()).strip()
+    """The question's letters, digits and emoji in order, case folded, hashed: spacing and
+    punctuation count for nothing, so "What's on sale?", "whats on sale" and "WHAT'S ON-SALE"
+    are the same words (written the Unicode-compatible way: fullwidth letters are plain)."""
+    folded = unicodedata.normalize("NFKC", question).casefold()
+    words = "".join(char for char in folded if _KEPT.match(unicodedata.category(char)))
     return hashlib.sha256(words.encode()).hexdigest()
 
 

@@ -6,13 +6,14 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 
 from bot.cli import main
-from bot.database import make_engine
-from bot.history import History
+from bot.database import make_engine, upgrade
+from bot.history import History, utcnow
+from bot.program_cache import ProgramCache, question_key
 from bot.records import Origin
-from bot.tables import CachedProgramRow
+from bot.tables import CachedProgramRow, RunRow
 from tests.bot.conftest import make_test_agent
 from tests.bot.slack_harness import running_bot, streamed_answer
 from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, USER_ID
@@ -280,3 +281,76 @@ def test_a_follow_up_in_the_thread_is_not_answered_from_the_cache(bot, fake_anth
     _answers(bot, 2)
 
     assert len(fake_anthropic.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("asked", "again"),
+    [
+        ("What's on sale?", "whats on sale"),
+        ("Any deals on orange soda?", "any deals on orange-soda"),
+        ("Any deals on orange soda?", "ANY   DEALS ON ORANGE SODA!!"),
+        ("Any deals on orange soda?", "Any deals on ｏｒａｎｇｅ soda?"),  # fullwidth letters
+        ("What’s cheap this week?", "what's cheap this week"),  # typographic apostrophe
+    ],
+)
+def test_spacing_and_punctuation_count_for_nothing(asked, again):
+    assert question_key(asked) == question_key(again)
+
+
+@pytest.mark.parametrize(
+    ("asked", "other"),
+    [
+        ("Any deals on orange soda?", "Any deals on grape soda?"),
+        ("Deals under $5?", "Deals under $50?"),
+        ("🍕 deals?", "🥤 deals?"),
+        ("🍕", "🥤"),
+    ],
+)
+def test_other_words_digits_or_emoji_are_other_questions(asked, other):
+    assert question_key(asked) != question_key(other)
+
+
+def test_upgrading_keys_the_cached_programs_again_from_their_questions(database_url):
+    """Keys of the earlier scheme (which split words at an apostrophe) are made again from each
+    program's run; the newest program keeps words that now share a key, and one whose run is
+    gone leaves the cache."""
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0007_leases")
+        now = utcnow()
+        runs = {"r-old": "What's on sale?", "r-new": "whats on sale", "r-soda": "Soda deals?"}
+        cached = [  # run, key of the earlier scheme, age
+            ("r-old", "earlier-what-s", timedelta(hours=2)),
+            ("r-new", "earlier-whats", timedelta(hours=1)),
+            ("r-soda", "earlier-soda", timedelta(hours=1)),
+            ("r-gone", "earlier-gone", timedelta(hours=1)),
+        ]
+        with engine.begin() as connection:
+            connection.execute(
+                insert(RunRow),
+                [
+                    {"run_id": run_id, "question": question, "created_at": now}
+                    | {"status": "ok", "source": "cli", "model": "m", "code": "final_answer(1)"}
+                    for run_id, question in runs.items()
+                ],
+            )
+            connection.execute(
+                insert(CachedProgramRow),
+                [
+                    {"team_id": "", "timezone": "UTC", "question_key": key, "run_id": run_id}
+                    | {"code": f"final_answer('{run_id}')", "created_at": now - age}
+                    for run_id, key, age in cached
+                ],
+            )
+
+        upgrade(engine)
+
+        cache = ProgramCache(engine, window=timedelta(hours=24))
+        cli = Origin(source="cli")
+        assert cache.lookup(cli, "UTC", "WHAT'S ON SALE").run_id == "r-new"
+        assert cache.lookup(cli, "UTC", "soda deals").run_id == "r-soda"
+        with engine.connect() as connection:
+            left = connection.scalars(select(CachedProgramRow.run_id)).all()
+        assert sorted(left) == ["r-new", "r-soda"]
+    finally:
+        engine.dispose()
