@@ -34,8 +34,12 @@ EXAMPLES = (
 )
 # A part of the day named without a clock time ("every Friday morning"), and whether an hour
 # said with it and no am/pm is in the afternoon ("every evening at 6" is 18:00).
-PARTS_OF_DAY = {"morning": (9, False), "afternoon": (15, True), "evening": (18, True)}
-PARTS_OF_DAY["night"] = (21, True)
+PARTS_OF_DAY = {
+    "morning": (9, False),
+    "afternoon": (15, True),
+    "evening": (18, True),
+    "night": (21, True),
+}
 LAST_DAY = -1  # Schedule.month_day: the month's last day
 # Wall-clock slots are searched a little before the instant asked about: the offset between
 # wall time and UTC moves by up to a few hours around a clock change.
@@ -102,14 +106,14 @@ class Schedule:
     @property
     def rule(self) -> str:
         """The RRULE as stored with the watch, e.g. FREQ=DAILY;BYDAY=FR;BYHOUR=9;BYMINUTE=0."""
-        if self.month_day is not None:
-            parts = ["FREQ=MONTHLY", f"BYMONTHDAY={self.month_day}"]
-            if self.month_day > 28:  # the day, or the last one when the month has no such day
-                parts = ["FREQ=MONTHLY", f"BYMONTHDAY={self.month_day},{LAST_DAY}", "BYSETPOS=1"]
-        else:
+        if self.month_day is None:
             parts = ["FREQ=HOURLY" if self.hour is None else "FREQ=DAILY"]
             if self.days != EVERY_DAY:
                 parts.append("BYDAY=" + ",".join(DAY_CODES[d] for d in self.days))
+        elif self.month_day > 28:  # that day or, in a month without it, its last: the earlier
+            parts = ["FREQ=MONTHLY", f"BYMONTHDAY={self.month_day},{LAST_DAY}", "BYSETPOS=1"]
+        else:
+            parts = ["FREQ=MONTHLY", f"BYMONTHDAY={self.month_day}"]
         if self.hour is not None:
             parts.append(f"BYHOUR={self.hour}")
         parts += [f"BYMINUTE={self.minute}", "BYSECOND=0"]
