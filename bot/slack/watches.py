@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.agent import Agent
-from bot.history import utcnow
+from bot.database import today_in
 from bot.records import Origin, RunRecord
 from bot.settings import Settings, SettingsError
 from bot.slack.answering import Question
@@ -148,8 +148,9 @@ class WatchDesk:
         return SlackPoster(client) if client is not None else None
 
     def schedule(self, text: str, timezone: str) -> Schedule:
-        """Read a schedule and hold it to the hourly floor; ScheduleError in one line."""
-        schedule = parse_schedule(text, today=utcnow().date())
+        """Read a schedule and hold it to the hourly floor; ScheduleError in one line. "weekly"
+        and "monthly" without a day mean the owner's today (in `timezone`), not UTC's."""
+        schedule = parse_schedule(text, today=today_in(timezone))
         if schedule.shortest_gap() < self.config.min_interval:
             minutes = int(self.config.min_interval.total_seconds() // 60)
             raise ScheduleError(

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.database import today_in
 from bot.history import utcnow
 from bot.slack.watches import split_schedule
 from bot.watches.scheduler import run_due
@@ -149,6 +150,18 @@ def test_slash_watch_without_a_schedule_runs_every_day_at_nine(bot, store, fake_
     bot.slack.wait_for("response_url")
     [watch] = store.of_owner("T0DEALS", USER_ID)
     assert watch.schedule.describe() == "every day at 9:00"
+
+
+def test_weekly_and_monthly_without_a_day_start_from_the_owners_today(bot):
+    # At any moment one of these is on another date than UTC: Kiritimati is UTC+14, Pago Pago
+    # UTC-11.
+    for timezone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        today = today_in(timezone)
+        weekly = bot.service.watches.schedule("weekly", timezone)
+        monthly = bot.service.watches.schedule("monthly", timezone)
+
+        assert weekly.days == (today.weekday(),), timezone
+        assert monthly.month_day == today.day, timezone
 
 
 @pytest.mark.parametrize(
