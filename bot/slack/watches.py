@@ -64,7 +64,9 @@ GONE_ERRORS = frozenset(
     }
 )
 # Where the SCHEDULE of `/dealbot watch QUESTION [every SCHEDULE]` may begin.
-_SCHEDULE_START = re.compile(r"\s(?=(?:every|each|daily|weekly|monthly|hourly)\b)", re.IGNORECASE)
+_SCHEDULE_START = re.compile(
+    r"(?:^|\s)(?=(?:every|each|daily|weekly|monthly|hourly)\b)", re.IGNORECASE
+)
 NOT_YOURS = "Only the person who made this watch can change it."
 WATCH_USAGE = (
     "Usage: `/dealbot watch QUESTION [every SCHEDULE]`, e.g. "
@@ -362,18 +364,21 @@ def _too_many(desk: WatchDesk) -> str:
 def split_schedule(text: str) -> tuple[str, str | None]:
     """`QUESTION [every SCHEDULE]` → (question, schedule text or None).
 
-    The schedule is the longest ending, from an "every" (or "daily", "weekly", "monthly",
-    "hourly"), that reads as one: "deals at every store every Friday at 9am" asks about every
-    store, every Friday. When none reads, the last such ending is taken for the schedule, so
-    its error says what could not be read."""
+    The schedule is the longest ending, from an "every" (or "each", "daily", "weekly",
+    "monthly", "hourly"), that reads as one: "deals at every store every Friday at 9am" asks
+    about every store, every Friday. When none reads, the last such ending after the first word
+    is taken for the schedule, so its error says what could not be read. A schedule alone
+    ("every Friday") leaves no question."""
+    text = text.strip()
     starts = [match.end() for match in _SCHEDULE_START.finditer(text)]
     for start in starts:
         with contextlib.suppress(ScheduleError):
             parse_schedule(text[start:])
             return text[:start].strip(), text[start:].strip()
-    if not starts:
-        return text.strip(), None
-    return text[: starts[-1]].strip(), text[starts[-1] :].strip()
+    unread = [start for start in starts if start > 0]  # "every store…?" is a question
+    if not unread:
+        return text, None
+    return text[: unread[-1]].strip(), text[unread[-1] :].strip()
 
 
 def watch_command(

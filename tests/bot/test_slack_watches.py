@@ -173,6 +173,8 @@ def test_weekly_and_monthly_without_a_day_start_from_the_owners_today(bot):
         ("soda deals monthly on the 1st", "soda deals", "monthly on the 1st"),
         ("soda deals", "soda deals", None),
         ("soda every blue moon", "soda", "every blue moon"),
+        ("every store's soda deals?", "every store's soda deals?", None),
+        ("every Friday at 9am", "", "every Friday at 9am"),
     ],
 )
 def test_the_schedule_is_the_longest_ending_that_reads_as_one(text, question, schedule):
