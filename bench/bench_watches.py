@@ -15,7 +15,7 @@
    PostgreSQL server's share of it for serve's storms.
 
     .venv/bin/python bench/bench_watches.py [--watches 1000 10000] [--programs 0 100]
-        [--processes 2 4] [--questions 100]
+        [--processes 2 4] [--questions 100] [--slack-latency-ms 150]
 """
 
 from __future__ import annotations
@@ -273,12 +273,18 @@ def _on_postgres(engine: Engine) -> bool:
 
 
 def bench_storm(
-    label: str, engine: Engine, model: FakeAnthropic, count: int, workers: int, programs: int
+    label: str,
+    engine: Engine,
+    model: FakeAnthropic,
+    count: int,
+    workers: int,
+    programs: int,
+    slack_latency_s: float = 0.0,
 ) -> None:
     """serve's WatchScheduler in this process, live questions asked beside it; twice: every
     answer new (each slot posts), then the same answers again (none posts)."""
     add_due_watches(engine, count, programs)
-    with FakeSlack() as slack:
+    with FakeSlack(latency_s=slack_latency_s) as slack:
         agent = make_test_agent(engine, model)
         live_agent = make_test_agent(engine, model)
         in_flight = [0]
@@ -342,11 +348,12 @@ def bench_processes(
     count: int,
     processes: int,
     programs: int,
+    slack_latency_s: float = 0.0,
 ) -> None:
     """`processes` × `dealbot watches run-due` at once on one database: claimants sharing
     the storm, the fakes in this process; every answer new, then the same answers again."""
     add_due_watches(engine, count, programs)
-    with FakeSlack() as slack:
+    with FakeSlack(latency_s=slack_latency_s) as slack:
         environment = {
             k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DEALBOT_"))
         } | {
@@ -404,9 +411,17 @@ def main() -> None:
         help="distinct programs among the watches (0: each its own; watches that share one, "
         "due together, share its run)",
     )
+    parser.add_argument(
+        "--slack-latency-ms",
+        type=float,
+        default=0.0,
+        help="how long the fake Slack takes to answer each call (0: at once; Slack's servers "
+        "take ~100-300 ms from a cloud host)",
+    )
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--deals", type=int, default=20000)
     args = parser.parse_args()
+    latency = args.slack_latency_ms / 1000
     server = os.environ.get("DATABASE_URL", "")
     with (
         tempfile.TemporaryDirectory() as folder,
@@ -425,23 +440,25 @@ def main() -> None:
             print(f"-- {count:,} watches due at once, {mix} --")
             sqlite = f"sqlite:///{folder}/storm{count}-{programs}.db"
             with demo_database(sqlite, args.products, args.deals) as engine:
-                bench_storm("SQLite", engine, model, count, args.workers, programs)
+                bench_storm("SQLite", engine, model, count, args.workers, programs, latency)
             sqlite = f"sqlite:///{folder}/claimant{count}-{programs}.db"
             with demo_database(sqlite, args.products, args.deals) as engine:
-                bench_processes("SQLite", sqlite, engine, model, count, 1, programs)
+                bench_processes("SQLite", sqlite, engine, model, count, 1, programs, latency)
             if not postgres:
                 continue
             with (
                 fresh_postgres(server, "dealbot_bench") as pg,
                 demo_database(pg, args.products, args.deals) as engine,
             ):
-                bench_storm("PostgreSQL", engine, model, count, args.workers, programs)
+                bench_storm("PostgreSQL", engine, model, count, args.workers, programs, latency)
             for processes in args.processes:
                 with (
                     fresh_postgres(server, "dealbot_bench") as pg,
                     demo_database(pg, args.products, args.deals) as engine,
                 ):
-                    bench_processes("PostgreSQL", pg, engine, model, count, processes, programs)
+                    bench_processes(
+                        "PostgreSQL", pg, engine, model, count, processes, programs, latency
+                    )
 
 
 if __name__ == "__main__":

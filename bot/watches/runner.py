@@ -112,18 +112,24 @@ class WatchRunner:
         (those left are run again by their next claimant)."""
         return self._unchanged.flush(timeout_s)
 
-    def run(self, slot: Slot) -> SlotOutcome:
-        """Run a claimed slot to its end; never raises (the slot records what happened)."""
+    def run(self, slot: Slot, *, program_done: Callable[[], None] | None = None) -> SlotOutcome:
+        """Run a claimed slot to its end; never raises (the slot records what happened).
+        `program_done` is called once, as soon as the slot's program has run (or could not):
+        what follows — the record, the post — waits on the database and the chat service, not
+        on the machine's cores."""
+        done = _Once(program_done)
         try:
-            outcome = self._run(slot)
+            outcome = self._run(slot, done)
         except Exception:
             log.exception("watch %s: slot %s failed", slot.watch.watch_id, slot.slot_at)
             self.store.finish_slot(slot, "failed")
             outcome = "failed"
+        finally:
+            done()
         metrics.shared().watch_runs.labels(outcome).inc()
         return outcome
 
-    def _run(self, slot: Slot) -> SlotOutcome:
+    def _run(self, slot: Slot, program_done: Callable[[], None]) -> SlotOutcome:
         """The program's run first, then its record with what it changes in one transaction:
         the run in the code history and the slot's end (or its post begun). Until then the
         claimed slot is what keeps the work from being lost: a claimant that dies mid-run
@@ -132,6 +138,7 @@ class WatchRunner:
         if slot.run_id:  # recorded as pending by an earlier version that then died
             self.agent.history.mark_interrupted(slot.run_id, "its slot was run again")
         outcome, ran = self._outcome(slot)
+        program_done()
         if not outcome.ok:
             return self._failed(slot, outcome, ran)
         repaired = outcome.code if outcome.code and outcome.code != watch.code else None
@@ -291,6 +298,20 @@ class WatchRunner:
         poster = self.poster_for(watch.team_id)
         if poster is None or not poster.tell_owner(watch, paused):
             log.warning("watch %s: could not tell its owner %s", watch.watch_id, watch.owner_id)
+
+
+class _Once:
+    """Calls `action` (if any) the first time it is called, never again."""
+
+    def __init__(self, action: Callable[[], None] | None) -> None:
+        self._action = action
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            action, self._action = self._action, None
+        if action is not None:
+            action()
 
 
 def _program_key(slot: Slot) -> tuple[str, str, datetime]:

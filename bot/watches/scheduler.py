@@ -23,6 +23,11 @@ from bot.watches.store import Slot, SlotOutcome
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 15.0  # how often an idle scheduler looks for due watches
+# Slots past their program — recording it, posting it, waiting out Slack's Retry-After — that
+# may be in flight beside the programs running: they wait on the network, not on the cores.
+# (With Slack answering in ~150 ms, 4 threads that also posted drained every-answer-new
+# storms at 22 slots/s whatever the cores could do.)
+POSTING_SLOTS = 8
 BUSY_PAUSE_SECONDS = 0.02  # between claims while there is due work
 PRUNE_EVERY = timedelta(hours=1)
 KEEP_SLOTS = timedelta(days=30)
@@ -45,12 +50,15 @@ def run_due(
     outcomes: Counter[SlotOutcome] = Counter()
     counting = threading.Lock()
     failures: list[BaseException] = []  # a slot that could not even record its failure
-    # Slots claimed and not yet finished: at most a batch beyond the running ones.
-    room = threading.BoundedSemaphore(workers + config.batch)
+    # Slots claimed and not yet finished: at most a batch beyond the threads.
+    threads = workers + POSTING_SLOTS
+    room = threading.BoundedSemaphore(threads + config.batch)
+    programs = threading.BoundedSemaphore(workers)  # at most `workers` programs at once
 
     def run(slot: Slot) -> None:
         try:
-            outcome = runner.run(slot)
+            programs.acquire()
+            outcome = runner.run(slot, program_done=programs.release)
             with counting:
                 outcomes[outcome] += 1
         except BaseException as exc:
@@ -58,7 +66,7 @@ def run_due(
         finally:
             room.release()
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="watch") as pool:
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="watch") as pool:
         slots = store.reclaim_expired(claimant=me, lease=config.lease, limit=10_000)
         while True:
             for slot in slots:
@@ -87,8 +95,9 @@ def _note_skipped(skipped: int) -> int:
 
 
 class WatchScheduler:
-    """A thread that claims due slots while `serve` runs. Live questions come first: while
-    any is being answered (`live_in_flight`), at most one watch runs at a time."""
+    """A thread that claims due slots while `serve` runs: at most `workers` programs at once,
+    and up to `posting` more slots past their program (recording, posting). Live questions
+    come first: while any is being answered (`live_in_flight`), no slot starts beside another."""
 
     def __init__(
         self,
@@ -100,17 +109,20 @@ class WatchScheduler:
         claimant: str | None = None,
         gone: Callable[[], Collection[str]] = tuple,
         lookahead: int = 8,
+        posting: int = POSTING_SLOTS,
     ) -> None:
         self.runner = runner
         self.workers = workers
+        self.posting = posting
         self.live_in_flight = live_in_flight
         self.poll_s = poll_s
         # With leases (serve), the instance id, and the instances proven gone whose slots
         # are taken at once instead of when their lease runs out.
         self.claimant = claimant or claimant_name()
         self.gone = gone
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="watch")
-        self._running = 0
+        self._pool = ThreadPoolExecutor(max_workers=workers + posting, thread_name_prefix="watch")
+        self._running = 0  # slots in flight
+        self._programs = 0  # of which, running their program
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._stop = threading.Event()
@@ -134,6 +146,7 @@ class WatchScheduler:
         """Run a slot claimed elsewhere (Run now) on the watch threads."""
         with self._lock:
             self._running += 1
+            self._programs += 1
         self._pool.submit(self._run, slot)
 
     def stop(self, timeout_s: float) -> bool:
@@ -200,18 +213,29 @@ class WatchScheduler:
         return bool(skipped) or len(slots) >= limit
 
     def _free_threads(self) -> int:
-        allowed = self.workers if self.live_in_flight() == 0 else 1
+        """How many slots may start now: programs up to the limit, threads permitting; while a
+        live question is being answered, one slot in all (one posting holds the bot's process
+        too: its rendering, its client and its records)."""
+        if self.live_in_flight() == 0:
+            programs, slots = self.workers, self.workers + self.posting
+        else:
+            programs, slots = 1, 1
         with self._lock:
-            return allowed - self._running
+            return min(programs - self._programs, slots - self._running)
 
     def _run(self, slot: Slot) -> None:
         try:
-            self.runner.run(slot)
+            self.runner.run(slot, program_done=self._program_done)
         finally:
             with self._lock:
                 self._running -= 1
                 self._idle.notify_all()
             self._wake.set()
+
+    def _program_done(self) -> None:
+        with self._lock:
+            self._programs -= 1
+        self._wake.set()
 
     def _prune_now_and_then(self) -> None:
         if time.monotonic() - self._pruned < PRUNE_EVERY.total_seconds():

@@ -4,6 +4,7 @@ no model call, posted through the real Slack client to the fake Web API only whe
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -412,6 +413,117 @@ def test_a_slot_run_again_ends_the_pending_run_an_earlier_version_left(world):
 def _expire_leases(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(update(WatchSlotRow).values(lease_until=utcnow() - timedelta(seconds=1)))
+
+
+class _SlowSlack:
+    """A poster whose posts wait until released, counting how many wait at once, over a runner
+    that counts how many programs run at once."""
+
+    def __init__(self, world: World, monkeypatch) -> None:
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        self.posting = self.programs = self.most_programs = 0
+        self.all_posting = threading.Event()
+        self.expected = 0
+        poster = SlackPoster(world.slack.client())
+        rerun = world.runner.agent.rerun
+
+        def post(watch, run, *, slot_key):
+            with self.lock:
+                self.posting += 1
+                if self.posting == self.expected:
+                    self.all_posting.set()
+            assert self.release.wait(30)
+            return poster.post(watch, run, slot_key=slot_key)
+
+        def counted_rerun(*args, **kwargs):
+            with self.lock:
+                self.programs += 1
+                self.most_programs = max(self.most_programs, self.programs)
+            try:
+                return rerun(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.programs -= 1
+
+        slow = type("SlowPoster", (), {"post": staticmethod(post)})()
+        monkeypatch.setattr(world.runner, "poster_for", lambda _team: slow)
+        monkeypatch.setattr(world.runner.agent, "rerun", counted_rerun)
+
+
+def test_slots_waiting_on_slack_do_not_hold_back_the_programs(world, monkeypatch):
+    """One program at a time (workers=1), yet every slot's post may be in flight at once: with
+    Slack answering in ~150 ms, threads that also posted left the cores idle."""
+    slow = _SlowSlack(world, monkeypatch)
+    slow.expected = 3
+    for n in range(3):
+        world.watch(f"final_answer('deal {n}')", owner_id=f"U{n:04d}")
+    outcomes: list[Counter] = []
+    cron = threading.Thread(
+        target=lambda: outcomes.append(run_due(world.runner, FIRST_SLOT, workers=1))
+    )
+    cron.start()
+    try:
+        assert slow.all_posting.wait(30), f"only {slow.posting} posts in flight at once"
+    finally:
+        slow.release.set()
+        cron.join(30)
+
+    assert outcomes == [Counter(posted=3)] and slow.most_programs == 1
+    assert len(world.posts()) == 3
+
+
+def _three_due_with_slow_slack(world: World, monkeypatch) -> _SlowSlack:
+    """Three hourly watches due now, each with a new answer to post, posting through Slack that
+    answers only when released."""
+    slow = _SlowSlack(world, monkeypatch)
+    slow.expected = 3
+    now = utcnow()
+    for n in range(3):
+        world.watch(
+            f"final_answer('deal {n}')",
+            "hourly",
+            owner_id=f"U{n:04d}",
+            now=now - timedelta(hours=2),
+        )
+    return slow
+
+
+def test_serves_scheduler_runs_programs_while_posts_wait_on_slack(world, monkeypatch):
+    slow = _three_due_with_slow_slack(world, monkeypatch)
+    scheduler = WatchScheduler(world.runner, workers=1, live_in_flight=lambda: 0, poll_s=0.05)
+    scheduler.start()
+    try:
+        assert slow.all_posting.wait(30), f"only {slow.posting} posts in flight at once"
+    finally:
+        slow.release.set()
+        assert scheduler.stop(30)
+
+    assert slow.most_programs == 1 and len(world.posts()) == 3
+
+
+def test_while_a_live_question_is_answered_no_slot_starts_beside_another(world, monkeypatch):
+    slow = _three_due_with_slow_slack(world, monkeypatch)
+    live = [1]
+    scheduler = WatchScheduler(
+        world.runner, workers=4, live_in_flight=lambda: live[0], poll_s=0.05
+    ).start()
+    try:
+        deadline = time.monotonic() + 30
+        while slow.posting < 1:
+            assert time.monotonic() < deadline, "the first slot never posted"
+            time.sleep(0.01)
+        time.sleep(0.5)  # the scheduler polls meanwhile; a live question holds the rest back
+        assert (slow.posting, slow.most_programs) == (1, 1)
+
+        live[0] = 0
+        scheduler.wake()
+        assert slow.all_posting.wait(30), f"only {slow.posting} posts in flight at once"
+    finally:
+        slow.release.set()
+        assert scheduler.stop(30)
+
+    assert len(world.posts()) == 3
 
 
 def test_a_user_holds_a_bounded_number_of_watches(demo_engine, fake_slack, fake_anthropic):

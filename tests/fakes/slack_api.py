@@ -193,8 +193,12 @@ class FakeSlack(LocalHTTPServer):
         app_token: str = APP_TOKEN,
         client_id: str = CLIENT_ID,
         client_secret: str = CLIENT_SECRET,
+        latency_s: float = 0.0,
     ) -> None:
         super().__init__()
+        # How long each Web API call takes to answer: nothing by default; Slack's servers take
+        # ~100-300 ms from a cloud host (a new TLS connection per call, as slack_sdk makes).
+        self.latency_s = latency_s
         self.token = token
         self.app_token = app_token
         self.scopes = None if scopes is None else frozenset(scopes)
@@ -442,6 +446,8 @@ class FakeSlack(LocalHTTPServer):
         if not request.path.startswith("/api/"):
             return Response.json({"ok": False, "error": "fake_slack_unknown_path"}, status=404)
         method = request.path.removeprefix("/api/")
+        if self.latency_s:
+            time.sleep(self.latency_s)
         authorization = request.headers.get("authorization")
         token = args.pop("token", None) or bearer_token(authorization)
         with self._changed:
