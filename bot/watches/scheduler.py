@@ -26,7 +26,7 @@ POLL_SECONDS = 15.0  # how often an idle scheduler looks for due watches
 # Slots past their program — recording it, posting it, waiting out Slack's Retry-After — that
 # may be in flight beside the programs running: they wait on the network, not on the cores.
 # (With Slack answering in ~150 ms, 4 threads that also posted drained every-answer-new
-# storms at 22 slots/s whatever the cores could do.)
+# storms at ~20 slots/s whatever the cores could do.)
 POSTING_SLOTS = 8
 BUSY_PAUSE_SECONDS = 0.02  # between claims while there is due work
 PRUNE_EVERY = timedelta(hours=1)
@@ -177,10 +177,10 @@ class WatchScheduler:
             self._wake.clear()
 
     def _tick(self) -> bool:
-        """Start what the free threads can run now, from slots claimed a few at a time (one
+        """Start the slots there is room for now, from slots claimed a few at a time (one
         claim's transaction serves several slots); True when more may be waiting."""
         self._prune_now_and_then()
-        free = self._free_threads()
+        free = self._free_slots()
         if free <= 0:
             return True
         more = True
@@ -212,7 +212,7 @@ class WatchScheduler:
         self._claimed.extend(slots)
         return bool(skipped) or len(slots) >= limit
 
-    def _free_threads(self) -> int:
+    def _free_slots(self) -> int:
         """How many slots may start now: programs up to the limit, threads permitting; while a
         live question is being answered, one slot in all (one posting holds the bot's process
         too: its rendering, its client and its records)."""
