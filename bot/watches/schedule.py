@@ -32,14 +32,9 @@ EXAMPLES = (
     "every month on the 1st",
     "daily",
 )
-# A part of the day named without a clock time ("every Friday morning"), and whether an hour
-# said with it and no am/pm is in the afternoon ("every evening at 6" is 18:00).
-PARTS_OF_DAY = {
-    "morning": (9, False),
-    "afternoon": (15, True),
-    "evening": (18, True),
-    "night": (21, True),
-}
+# The hour a part of the day names without a clock time ("every Friday morning"); an hour said
+# with a part that falls after noon, and no am/pm, is after noon too ("every evening at 6").
+PARTS_OF_DAY = {"morning": 9, "afternoon": 15, "evening": 18, "night": 21}
 LAST_DAY = -1  # Schedule.month_day: the month's last day
 # Wall-clock slots are searched a little before the instant asked about: the offset between
 # wall time and UTC moves by up to a few hours around a clock change.
@@ -74,7 +69,7 @@ _BARE_TIME = re.compile(
 _PART_OF_DAY = re.compile(
     r"(?:^|\s)(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night)s?(?=\s|$)"
 )
-_HOURLY = re.compile(r"^(?:every )?hour(?:ly)?$|^hourly$")
+_HOURLY = re.compile(r"^(?:every )?hour(?:ly)?$")
 _TOO_OFTEN = re.compile(r"\b(?:minutes?|mins?|seconds?|secs?)\b")
 _OTHER_PERIODS = re.compile(
     r"\b(?:other|alternate|fortnight(?:ly)?|bi-?weekly|bi-?monthly|\d+\s+(?:hours|days|weeks|months)"
@@ -269,9 +264,9 @@ def _time_of_day(words: str, text: str) -> tuple[tuple[int, int], bool, str]:
     if said is None:
         if part is None:
             return DEFAULT_TIME, False, words
-        return (PARTS_OF_DAY[part["part"]][0], 0), True, words
+        return (PARTS_OF_DAY[part["part"]], 0), True, words
     hour, minute = _time(said["time"], text)
-    later = part is not None and PARTS_OF_DAY[part["part"]][1]
+    later = part is not None and PARTS_OF_DAY[part["part"]] >= 12
     if later and 1 <= hour <= 11 and not re.search(r"[ap]\.?m", said["time"]):
         hour += 12  # "every evening at 6"
     return (hour, minute), True, words
@@ -306,11 +301,11 @@ def _month_day(day: int) -> str:
 
 
 def _days(words: str, today: date | None, text: str) -> tuple[int, ...]:
-    if words in ("", "daily", "day", "days", "every day", "everyday"):
+    if words in ("", "daily", "day", "days", "everyday"):  # "every" is gone already
         return EVERY_DAY  # a time alone ("at 5pm") is every day
     if words in ("weekly", "week"):
         return ((today.weekday() if today else 0),)
-    words = re.sub(r"^(?:weekly|every week|week)\s+on\s+|^on\s+", "", words)
+    words = re.sub(r"^(?:weekly|week)\s+on\s+|^on\s+", "", words)
     words = _DAY_RANGE.sub(_spelled_out_range, words)
     days: set[int] = set()
     for word in re.split(r"\s+(?:and|&)\s+|\s+", words):
