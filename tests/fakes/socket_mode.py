@@ -97,14 +97,32 @@ class Ack:
 
 
 class _PingSeeingConnection(ServerConnection):
-    """The library answers the app's pings itself; this also tells `on_ping` of each."""
+    """The library answers the app's pings itself; this also tells the connection's watcher
+    of each. The app pings as soon as the handshake is done, which may be before the handler
+    has started: pings seen before the watcher is set are kept and told to it then."""
 
-    on_ping: Callable[[bytes], None] | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pings_lock = threading.Lock()
+        self._early_pings: list[bytes] = []
+        self._on_ping: Callable[[bytes], None] | None = None
+
+    def tell_pings_to(self, on_ping: Callable[[bytes], None]) -> None:
+        with self._pings_lock:
+            early, self._early_pings = self._early_pings, []
+            self._on_ping = on_ping
+        for data in early:
+            on_ping(data)
 
     def process_event(self, event: Event) -> None:
         super().process_event(event)
-        if isinstance(event, Frame) and event.opcode is Opcode.PING and self.on_ping:
-            self.on_ping(bytes(event.data))
+        if isinstance(event, Frame) and event.opcode is Opcode.PING:
+            with self._pings_lock:
+                on_ping = self._on_ping
+                if on_ping is None:
+                    self._early_pings.append(bytes(event.data))
+                    return
+            on_ping(bytes(event.data))
 
 
 class SocketConnection:
@@ -143,7 +161,7 @@ class SocketConnection:
 
     def serve(self, hello: dict[str, Any], ping_interval: float | None) -> None:
         """Greets the app, then reads until the connection ends (on the library's thread)."""
-        self._ws.on_ping = lambda data: self._record(self.pings, data)
+        self._ws.tell_pings_to(lambda data: self._record(self.pings, data))
         try:
             self.send_json(hello)
             self._hub.opened(self)  # only now may envelopes follow: hello comes first
