@@ -200,6 +200,8 @@ def _call(
         return tool(*args, **kwargs), None
     except Exception as exc:
         return None, exc
+    except BaseException as exc:  # SystemExit, say: the tool failed; the bot goes on
+        return None, RuntimeError(f"the tool raised {type(exc).__name__}")
 
 
 def _checked_call(message: dict[str, Any]) -> tuple[str, list[Any], dict[str, Any]]:

@@ -17,7 +17,7 @@ import types
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from sandbox.guards import PROGRAM_CLASSES
+from sandbox.guards import is_program_class
 from sandbox.modules import ALLOWED_MODULES
 from sandbox.policy import PROGRAM_FILENAME
 
@@ -93,7 +93,7 @@ def exception_message(exc: BaseException) -> str:
     cls = type(exc)
     # CPython's own __str__ of a library class reads only what its arguments set; a program's
     # subclass may have set attributes (an OSError's filename, say) to objects of its own.
-    to_text = None if cls in PROGRAM_CLASSES else _builtin_str(cls)
+    to_text = None if is_program_class(cls) else _builtin_str(cls)
     if to_text is None:
         to_text = KeyError.__str__ if issubclass(cls, KeyError) else BaseException.__str__
     try:
@@ -167,7 +167,7 @@ def _key_hint(key: Any, frame: types.FrameType, line: str) -> str:
         if type(value) in (list, tuple) and value:
             value = value[0]
         if type(value) is dict and _plain_keys(value) and key not in value:
-            return f"dict keys are: {_listing(value)}"
+            return f"dict keys are: {_listing(value)}" if value else "the dict is empty"
     return ""
 
 

@@ -32,7 +32,7 @@ from typing import Any, Final, cast
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
 from sandbox.modules import ModuleProxy
-from sandbox.program_errors import ForbiddenAttributeError, PolicyError
+from sandbox.program_errors import ForbiddenAttributeError, PolicyError, private_name_refusal
 
 PROGRAM_MODULE: Final = "__main__"
 FORMAT_METHODS: Final = frozenset({"format", "format_map"})
@@ -50,8 +50,15 @@ WRITABLE_TYPES: Final = (
     type(decimal.Context().traps),
 )
 
-# The classes this process's program defined with class statements (a worker runs one program).
-PROGRAM_CLASSES: Final[set[type]] = set()
+# The classes this process's program defined with class statements (a worker runs one program),
+# by id: looking one up must not call the program's __hash__ or __eq__ (of its classes, or of
+# its metaclasses), which could raise, lie or run for ever. Kept alive here, so no id is reused.
+PROGRAM_CLASSES: Final[dict[int, type]] = {}
+
+
+def is_program_class(obj: object) -> bool:
+    """Whether `obj` is a class the program defined (identity only; no program code runs)."""
+    return PROGRAM_CLASSES.get(id(obj)) is obj
 
 
 def attribute_allowed(name: str) -> bool:
@@ -117,7 +124,7 @@ def write_guard(obj: Any) -> Any:
     A program may change the containers it builds and the classes and instances it defines;
     not modules, tools, functions or the library's classes.
     """
-    if isinstance(obj, WRITABLE_TYPES) or obj in PROGRAM_CLASSES or type(obj) in PROGRAM_CLASSES:
+    if isinstance(obj, WRITABLE_TYPES) or is_program_class(obj) or is_program_class(type(obj)):
         return obj
     raise PolicyError(
         f"cannot change a {type(obj).__name__} object: a program may change only its own "
@@ -192,7 +199,7 @@ def define_class(name: str, bases: tuple[type, ...], namespace: dict[str, Any]) 
     compiler's checks; the metaclass is whichever CPython picks for the bases.
     """
     cls = builtins.type(name, bases, namespace)
-    PROGRAM_CLASSES.add(cls)
+    PROGRAM_CLASSES[id(cls)] = cls
     return cls
 
 
@@ -252,7 +259,16 @@ ProgramType.__name__ = ProgramType.__qualname__ = "type"
 
 
 def guarded_apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """`_apply_`: a call written with *args or **kwargs, unchanged."""
+    """`_apply_`: a call written with *args or **kwargs, unchanged but for its keywords.
+
+    A keyword written out is checked when the program compiles; one that comes from a
+    mapping (`f(**{"_w": ...})`) is checked here, by the same rule: a library function's
+    "_" parameters are its own (json's `_w`, Fraction's `_normalize`). Only dict(**m) may take
+    such keys, as plain data."""
+    if func is not dict:
+        for key in kwargs:
+            if str.startswith(key, "_"):  # str's own: a subclass may say otherwise
+                raise PolicyError(private_name_refusal(str.__str__(key)))
     return func(*args, **kwargs)
 
 

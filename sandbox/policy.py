@@ -29,6 +29,7 @@ from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locati
 
 from sandbox.guards import FORMAT_METHODS, attribute_allowed
 from sandbox.modules import FUTURE, FUTURE_NAMES, PUBLIC_NAMES, import_refusal
+from sandbox.program_errors import private_name_refusal
 
 PROGRAM_FILENAME: Final = "<program>"
 CHECKED_GETATTR: Final = "_getattr_checked_"
@@ -63,12 +64,31 @@ class ProgramTransformer(RestrictingNodeTransformer):
     def error(self, node: ast.AST, info: str) -> None:
         self.errors.append(f"line {getattr(node, 'lineno', '?')}: {info}")
 
+    def visit_ClassDef(self, node: ast.ClassDef) -> Any:
+        """RestrictedPython's, with the class statement's own place: it builds the statement
+        anew from a template (to add metaclass=__metaclass__), whose nodes say line 1, so an
+        error raised while making the class (a bad base) named the program's first line."""
+        made = super().visit_ClassDef(node)
+        if isinstance(made, ast.ClassDef) and made is not node:
+            ast.copy_location(made, node)
+            for keyword in made.keywords:
+                for part in ast.walk(keyword):
+                    ast.copy_location(part, node)
+        return made
+
+    def visit_comprehension(self, node: ast.comprehension) -> Any:
+        """`async for` in a comprehension, refused like every other async statement (inside
+        a generator expression it compiles, and makes it an async generator)."""
+        if node.is_async:  # the comprehension node has no line of its own; its target has
+            self.error(node.target, '"async for" is not allowed: programs are not async')
+        return super().visit_comprehension(node)
+
     def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
         if name is None or not name.startswith("_") or name == "_":
             return
         if allow_magic_methods and name in MAGIC_METHODS and node.col_offset != 0:
             return
-        self.error(node, f'"{name}" is not allowed: names starting with "_" are off limits')
+        self.error(node, private_name_refusal(name))
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         self.check_name(node, node.id)
@@ -186,7 +206,9 @@ def _restrict(tree: ast.Module) -> list[str]:
 
 
 def _describe_syntax_error(exc: SyntaxError) -> str:
-    text = f"line {exc.lineno}: {type(exc).__name__}: {exc.msg}"
+    text = f"{type(exc).__name__}: {exc.msg}"
+    if exc.lineno is not None:  # None for the source as a whole (a null byte in it, say)
+        text = f"line {exc.lineno}: {text}"
     if exc.text and exc.text.strip():
         text += f"\n    {exc.text.strip()}"
     return text

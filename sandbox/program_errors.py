@@ -10,6 +10,11 @@ class PolicyError(Exception):
     """The program tried something the sandbox does not allow; the message says what instead."""
 
 
+def private_name_refusal(name: str) -> str:
+    """Why a name (a variable's, an argument's, a keyword's) starting with "_" is refused."""
+    return f'"{name}" is not allowed: names starting with "_" are off limits'
+
+
 class ForbiddenAttributeError(PolicyError, AttributeError):
     """An attribute the program may not read or write (names starting with "_", frames, ...)."""
 

@@ -240,6 +240,13 @@ def _death(status: int | None, job: Job) -> tuple[str, str]:
         signum = os.WTERMSIG(status)
         if signum == signal.SIGXCPU:
             return f"the program used more than {job.timeout_s:g} s of CPU time", "timeout"
+        if signum in (signal.SIGSEGV, signal.SIGBUS):  # its stack, or the heap at the limit
+            return (
+                f"the program ran out of memory (limit {job.memory_mb} MB) or of stack: "
+                "objects nested too deeply, such as thousands of map(), zip() or filter() "
+                "wrapped around each other",
+                "memory",
+            )
         if signum in MEMORY_SIGNALS:
             return f"the program ran out of memory (limit {job.memory_mb} MB)", "memory"
     exit_code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import socket
 import struct
+import sys
 import time
 from typing import Any, Final
 
@@ -147,7 +148,12 @@ def dumps(message: dict[str, Any]) -> bytes:
     """One frame's bytes (ASCII JSON, so lone surrogates in strings survive)."""
     try:
         body = json.dumps(message, separators=(",", ":")).encode("ascii")
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:  # int -> str refuses over sys.get_int_max_str_digits() digits
+        if "integer string conversion" in str(exc):
+            digits = sys.get_int_max_str_digits()
+            raise NotPlainData(f"an integer has more than {digits} digits") from exc
+        raise NotPlainData(str(exc)) from exc
+    except RecursionError as exc:
         raise NotPlainData(str(exc)) from exc
     return HEADER.pack(len(body)) + body
 

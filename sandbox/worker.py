@@ -148,6 +148,10 @@ class Session:
         # Encoded while the program still runs (a bad value is its TypeError to see), checked
         # for shape and size by the bot.
         structured = {"table": _encoded("table", table), "chart": _encoded("chart", chart)}
+        try:
+            size = len(wire.dumps(structured))
+        except wire.NotPlainData as exc:
+            raise TypeError(f"final_answer's table or chart cannot be sent: {exc}") from None
         self.end()
         limit = self.job.max_output_chars
         if len(text) > limit:
@@ -155,7 +159,6 @@ class Session:
                 error=f"the answer is {len(text)} characters; the limit is {limit}: shorten it",
                 error_kind="output_limit",
             )
-        size = len(wire.dumps(structured))
         if size > MAX_STRUCTURED_BYTES:
             self.finish(
                 error=f"the table and chart are {size} bytes of data; the limit is "

@@ -46,7 +46,8 @@ from sandbox.modules import module_proxies
 # for: once a worker is chroot'ed into an empty directory it can load nothing from disk.
 PRELOADED: Final = (
     *("_strptime", "copy", "heapq", "unicodedata", "warnings"),
-    *("encodings.cp1252", "encodings.idna", "encodings.latin_1", "encodings.utf_16"),
+    *("encodings.cp1252", "encodings.idna", "encodings.latin_1", "encodings.punycode"),
+    "encodings.utf_16",
     "encodings.utf_32",
 )
 

@@ -64,6 +64,11 @@ REFUSED_AT_COMPILE_TIME = {
     "star_import": ("from math import *", '"*" imports are not allowed'),
     "metaclass_keyword": ("class A(metaclass=type):\n    pass", '"metaclass" is not allowed'),
     "async_function": ("async def f():\n    pass", "AsyncFunctionDef statements are not allowed"),
+    # Inside a generator expression an async comprehension compiles, and makes it async.
+    "async_comprehension": (
+        "g = (k for k in [1] if [j async for j in k])",
+        '"async for" is not allowed',
+    ),
     "match_statement": ("match 1:\n    case int(x):\n        pass", "Match statements"),
     "except_star": (
         "try:\n    pass\nexcept* ValueError:\n    pass",
@@ -136,6 +141,16 @@ REFUSED_AT_RUN_TIME = {
     "input": ("input('?')", "input() is not allowed"),
     "breakpoint": ("breakpoint()", "breakpoint() is not allowed"),
     "exit": ("exit()", "exit() is not allowed: call final_answer"),
+    # A library function's "_" parameters, reached by a keyword that comes from a mapping.
+    "private_keyword_from_mapping": (
+        "import json\njson.JSONDecoder().decode('{}', **{'_w': print})",
+        '"_w" is not allowed',
+    ),
+    "private_keyword_lying_str": (
+        "class S(str):\n    def startswith(self, *a):\n        return False\n"
+        "import fractions\nfractions.Fraction(4, 2, **{S('_normalize'): False})",
+        '"_normalize" is not allowed',
+    ),
     "quit": ("quit()", "quit() is not allowed"),
     "print_to_file": ("print('x', file=[])", "print(file=...) is not available"),
 }

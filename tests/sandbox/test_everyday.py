@@ -276,6 +276,29 @@ PROGRAMS = {
         price = f"${lowest['price']:.2f} at {lowest['store']}"
         final_answer(f"Lowest recent price for {product['name']}: {price}")
     """,
+    "classes_with_equality": """
+        class Point:
+            def __init__(self, x, y):
+                self.x, self.y = x, y
+            def __eq__(self, other):
+                return (self.x, self.y) == (other.x, other.y)
+
+        class Keyed:
+            def __init__(self, key):
+                self.key = key
+            def __hash__(self):
+                return hash(self.key)
+            def __eq__(self, other):
+                return self.key == other.key
+
+        p = Point(1, 2)
+        p.x += 2
+        setattr(p, "y", 5)
+        k = Keyed("a")
+        k.key = "b"
+        print(p.x, p.y, p == Point(3, 5), len({k, Keyed("b")}), dict(**{"_id": 1, "n": 2}))
+        print("bücher.de".encode("idna"))
+    """,
     "printing_without_final_answer": """
         for deal in find_deals(category="dairy"):
             print(deal["product"], deal["store"], sep=" @ ", end=";\\n")

@@ -214,7 +214,23 @@ def test_error_quotes_the_right_line_after_unusual_line_separators(run):
 
     result = run(code)
 
-    assert result.error == "line 4: KeyError: 'cost' — dict keys are: \n    row[\"cost\"]"
+    assert result.error == "line 4: KeyError: 'cost' — the dict is empty\n    row[\"cost\"]"
+
+
+def test_an_error_making_a_class_names_the_class_statement(run):
+    result = run("x = 1\ny = 2\nclass A(5):\n    pass")
+
+    assert result.error.startswith("line 3: TypeError: metaclass conflict")
+    assert result.error.endswith("\n    class A(5):")
+
+
+def test_a_null_byte_in_the_source_is_a_syntax_error_without_a_line(run):
+    result = run("x = 1\n\x00")
+
+    assert (result.error_kind, result.error) == (
+        "syntax",
+        "SyntaxError: source code string cannot contain null bytes",
+    )
 
 
 LYING_TEXT = """

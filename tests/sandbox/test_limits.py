@@ -132,7 +132,7 @@ def test_huge_answer_ends_the_run_with_output_limit(run):
     [
         (signal.SIGXCPU, "timeout", "more than 2 s of CPU time"),
         (signal.SIGKILL, "memory", "ran out of memory (limit 256 MB)"),
-        (signal.SIGSEGV, "memory", "ran out of memory"),
+        (signal.SIGSEGV, "memory", "ran out of memory (limit 256 MB) or of stack"),
         (EXIT_OUT_OF_MEMORY << 8, "memory", "ran out of memory"),
         (EXIT_UNISOLATED << 8, "policy", "could not isolate a worker"),
         (1 << 8, "runtime", "stopped unexpectedly"),

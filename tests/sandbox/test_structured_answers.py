@@ -87,6 +87,21 @@ def test_a_table_or_chart_breaking_the_rules_is_an_error_the_model_can_fix(run, 
     assert result.table is None and result.chart is None
 
 
+def test_a_table_that_cannot_be_sent_is_the_programs_error_to_catch(run):
+    # Checked while the program still runs: it can catch the error and answer again.
+    code = (
+        "try:\n    final_answer('x', table=[{'a': 10 ** 5000}])\n"
+        "except TypeError as e:\n    final_answer('caught: ' + str(e))"
+    )
+
+    result = run(code)
+
+    assert result.ok
+    assert result.answer == (
+        "caught: final_answer's table or chart cannot be sent: an integer has more than 4300 digits"
+    )
+
+
 def test_strings_from_the_worker_are_cleaned():
     def worker(sock):
         table = wire.encode([{"na\x00me": "Fan\x1bta\ud800"}])

@@ -81,6 +81,17 @@ def test_tool_exception_without_builtin_type_arrives_as_tool_error(run):
     )
 
 
+def test_tool_raising_system_exit_fails_the_call_not_the_bot(run):
+    def leaving() -> None:
+        raise SystemExit(3)
+
+    result = run("leaving()", tools={"leaving": leaving})
+
+    assert (result.ok, result.error_kind) == (False, "tool")
+    assert "the tool raised SystemExit" in result.error
+    assert run("final_answer('still here')").answer == "still here"
+
+
 def test_tool_type_error_from_a_wrong_call_reaches_the_program(run):
     result = run("find_deals(flavour='orange')")
 
@@ -102,7 +113,7 @@ def test_tool_returning_data_that_is_not_plain_fails_as_a_tool_error(run):
         ("echo", "a function is not plain data"),
         ("object()", "a object is not plain data"),
         ("(lambda: 1)", "a function is not plain data"),
-        ("10 ** 5000", "Exceeds the limit"),
+        ("10 ** 5000", "an integer has more than 4300 digits"),
     ],
 )
 def test_unserialisable_argument_is_refused_before_it_leaves_the_worker(argument, fragment, run):
