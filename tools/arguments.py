@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import reprlib
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TypeVar
 
 from tools.errors import ToolArgumentError
@@ -52,18 +53,25 @@ def check_length(tool: str, name: str, value: str, longest: int) -> str:
     return value
 
 
-def as_date(tool: str, name: str, value: object, *, example: date) -> date | None:
-    """A `date`, a `datetime` or an ISO string ("2026-11-28") as a date; None stays None."""
+def as_date(
+    tool: str, name: str, value: object, *, example: date, zone: tzinfo | None = None
+) -> date | None:
+    """A `date`, a `datetime` or an ISO string ("2026-11-28", "2026-11-28T09:30") as a date;
+    None stays None. A datetime with a time zone is first put in `zone` (the shopper's):
+    midnight UTC is still the evening before in Los Angeles."""
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
-    if isinstance(value, datetime):
-        return value.date()
     if isinstance(value, str):
         check_length(tool, name, value, MAX_DATE_CHARS)
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
+        text = value.strip()
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(text)
+        with contextlib.suppress(ValueError):
+            value = datetime.fromisoformat(text)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None and zone is not None:
+            value = value.astimezone(zone)
+        return value.date()
     raise ToolArgumentError(
         f"{tool}: {name} must be a date like {example.isoformat()}, got {quoted(value)}"
         " (for relative days use today() + timedelta(days=n))"
@@ -89,7 +97,8 @@ def _whole(tool: str, name: str, value: object) -> bool:
         return value.is_integer()
     if not isinstance(value, str):
         return False
-    return check_length(tool, name, value, MAX_NUMBER_CHARS).strip().isdigit()
+    text = check_length(tool, name, value, MAX_NUMBER_CHARS).strip()
+    return text.isascii() and text.isdigit()  # str.isdigit alone takes "²", which int() refuses
 
 
 def as_flag(tool: str, name: str, value: object) -> bool | None:
@@ -161,6 +170,8 @@ def as_category(tool: str, value: object, categories: list[str]) -> str | None:
     text = as_text(tool, "category", value, example=categories[0] if categories else "Snacks")
     if text is None:
         return None
+    if text in categories:
+        return text
     wanted = _name_words(text)
     exact = [name for name in categories if _name_words(name) == wanted]
     close = [name for name in categories if wanted and wanted <= _name_words(name)]
@@ -173,12 +184,17 @@ def as_category(tool: str, value: object, categories: list[str]) -> str | None:
 
 
 def as_store(tool: str, value: object, stores: list[dict]) -> int | None:
-    """The id of the store `value` names, by name or city, ignoring case and the word "store"."""
+    """The id of the store `value` names, by name or city, ignoring case and, unless the whole
+    name matches one store, the words "store" and "market"."""
     text = as_text(tool, "store", value, example=stores[0]["name"] if stores else "Mission")
     if text is None:
         return None
-    wanted = _name_words(text) - {"store", "market", "supermarket"}
-    exact = [store for store in stores if _name_words(store["name"]) == wanted]
+    named = _name_words(text)
+    exact = [store for store in stores if _name_words(store["name"]) == named]
+    if len(exact) == 1:  # the whole name, "Sunset Market" beside "Sunset"
+        return exact[0]["id"]
+    wanted = _without_kind(named)
+    exact = [store for store in stores if _without_kind(_name_words(store["name"])) == wanted]
     close = [
         store
         for store in stores
@@ -191,6 +207,14 @@ def as_store(tool: str, value: object, stores: list[dict]) -> int | None:
     raise ToolArgumentError(
         f"{tool}: store {quoted(value)} {problem}; use one name from list_stores(): {names}"
     )
+
+
+STORE_WORDS = frozenset({"store", "market", "supermarket"})
+
+
+def _without_kind(words: set[str]) -> set[str]:
+    """A store's name without the words saying it is a store; all of it if nothing else."""
+    return (words - STORE_WORDS) or words
 
 
 def _name_words(name: str) -> set[str]:

@@ -119,9 +119,14 @@ class UnknownPhrase(ValueError):
     """A phrase date_range does not know; the message lists the ones it does."""
 
 
+_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
 def date_range(phrase: str, today: date) -> DateRange:
     """(first day, last day), both included, of what `phrase` names, counted from `today`."""
-    wanted = " ".join(phrase.lower().replace("-", " ").replace("week end", "weekend").split())
+    # A hyphen between letters is a space ("week-end"); elsewhere it stays: "next -3 days".
+    wanted = _BETWEEN_LETTERS.sub(" ", phrase.lower())
+    wanted = " ".join(wanted.replace("week end", "weekend").split())
     for reading in READINGS:
         match = reading.pattern.match(wanted)
         if match:

@@ -288,6 +288,13 @@ def check_row(unit: Unit, number: int, record: object) -> FeedRow | BadRow:
     unknown = [str(key) for key in record if key not in COLUMNS]
     if unknown:
         problems.append(_listed("unknown field", unknown))
+    nested = [
+        key
+        for key in COLUMNS
+        if isinstance(record.get(key), dict | list) and not (key == "tags" and _flat(record[key]))
+    ]
+    if nested:  # as text it would be Python's rendering: a store named "['Mission']"
+        problems.append(f"{_listed('field', nested)}: an object or list, not text or a number")
     field = {
         key: value.strip() if isinstance(value, str) else _text(value)
         for key, value in zip(COLUMNS, map(record.get, COLUMNS), strict=True)
@@ -322,6 +329,11 @@ def check_row(unit: Unit, number: int, record: object) -> FeedRow | BadRow:
     limit = _whole(problems, "limit_per_customer", field["limit_per_customer"])
     pack_count = _whole(problems, "pack_count", field["pack_count"])
     must_buy = _whole(problems, "must_buy", field["must_buy"])
+    if regular is not None and price is not None and quantity and price > regular * quantity:
+        problems.append(  # it would show as a negative saving
+            f"price ${price / 100:.2f} for {quantity} is more than the regular price of "
+            f"{quantity} (${regular * quantity / 100:.2f})"
+        )
     if problems or regular is None or price is None or quantity is None:
         return BadRow(unit, number, tuple(problems))
     if starts is None or ends is None:
@@ -357,11 +369,18 @@ def check_row(unit: Unit, number: int, record: object) -> FeedRow | BadRow:
 # is reported once, as missing, by check_row.
 
 
+def _flat(value: list) -> bool:
+    """Whether a JSON list holds only text and numbers (as tags may be given)."""
+    return not any(isinstance(item, dict | list) for item in value)
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return str(int(value))  # JSON's 2.0 is the whole number 2
     return str(value).strip()
 
 

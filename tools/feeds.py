@@ -165,7 +165,9 @@ def _import(connection: Connection, feed: FeedFile, progress: ImportProgress) ->
     bad = BadRows(feed.path)
     columns = [column.name for column in FEED_ROWS.columns]
     reading = f"reading {feed.path.name}"
-    rows = _staged(read_feed(feed, lambda done, total: progress(reading, done, total)), bad)
+    categories = _known_categories(connection)
+    read = read_feed(feed, lambda done, total: progress(reading, done, total))
+    rows = _staged(read, bad, categories)
     staged = insert_rows(connection, FEED_ROWS.name, columns, rows)
     for repeat in _repeated_ids(connection, feed):
         bad.add(repeat)
@@ -189,8 +191,18 @@ def _import(connection: Connection, feed: FeedFile, progress: ImportProgress) ->
     )
 
 
-def _staged(rows: Iterator[FeedRow | BadRow], bad: BadRows) -> Iterator[tuple]:
-    """The checked rows as FEED_ROWS tuples; bad rows go to `bad` instead."""
+def _known_categories(connection: Connection) -> dict[str, str]:
+    """The categories the products have, by their casefolded name."""
+    names = connection.scalars(select(PRODUCTS.c.category).distinct())
+    return {name.casefold(): name for name in names}
+
+
+def _staged(
+    rows: Iterator[FeedRow | BadRow], bad: BadRows, categories: dict[str, str]
+) -> Iterator[tuple]:
+    """The checked rows as FEED_ROWS tuples; bad rows go to `bad` instead. A category is
+    spelt as the database (or else the feed's first row of it) spells it: "beverages" beside
+    "Beverages" would be a category of its own, which no filter could tell apart by name."""
     for row in rows:
         if isinstance(row, BadRow):
             bad.add(row)
@@ -203,7 +215,7 @@ def _staged(rows: Iterator[FeedRow | BadRow], bad: BadRows) -> Iterator[tuple]:
             row.city,
             row.product,
             row.brand,
-            row.category,
+            categories.setdefault(row.category.casefold(), row.category),
             row.size,
             row.unit,
             row.tags,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from tools.tables import PRODUCT_TYPE_CHARS
 from tools.text_search import forms, words
 
 # "12 pk", "12-pack", "84 ct", "6 count", "4 pc": the number is the pieces.
@@ -77,5 +78,9 @@ def product_type(name: str, brand: str, tags: str) -> str:
         for tag in tags.split(",")
         if (tag_words := words(tag)) and all(word in present for word in tag_words)
     ]
-    found = [" ".join(words(tag)) for tag in spelled] + head
-    return ", ".join(dict.fromkeys(found))
+    spelled_out = [" ".join(words(tag)) for tag in spelled]
+    found = ", ".join(dict.fromkeys(spelled_out + head))
+    while len(found) > PRODUCT_TYPE_CHARS:  # the last tags go first; the name's word stays
+        spelled_out.pop()
+        found = ", ".join(dict.fromkeys(spelled_out + head))
+    return found

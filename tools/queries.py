@@ -82,6 +82,7 @@ CATEGORY = bindparam("category", type_=String)
 STORE_ID = bindparam("store_id", type_=Integer)
 KIND = bindparam("kind", type_=String)
 REQUIRES_CARD = bindparam("requires_card", type_=Boolean)
+PERCENT_DIGITS = 1  # a deal's percent off, as shown: 33.3
 MOST_PAID = bindparam("most_paid", type_=Float)  # the highest share of the regular price
 PRODUCT_ID = bindparam("product_id", type_=Integer)
 
@@ -250,7 +251,9 @@ def _filter_values(connection: Connection, wanted: DealFilter) -> dict[str, obje
     if wanted.requires_card is not None:
         values[REQUIRES_CARD.key] = wanted.requires_card
     if wanted.min_percent_off is not None:
-        values[MOST_PAID.key] = 1 - wanted.min_percent_off / 100 + 1e-9
+        # At least the percent a deal shows (rounded to PERCENT_DIGITS): 24.96 % shows as 25.0.
+        shown_from = wanted.min_percent_off - 0.5 / 10**PERCENT_DIGITS
+        values[MOST_PAID.key] = 1 - shown_from / 100 + 1e-9
     return values
 
 
@@ -422,7 +425,11 @@ def _history() -> Select:
 
 def _paid_share():
     """What one item costs with the deal, as a share of its regular price (0.75 = 25% off)."""
-    return cast(Deal.price_cents, Float) / cast(Deal.quantity * Deal.regular_price_cents, Float)
+    # Multiplied as floats: PostgreSQL's integer product of the two overflows at 2**31
+    # (5,000 items of a $5,000 product).
+    return cast(Deal.price_cents, Float) / (
+        cast(Deal.quantity, Float) * cast(Deal.regular_price_cents, Float)
+    )
 
 
 def _deals() -> Select:
@@ -462,7 +469,7 @@ def deal_dict(row: Row, match: Match = "all") -> dict:
         "price_per_piece": rate(unit_cents / pieces),
         "regular_price": dollars(regular),
         "savings": dollars(saved_cents),
-        "percent_off": round(100 * saved_cents / regular, 1),
+        "percent_off": round(100 * saved_cents / regular, PERCENT_DIGITS),
         "starts": field["starts"],
         "ends": field["ends"],
         "requires_card": bool(field["requires_card"]),

@@ -370,8 +370,8 @@ class DealTools:
         """The checked filters find_deals and count_deals share."""
         today = self.today()
         text = as_query(tool, given["query"])
-        first = as_date(tool, "start", given["start"], example=today) or today
-        last = as_date(tool, "end", given["end"], example=today) or first
+        first = as_date(tool, "start", given["start"], example=today, zone=self._zone) or today
+        last = as_date(tool, "end", given["end"], example=today, zone=self._zone) or first
         if last < first:
             hint = " (start defaults to today(); pass an earlier start)"
             raise ToolArgumentError(

@@ -54,6 +54,9 @@ class Store(Base):
     city: Mapped[str] = mapped_column(String(100))
 
 
+PRODUCT_TYPE_CHARS = 300  # products.product_type, what the product is (product_names)
+
+
 class Product(Base):
     """One item on the shelf; `size` in `unit`s (12 can, 18 oz, 1 lb), price in cents.
 
@@ -81,7 +84,9 @@ class Product(Base):
     regular_price_cents: Mapped[int] = mapped_column(Integer)
     tags: Mapped[str] = mapped_column(String(300), default="")
     pack_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    product_type: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    product_type: Mapped[str] = mapped_column(
+        String(PRODUCT_TYPE_CHARS), default="", server_default=""
+    )
 
 
 class Deal(Base):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.tools.conftest import shopper_today
 from tools import ToolArgumentError, build_tools
+from tools.arguments import as_category, as_store
 
 NOV_28, DAYS_2 = date(2026, 11, 28), timedelta(days=2)
 
@@ -27,6 +29,9 @@ NOV_28, DAYS_2 = date(2026, 11, 28), timedelta(days=2)
         ("find_deals", {"limit": 501}, r"limit must be a whole number from 1 to 500, got 501"),
         ("find_deals", {"limit": "lots"}, r"limit must be a whole number .* got 'lots'"),
         ("find_deals", {"limit": True}, r"limit must be a whole number"),
+        ("find_deals", {"limit": "²"}, r"limit must be a whole number .* got '²'"),
+        ("find_deals", {"start": "2026-11-28garbage"}, r"start must be a date .*'2026-11-28garb"),
+        ("find_deals", {"start": "2026-11-28 to 2026-11-30"}, r"start must be a date like"),
         ("find_deals", {"kind": "clearance"}, r"kind must be one of 'sale', 'bogo'"),
         ("find_deals", {"category": "Electronics"},
          r"category must be one of list_categories\(\): Baby, .*got 'Electronics'"),
@@ -58,6 +63,10 @@ def test_a_bad_argument_is_also_a_value_error(tools):
     [
         ({"start": "2026-11-28", "end": "2026-11-30"}, {"start": NOV_28, "end": NOV_28 + DAYS_2}),
         ({"start": datetime(2026, 11, 28, 9, 30)}, {"start": NOV_28}),
+        ({"start": "2026-11-28T09:30"}, {"start": NOV_28}),
+        # 01:30 UTC on the 29th is still the 28th for the shopper (America/Los_Angeles).
+        ({"start": datetime(2026, 11, 29, 1, 30, tzinfo=UTC)}, {"start": NOV_28}),
+        ({"start": "2026-11-29T01:30Z"}, {"start": NOV_28}),
         ({"limit": "10"}, {"limit": 10}),
         ({"limit": 10.0}, {"limit": 10}),
         ({"kind": "Multi-Buy"}, {"kind": "multi_buy"}),
@@ -85,3 +94,47 @@ def test_today_is_the_date_in_the_shoppers_time_zone(seeded_engine, zone):
 def test_an_unknown_time_zone_is_refused(seeded_engine):
     with pytest.raises(ValueError, match=re.escape("unknown time zone 'Mars/Olympus'")):
         build_tools(seeded_engine, timezone="Mars/Olympus")
+
+
+STORES = [
+    {"id": n, "name": name, "city": city}
+    for n, (name, city) in enumerate(
+        [("Sunset", "Oakland"), ("Sunset Market", "Oakland"), ("Market", "Berkeley"),
+         ("The Store", "Albany"), ("Mission", "San Francisco")]
+    )
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("named", "store"),
+    [
+        ("Sunset", "Sunset"),
+        ("sunset market", "Sunset Market"),  # the whole name, though "market" is a filler
+        ("Market", "Market"),
+        ("the store", "The Store"),
+        ("Mission Market", "Mission"),
+        ("mission store", "Mission"),
+        ("Berkeley", "Market"),
+    ],
+)
+def test_a_store_is_its_whole_name_first_then_its_name_without_store_or_market(named, store):
+    assert STORES[as_store("find_deals", named, STORES)]["name"] == store
+
+
+def test_a_category_named_exactly_is_that_category_though_another_differs_only_in_case():
+    assert as_category("find_deals", "Beverages", ["beverages", "Beverages"]) == "Beverages"
+
+
+@pytest.mark.parametrize("least", [10, 25, 33, 50])
+def test_min_percent_off_keeps_every_deal_showing_at_least_that_percent(tools, least):
+    start, end = shopper_today() - timedelta(days=30), shopper_today() + timedelta(days=30)
+    every = tools["find_deals"](category="Snacks", start=start, end=end, limit=500)
+    assert len(every) < 500, "the window must hold every Snacks deal"
+
+    kept = tools["find_deals"](
+        category="Snacks", start=start, end=end, limit=500, min_percent_off=least
+    )
+
+    assert sorted(deal["id"] for deal in kept) == sorted(
+        deal["id"] for deal in every if deal["percent_off"] >= least
+    )

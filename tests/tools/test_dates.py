@@ -77,7 +77,9 @@ def test_next_month_crosses_the_year():
     assert date_range("next month", date(2026, 12, 15)) == (date(2027, 1, 1), date(2027, 1, 31))
 
 
-@pytest.mark.parametrize("phrase", ["someday", "next 0 days", "last 999 days", "fortnight"])
+@pytest.mark.parametrize(
+    "phrase", ["someday", "next 0 days", "last 999 days", "fortnight", "next -3 days"]
+)
 def test_an_unknown_phrase_is_refused_with_the_known_ones(phrase):
     with pytest.raises(ValueError) as raised:
         date_range(phrase, MONDAY)

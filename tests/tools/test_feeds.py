@@ -4,6 +4,7 @@ about a file that cannot be read at all, and the same file twice is a no-op."""
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select
 
 from bot.database import make_engine, upgrade
-from tools import FeedError, ImportReport, bulk, import_feed
+from tools import FeedError, ImportReport, build_tools, bulk, import_feed
 from tools.feed_rows import MAX_LISTED, REQUIRED, BadRows, UnreadableFeed
 from tools.tables import Deal, Product, Store
 
@@ -37,8 +38,10 @@ SAVE_AS_UTF8 = "save it as UTF-8"
 
 
 def _write_csv(path: Path, rows: list[dict], **options) -> Path:
+    """The rows under GOOD's columns and any others they name (optional ones: quantity)."""
+    columns = list(dict.fromkeys([*GOOD, *(column for row in rows for column in row)]))
     with path.open("w", newline="", encoding=options.pop("encoding", "utf-8")) as file:
-        writer = csv.DictWriter(file, fieldnames=list(GOOD), **options)
+        writer = csv.DictWriter(file, fieldnames=columns, **options)
         writer.writeheader()
         writer.writerows(rows)
     return path
@@ -533,3 +536,74 @@ def test_deal_rules_the_docs_state_are_checked(migrated_engine, tmp_path, change
         writer.writerow(row)
     (bad,) = _refused(migrated_engine, path).listed
     assert str(bad).startswith(f"line 2: {reason}")
+
+
+def test_a_category_differing_only_in_case_is_the_one_already_known(migrated_engine, tmp_path):
+    import_feed(migrated_engine, _write_csv(tmp_path / "one.csv", [GOOD]))
+    rows = _rows(2)
+    rows[0] |= {"category": "cereal & breakfast"}
+    rows[1] |= {"category": "Frozen", "product": "Peas 1 lb"}
+    import_feed(migrated_engine, _write_csv(tmp_path / "two.csv", rows))
+    with migrated_engine.connect() as connection:
+        categories = connection.scalars(select(Product.category).distinct()).all()
+    assert sorted(categories) == ["Cereal & Breakfast", "Frozen"]
+
+
+def test_json_objects_and_lists_are_not_text(sqlite_engine, tmp_path):
+    deal = GOOD | {"store": ["Mission"], "product": {"name": "Soda"}, "tags": ["soda", "pop"]}
+    error = _refused(sqlite_engine, _write_json(tmp_path / "feed.json", [deal]))
+    assert "item 1: fields store, product: an object or list, not text or a number" in str(error)
+
+
+def test_a_json_whole_number_may_be_written_with_a_point(sqlite_engine, tmp_path):
+    deal = GOOD | {"kind": "multi_buy", "price": "5.00", "quantity": 2.0}
+    import_feed(sqlite_engine, _write_json(tmp_path / "feed.json", [deal]))
+    with sqlite_engine.connect() as connection:
+        assert connection.scalar(select(Deal.quantity)) == 2
+
+
+def test_a_deal_dearer_than_the_regular_price_is_refused(sqlite_engine, tmp_path):
+    dearer = GOOD | {"regular_price": "3.00", "price": "5.00"}
+    error = _refused(sqlite_engine, _write_csv(tmp_path / "feed.csv", [dearer]))
+    assert "price $5.00 for 1 is more than the regular price of 1 ($3.00)" in str(error)
+
+
+def test_a_product_spelling_out_every_long_tag_still_fits_what_it_is(migrated_engine, tmp_path):
+    # Every tag is in the name, so each is part of what the product is: over 300 characters.
+    words = ["alpha", "beta", "gamma", "delta", "omega"]
+    tags: list[str] = []
+    for tag in (" ".join(some) for n in (3, 2, 1) for some in itertools.permutations(words, n)):
+        if len(", ".join([*tags, tag])) <= 300:
+            tags.append(tag)
+    row = GOOD | {"product": " ".join(words) + " cola", "tags": ", ".join(tags)}
+    import_feed(migrated_engine, _write_csv(tmp_path / "feed.csv", [row]))
+    with migrated_engine.connect() as connection:
+        product_type = connection.scalar(select(Product.product_type))
+    assert len(product_type) <= 300 and product_type.endswith(", cola")
+
+
+def test_deals_are_found_whatever_their_quantity_times_regular_price(migrated_engine, tmp_path):
+    # 5,000 items of a $5,000.00 product: 2.5e9 cents, over PostgreSQL's integer.
+    huge = GOOD | {"regular_price": "5000.00", "kind": "multi_buy", "price": "1000.00"}
+    rows = [huge | {"quantity": "5000"}, GOOD | {"id": "t-2", "product": "Chex 12 oz"}]
+    import_feed(migrated_engine, _write_csv(tmp_path / "feed.csv", rows))
+    tools = build_tools(migrated_engine, timezone="America/Los_Angeles")
+    on = {"start": "2026-11-26", "end": "2026-11-26"}
+
+    found = tools["find_deals"](min_percent_off=10, **on)
+
+    assert [deal["percent_off"] for deal in found] == [100.0, 27.3]
+    assert tools["count_deals"](min_percent_off=10, **on) == 2
+
+
+def test_min_percent_off_keeps_a_deal_showing_that_percent(migrated_engine, tmp_path):
+    # 2 for $22.64 against $15.09 each: 24.98 % off, shown as 25.0.
+    row = GOOD | {"regular_price": "15.09", "kind": "multi_buy", "price": "22.64"}
+    import_feed(migrated_engine, _write_csv(tmp_path / "feed.csv", [row | {"quantity": "2"}]))
+    tools = build_tools(migrated_engine, timezone="America/Los_Angeles")
+    on = {"start": "2026-11-26", "end": "2026-11-26"}
+
+    [deal] = tools["find_deals"](min_percent_off=25, **on)
+
+    assert deal["percent_off"] == 25.0
+    assert tools["find_deals"](min_percent_off=25.1, **on) == []
