@@ -51,6 +51,9 @@ from bot.watches.store import NewWatch, Target, TooManyWatches, Watch, WatchStor
 log = logging.getLogger(__name__)
 
 # Slack's answers meaning a watch's target is gone for good: pause, never retry.
+# The bot's token itself refused: the process is misconfigured (SLACK_BOT_TOKEN), not the
+# target gone; pausing would stop every watch over one typo. The next slot tries again.
+TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed"})
 GONE_ERRORS = frozenset(
     {
         "channel_not_found",
@@ -58,7 +61,6 @@ GONE_ERRORS = frozenset(
         "is_archived",
         "account_inactive",
         "token_revoked",
-        "invalid_auth",
         "user_not_found",
         "user_disabled",
     }
@@ -97,6 +99,14 @@ class SlackPoster:
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
+            if error in TOKEN_ERRORS:
+                log.error(
+                    "watch %s: Slack refused the bot token (%s): check SLACK_BOT_TOKEN; "
+                    "the watch's next slot tries again",
+                    watch.watch_id,
+                    error,
+                )
+                return Delivery()
             log.warning(
                 "watch %s: could not post to %s: %s", watch.watch_id, watch.channel_id, error
             )

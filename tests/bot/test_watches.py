@@ -326,6 +326,20 @@ def test_a_vanished_target_pauses_the_watch_and_tells_the_owner_by_dm(world, err
     assert len(world.slack.calls_to("chat.postMessage")) == 2  # the refused post, the DM
 
 
+@pytest.mark.parametrize("error", ["invalid_auth", "not_authed"])
+def test_a_refused_bot_token_pauses_nothing_and_the_next_slot_posts(world, error):
+    watch = world.watch("final_answer('news')")
+    world.slack.refuse_posts(CHANNEL_ID, error)
+
+    outcomes = run_due(world.runner, FIRST_SLOT)
+
+    assert "target_gone" not in outcomes
+    assert not world.store.get(watch.watch_id).paused
+    world.slack.accept_posts(CHANNEL_ID)
+    assert run_due(world.runner, FIRST_SLOT + timedelta(days=1)) == Counter(posted=1)
+    assert world.posts(channel=USER_ID) == []  # no pause notice
+
+
 def test_after_downtime_one_catch_up_run_for_the_latest_fresh_slot(world):
     watch = world.watch("final_answer('deals')")
     back_at = FIRST_SLOT + timedelta(days=3, hours=1, minutes=30)  # three slots missed

@@ -385,6 +385,11 @@ class FakeSlack(LocalHTTPServer):
         with self._changed:
             self._refusing[channel] = error
 
+    def accept_posts(self, channel: str) -> None:
+        """``chat.postMessage`` to `channel` works again (after refuse_posts)."""
+        with self._changed:
+            self._refusing.pop(channel, None)
+
     def add_message(
         self,
         channel: str,
