@@ -170,7 +170,10 @@ class Responder:
         self.history.finish(run.run_id, Outcome(status="failed", error="rate limited"))
         limit = self.rate_limiter.limit
         message = render_rate_limited(limit.limit, limit.describe_window(), again_at)
-        self.deliver(client, question, message)
+        if question.private_reply is not None:  # a slash command's: for the asker alone
+            question.private_reply(message)
+        else:
+            self.deliver(client, question, message)
 
     def deliver(self, client: WebClient, question: Question, message: Message) -> str | None:
         """Post in the conversation, or privately where the bot may not post there."""

@@ -342,6 +342,26 @@ def test_rate_limit_answers_the_excess_without_a_model_call(
     assert abs(int(reply.split("<!date^")[1].split("^")[0]) - again) <= 5
 
 
+def test_rate_limit_of_a_slash_command_is_told_to_the_asker_alone(
+    demo_engine, fake_slack, fake_anthropic
+):
+    with running_bot(demo_engine, fake_slack, fake_anthropic, dealbot_rate_limit=1) as bot:
+        fake_anthropic.reply_text("first answer")
+        bot.form(slash_command_body("ask chips?"))
+        _answer_update(bot.slack)
+        bot.drain()
+        posted = len(fake_slack.calls_to("chat.postMessage"))
+        response_url = bot.slack.response_url()
+        bot.form(slash_command_body("ask soda?", response_url=response_url))
+        bot.drain()
+
+        [reply] = bot.slack.wait_for("response_url")
+    assert reply["response_type"] == "ephemeral"
+    assert "that's my limit for now" in reply["text"]
+    assert len(fake_slack.calls_to("chat.postMessage")) == posted  # nothing in the channel
+    assert len(fake_anthropic.requests) == 1
+
+
 def test_unanswered_question_is_answered_after_a_restart(bot, fake_anthropic):
     origin = Origin(
         source="slack",
