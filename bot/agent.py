@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 MAX_THREAD_TURNS = 6
 GAVE_UP = "I couldn't work that out this time — my program kept failing. Try rephrasing?"
 NO_ANSWER = "I ran a program but it gave no answer. Try rephrasing?"
+EMPTY_REPLY = "The model gave no answer this time. Try rephrasing?"
+DECLINED = "The model declined to answer that question."
+CUT_OFF = "The model's answer ran too long and was cut off. Try a narrower question?"
 SOMETHING_WRONG = "Something went wrong on my side — sorry."
 # Without a client (no ANTHROPIC_API_KEY) only saved programs answer.
 NO_MODEL = (
@@ -520,9 +523,15 @@ def _failure_text(attempt: Attempt) -> str:
 
 
 def _text_outcome(response: Any, meter: _Meter) -> Outcome:
+    """A reply without a program: its text, unless the model refused or was cut off (a
+    truncated sentence is not an answer) or said nothing."""
+    if response.stop_reason == "refusal":
+        return meter.outcome("failed", error=DECLINED)
+    if response.stop_reason == "max_tokens":
+        return meter.outcome("failed", error=CUT_OFF)
     text = "".join(b.text for b in response.content if b.type == "text").strip()
     if not text:
-        return meter.outcome("failed", error=NO_ANSWER)
+        return meter.outcome("failed", error=EMPTY_REPLY)
     return meter.outcome("ok", answer=text)
 
 

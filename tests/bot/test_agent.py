@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.agent import GAVE_UP
+from bot.agent import CUT_OFF, DECLINED, EMPTY_REPLY, GAVE_UP
 from bot.prompt import EXAMPLES, RUN_TOOL_NAME
 from bot.records import Origin
 from bot.settings import DEFAULT_MODEL
@@ -112,6 +112,24 @@ def test_printed_output_goes_back_so_the_model_can_finish(agent, fake_anthropic)
     [result] = fake_anthropic.last_request.tool_results
     assert not result.get("is_error")
     assert "stores" in str(result["content"]) and "final_answer" in str(result["content"])
+
+
+@pytest.mark.parametrize(
+    ("text", "stop_reason", "error"),
+    [
+        ("The cheapest cereal is Chee", "max_tokens", CUT_OFF),
+        ("I can't help with that.", "refusal", DECLINED),
+        ("", "end_turn", EMPTY_REPLY),
+    ],
+)
+def test_a_cut_off_refused_or_empty_reply_is_no_answer(
+    agent, fake_anthropic, text, stop_reason, error
+):
+    fake_anthropic.reply_text(text, stop_reason=stop_reason)
+
+    run = agent.ask("Cheapest cereal?")
+
+    assert (run.ok, run.answer, run.error) == (False, None, error)
 
 
 def test_plain_text_reply_is_the_answer(agent, fake_anthropic):
