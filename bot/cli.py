@@ -212,13 +212,16 @@ def _verbose_after_commands(parser: argparse.ArgumentParser) -> None:
                 _verbose_after_commands(command)
 
 
+MAX_COUNT = 2**31 - 1  # the largest count every database here takes
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {value}")
+    if not 0 < value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"expected a number from 1 to {MAX_COUNT:,}, got {value}")
     return value
 
 
@@ -543,7 +546,7 @@ def cmd_watches_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_watches_run_due(args: argparse.Namespace, settings: Settings) -> int:
-    at = _instant(args.at, settings.timezone) if args.at else None
+    at = _instant(args.at, settings.timezone) if args.at is not None else None
     if not settings.anthropic_api_key:
         raise UsageError(NO_KEY + " (a broken watch program is repaired by the model)")
     check_poster_settings(settings)
@@ -555,7 +558,7 @@ def cmd_watches_run_due(args: argparse.Namespace, settings: Settings) -> int:
         config=WatchConfig.from_settings(settings),
     )
     outcomes = run_due(runner, at, workers=settings.dealbot_watch_workers)
-    when = f"at {args.at}" if args.at else "now"
+    when = f"at {args.at}" if args.at is not None else "now"
     if not outcomes:
         print(f"no watch was due {when}")
     else:
@@ -575,7 +578,10 @@ def _instant(text: str, timezone: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is in year 0 in UTC
+        raise UsageError(f"--at {text!r} is out of the range of dates") from None
 
 
 def cmd_upgrade(args: argparse.Namespace, settings: Settings) -> int:

@@ -129,6 +129,15 @@ def test_failed_answer_exits_nonzero_with_the_message(cli_env, capsys):
     assert "Ask me about store deals" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("limit", ["0", "-3", "9223372036854775808"])
+def test_a_history_limit_out_of_range_is_a_usage_error(cli_env, capsys, limit):
+    with pytest.raises(SystemExit) as exited:
+        main(["history", "--limit", limit])
+
+    assert exited.value.code == 2
+    assert "expected a number from 1 to 2,147,483,647" in capsys.readouterr().err
+
+
 def test_history_and_show_read_back_a_run(cli_env, capsys):
     cli_env.reply_code("final_answer('cheapest is Oat Rings')\n# marker-xyz")
     main(["ask", "cheapest cereal?", "--json"])

@@ -81,11 +81,20 @@ def test_run_due_at_an_instant_runs_what_is_due_once(cli_env, watch, capsys, fak
     assert shown["source"] == "watch" and shown["llm_calls"] == 0
 
 
-def test_run_due_with_a_bad_instant_is_one_line(cli_env, capsys):
-    assert main(["watches", "run-due", "--at", "next friday"]) == 2
+@pytest.mark.parametrize(
+    ("at", "says"),
+    [
+        ("next friday", "ISO 8601"),
+        ("", "ISO 8601"),  # not "now"
+        ("0001-01-01T00:00+14:00", "out of the range of dates"),
+        ("9999-12-31T23:59-14:00", "out of the range of dates"),
+    ],
+)
+def test_run_due_with_a_bad_instant_is_one_line(cli_env, capsys, at, says):
+    assert main(["watches", "run-due", "--at", at]) == 2
 
     err = capsys.readouterr().err.strip()
-    assert "--at" in err and "ISO 8601" in err and len(err.splitlines()) == 1
+    assert "--at" in err and says in err and len(err.splitlines()) == 1
 
 
 def test_run_due_without_slack_says_what_to_set(cli_env, watch, capsys, monkeypatch):
