@@ -108,7 +108,9 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     if recovered:
         log.info("recovered %d unanswered questions", recovered)
     try:
-        close_intake = start_socket_mode(app, settings) if socket_mode else server.close
+        # Over HTTP the routes refuse Slack's requests once readiness says stopping; the
+        # server itself stays up for /healthz, /readyz and /metrics until the end.
+        close_intake = start_socket_mode(app, settings) if socket_mode else _nothing
     except SlackApiError as exc:
         server.close()
         service.pool.close(DRAIN_SECONDS)
@@ -127,6 +129,10 @@ def serve(settings: Settings, agent: Agent, *, port: int) -> None:
     leases.stop()
     server.close(HTTP_DRAIN_SECONDS)
     sandbox.shutdown()
+
+
+def _nothing() -> None:
+    pass
 
 
 def settle_start_up_heap() -> int:

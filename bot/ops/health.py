@@ -68,6 +68,10 @@ class Readiness:
         """From now on: not ready (the process is draining before it exits)."""
         self._stopping = True
 
+    @property
+    def is_stopping(self) -> bool:
+        return self._stopping
+
     def __call__(self) -> Verdict:
         if self._stopping:
             return Verdict(False, "stopping")

@@ -1,4 +1,6 @@
-"""The one WSGI app on `--port`: Slack's paths go to Bolt, plus /healthz, /readyz, /metrics."""
+"""The one WSGI app on `--port`: Slack's paths go to Bolt, plus /healthz, /readyz, /metrics.
+
+While the process drains before it exits, Slack's paths answer 503 and the others go on."""
 
 from __future__ import annotations
 
@@ -36,6 +38,8 @@ def ops_app(
             return serve_metrics(environ, start_response)
         if slack is None or (method == "POST" and not events):
             return _text(start_response, "404 Not Found", "not found")
+        if readiness.is_stopping:  # draining: Slack redelivers an event later, elsewhere
+            return _text(start_response, "503 Service Unavailable", "stopping")
         return _slack(slack, environ, start_response)
 
     def _slack(slack: WSGIApp, environ: dict, start_response: Callable) -> Iterable[bytes]:

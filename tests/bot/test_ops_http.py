@@ -119,6 +119,23 @@ def test_other_paths_go_to_slack_and_posts_only_when_events_are_served():
     assert events[0] == 404
 
 
+def test_while_draining_slacks_paths_answer_503_and_the_probes_answer_on():
+    def slack(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"slack"]
+
+    readiness = Readiness({})
+    with serving(endpoints(readiness, slack=slack, events=True)) as server:
+        readiness.stopping()
+        answers = [
+            get(server.port, "/slack/events", method="POST"),
+            get(server.port, "/healthz"),
+            get(server.port, "/readyz"),
+        ]
+
+    assert answers == [(503, "stopping\n"), (200, "ok\n"), (503, "stopping\n")]
+
+
 def test_close_lets_a_request_in_flight_finish_and_refuses_new_ones():
     release = threading.Event()
 

@@ -145,6 +145,14 @@ def test_sigterm_lets_the_answer_in_flight_finish(demo_url, fake_slack, fake_ant
         status, _ = post_to_app(url, json.dumps(app_mention_event("deals?")), JSON)
         assert status == 200
         fake_slack.wait_for("assistant.threads.setStatus")  # the status: work has started
+        process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while _get(port, "/readyz")[0] != 503 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # Draining: the probes answer on, Slack's path refuses new work (Slack redelivers).
+        assert _get(port, "/readyz")[::2] == (503, "stopping\n")
+        assert _get(port, "/healthz")[::2] == (200, "ok\n")
+        assert _get(port, "/slack/events", method="POST")[0] == 503
         _stop(process)
     assert "Answered before stopping." in streamed_answer(fake_slack)["text"]
 
