@@ -1,7 +1,8 @@
 """dealbot's Prometheus metrics, and the one hook where a finished run is counted and logged.
 
-The agent calls `observe_run` once per run it finishes; the Slack work pool counts questions
-as they queue and leave. Everything lives in one registry per process, served at /metrics.
+The agent calls `observe_run` once per run it finishes (the Slack app too, for a question
+over the rate limit); the Slack app counts a question once it is recorded, and its work pool
+the jobs as they queue and leave. Everything lives in one registry per process, served at /metrics.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.agent import Agent
 from bot.evals.report import DEFAULT_PRICES, Prices, load_prices, price_for
 from bot.history import DuplicateEvent, History, LeaseLost
+from bot.ops import metrics
 from bot.records import Origin, Outcome, Progress, RunRecord
 from bot.slack.memory import SlackMemory
 from bot.slack.rate_limit import RateLimit, RateLimiter
@@ -75,12 +76,14 @@ class Responder:
     def record(self, question: Question) -> RunRecord | None:
         """Record the question before any work; None when it is a redelivery already recorded."""
         try:
-            return self.agent.record(
+            run = self.agent.record(
                 question.text, origin=question.origin, event_key=question.event_key
             )
         except DuplicateEvent:
             log.info("event %s already recorded: not answering twice", question.event_key)
             return None
+        metrics.shared().questions.inc()
+        return run
 
     def answer(self, client: WebClient, question: Question, run: RunRecord) -> None:
         """Answer a recorded run in Slack: progress first (Slack's status, a stream, or a
@@ -167,7 +170,9 @@ class Responder:
     def _finish_limited(self, client: WebClient, question: Question, run: RunRecord) -> None:
         """Say the limit, and when the asker may ask again."""
         again_at = self.rate_limiter.again_at(question.origin)
-        self.history.finish(run.run_id, Outcome(status="failed", error="rate limited"))
+        limited = Outcome(status="failed", error="rate limited")
+        self.history.finish(run.run_id, limited)
+        metrics.observe_run(run.run_id, limited)
         limit = self.rate_limiter.limit
         message = render_rate_limited(limit.limit, limit.describe_window(), again_at)
         if question.private_reply is not None:  # a slash command's: for the asker alone

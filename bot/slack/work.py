@@ -41,9 +41,7 @@ class WorkPool:
             if self._closed:
                 raise ShuttingDown
             self._in_flight += 1
-        counted = metrics.shared()
-        counted.questions.inc()
-        counted.queue_depth.inc()
+        metrics.shared().queue_depth.inc()
         return self._executor.submit(self._run, job)
 
     def _run(self, job: Callable[[], None]) -> None:

@@ -62,6 +62,15 @@ def _get(port: int, path: str, method: str = "GET") -> tuple[int, str, str]:
         return error.code, error.headers["Content-Type"], error.read().decode()
 
 
+def _wait_until_ready(port: int, timeout: float = 20) -> tuple[int, str, str]:
+    """/readyz's answer once it is 200, or its last one: its checks (the database, a sandbox
+    run) each have a time limit that a machine busy with other tests can overrun once."""
+    deadline = time.monotonic() + timeout
+    while (answer := _get(port, "/readyz"))[0] != 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return answer
+
+
 def _wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -198,7 +207,8 @@ def test_http_mode_serves_health_readiness_and_metrics_beside_slack(
     port = _free_port()
     with _serving(_environment(demo_url, fake_slack, fake_anthropic), "--port", str(port)) as p:
         _wait_until_listening(port, p)
-        health, ready, metrics = (_get(port, path) for path in ("/healthz", "/readyz", "/metrics"))
+        ready = _wait_until_ready(port)
+        health, metrics = _get(port, "/healthz"), _get(port, "/metrics")
         unknown = _get(port, "/nowhere")
         _stop(p)
 
@@ -277,7 +287,7 @@ def test_socket_mode_serves_the_endpoints_on_port_and_no_events(
     with _serving(env, "--port", str(port), "-v") as process:
         fake_slack.socket_mode.wait_for_connection(timeout=20)
         _wait_until_listening(port, process)
-        ready, metrics = _get(port, "/readyz"), _get(port, "/metrics")
+        ready, metrics = _wait_until_ready(port), _get(port, "/metrics")
         events = post_to_app(f"http://127.0.0.1:{port}/slack/events", "{}", signing_secret="")
         stderr = _stop(process)
 

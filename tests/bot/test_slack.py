@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import text
 
 from bot.history import History
+from bot.ops import metrics
 from bot.records import Origin
 from bot.slack.recovery import recover
 from tests.bot.slack_harness import running_bot, streamed_answer
 from tests.fakes.anthropic_api import overloaded_reply, tool_use_reply
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, USER_ID
 from tests.fakes.slack_payloads import (
+    app_home_opened_event,
     app_mention_event,
     block_actions_body,
     bot_message_event,
@@ -340,6 +342,28 @@ def test_rate_limit_answers_the_excess_without_a_model_call(
     # When they can ask again, in the reader's own time (the later question counts too).
     assert "You can ask again <!date^" in reply
     assert abs(int(reply.split("<!date^")[1].split("^")[0]) - again) <= 5
+
+
+def test_questions_and_answers_are_counted_once_each_and_nothing_else_is(
+    demo_engine, fake_slack, fake_anthropic
+):
+    registry = metrics.shared().registry
+
+    def count(name: str, **labels: str) -> float:
+        return registry.get_sample_value(name, labels) or 0.0
+
+    before = count("dealbot_questions_total"), count("dealbot_answers_total", status="failed")
+    with running_bot(demo_engine, fake_slack, fake_anthropic, dealbot_rate_limit=1) as bot:
+        fake_anthropic.reply_text("first answer")
+        bot.event(app_mention_event("one"))
+        _answer(bot.slack)
+        bot.drain()
+        bot.event(app_home_opened_event("home"))  # not a question
+        bot.event(app_mention_event("two"))  # over the limit: a failed answer
+        bot.drain()
+
+    after = count("dealbot_questions_total"), count("dealbot_answers_total", status="failed")
+    assert (after[0] - before[0], after[1] - before[1]) == (2, 1)
 
 
 def test_rate_limit_of_a_slash_command_is_told_to_the_asker_alone(
