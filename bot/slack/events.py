@@ -13,12 +13,27 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.records import Origin
 from bot.slack.answering import Question
-from bot.slack.render import render_help
+from bot.slack.render import Message, render_help, render_notice
 from bot.slack.service import SlackService
 
 log = logging.getLogger(__name__)
 
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@(?P<user>[A-Z0-9]+)(?:\|(?P<label>[^>]*))?>")
+# Characters that show nothing: a question of only these (a zero-width space) is empty.
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]+")
+
+
+def _question_text(text: str, bot_user_id: str | None) -> str:
+    """The question in a message: without the bot's own mention; another person's mention
+    is "@name" (or "@someone"), which the model can read and the answer cannot ping."""
+
+    def mention(match: re.Match[str]) -> str:
+        if bot_user_id is None or match["user"] == bot_user_id:
+            return ""
+        return f"@{match['label']}" if match["label"] else "@someone"
+
+    text = _MENTION.sub(mention, text).strip()
+    return "" if not _INVISIBLE.sub("", text) else text
 
 
 def register(app: App, service: SlackService) -> None:
@@ -26,30 +41,44 @@ def register(app: App, service: SlackService) -> None:
     app.event("message")(partial(on_message, service))
 
 
+# Messages that may be questions: plain ones, replies also sent to the channel, and those
+# with a file attached (a photo "what deals for this?"): their text is the question.
+QUESTION_SUBTYPES = (None, "thread_broadcast", "file_share")
+FILES_UNREAD = "I can't look at files or pictures — tell me in words what you're after."
+
+
 def on_mention(service: SlackService, event: dict, client, context: BoltContext) -> None:
     if _from_a_bot(event, context.bot_user_id):
         return
     thread_ts = event.get("thread_ts") or event["ts"]
-    question = _question(event, context.team_id, thread_ts=thread_ts)
+    question = _question(event, context, thread_ts=thread_ts)
     if not question.text:
-        service.responder.post(client, question, render_help())
+        service.responder.post(client, question, _nothing_asked(event))
         return
     service.ask(client, question)
 
 
 def on_message(service: SlackService, event: dict, client, context: BoltContext) -> None:
-    if event.get("subtype") not in (None, "thread_broadcast"):
+    if event.get("subtype") not in QUESTION_SUBTYPES:
         return  # edits, deletions, joins and the like are not questions
     if _from_a_bot(event, context.bot_user_id):
         return
     if event.get("channel_type") == "im":
-        question = _question(event, context.team_id, thread_ts=event.get("thread_ts"), is_dm=True)
+        question = _question(event, context, thread_ts=event.get("thread_ts"), is_dm=True)
+        if not question.text:  # in a DM nothing else answers it
+            service.responder.post(client, question, _nothing_asked(event))
+            return
     elif _follows_up(service, event, context):
-        question = _question(event, context.team_id, thread_ts=event["thread_ts"])
+        question = _question(event, context, thread_ts=event["thread_ts"])
     else:
         return
     if question.text:
         service.ask(client, question)
+
+
+def _nothing_asked(event: dict) -> Message:
+    """The reply to a message that asks nothing in words: a file alone, or just a mention."""
+    return render_notice(FILES_UNREAD) if event.get("files") else render_help()
 
 
 def _follows_up(service: SlackService, event: dict, context: BoltContext) -> bool:
@@ -75,12 +104,13 @@ def _from_a_bot(event: dict, bot_user_id: str | None) -> bool:
 
 
 def _question(
-    event: dict, team: str | None, *, thread_ts: str | None, is_dm: bool = False
+    event: dict, context: BoltContext, *, thread_ts: str | None, is_dm: bool = False
 ) -> Question:
-    """`team` is the workspace Bolt answers for (context.team_id): the run is kept in it.
-    `thread_ts` is the conversation's thread (None: a top-level DM message, which continues
-    the DM's recent conversation); the answer goes in the message's thread either way."""
-    text = _MENTION.sub("", event.get("text") or "").strip()
+    """The run is kept in the workspace Bolt answers for (context.team_id). `thread_ts` is
+    the conversation's thread (None: a top-level DM message, which continues the DM's recent
+    conversation); the answer goes in the message's thread either way."""
+    team = context.team_id
+    text = _question_text(event.get("text") or "", context.bot_user_id)
     origin = Origin(
         source="slack",
         team_id=team,

@@ -30,6 +30,12 @@ from tests.fakes.slack_payloads import (
 OTHER_USER = "U0NEIGHBOUR"
 
 
+def _with_file(payload: dict) -> dict:
+    """The message as Slack sends it with a file attached (subtype file_share)."""
+    payload["event"] |= {"subtype": "file_share", "files": [{"id": "F0PHOTO", "name": "a.jpg"}]}
+    return payload
+
+
 @pytest.fixture
 def bot(demo_engine, fake_slack, fake_anthropic):
     fake_slack.add_user(USER_ID, tz="America/Chicago")
@@ -151,6 +157,45 @@ def test_empty_mention_gets_help(bot, fake_anthropic):
     [reply] = bot.slack.wait_for("chat.postMessage")
     assert "orange soda" in reply["text"]
     assert fake_anthropic.requests == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "says"),
+    [
+        (dm_message_event(f"<@{BOT_USER_ID}>"), "orange soda"),  # the help
+        (app_mention_event("\u200b"), "orange soda"),
+        (dm_message_event(" \u200b\u2060 "), "orange soda"),
+        (_with_file(dm_message_event("")), "can't look at files"),
+    ],
+    ids=["dm-mention-only", "zero-width-mention", "zero-width-dm", "dm-file-alone"],
+)
+def test_a_message_asking_nothing_in_words_gets_a_reply_and_no_model_call(
+    bot, fake_anthropic, payload, says
+):
+    bot.event(payload)
+
+    [reply] = bot.slack.wait_for("chat.postMessage")
+    assert says in reply["text"]
+    assert fake_anthropic.requests == []
+
+
+def test_a_dm_with_a_file_and_words_is_a_question(bot, fake_anthropic):
+    fake_anthropic.reply_text("Chips are BOGO at Mission.")
+
+    bot.event(_with_file(dm_message_event("any deals on these chips?")))
+
+    assert "Chips are BOGO" in _answer(bot.slack)["text"]
+    assert "any deals on these chips?" in json.dumps(fake_anthropic.requests[0].body["messages"])
+
+
+def test_someone_elses_mention_reaches_the_model_as_a_name_not_a_ping(bot, fake_anthropic):
+    fake_anthropic.reply_text("Here you go.")
+
+    bot.event(app_mention_event("chips deals for <@U0FRIEND|sam> and <@U0OTHER>?"))
+
+    _answer(bot.slack)
+    asked = json.dumps(fake_anthropic.requests[0].body["messages"])
+    assert "chips deals for @sam and @someone?" in asked and "U0FRIEND" not in asked
 
 
 def test_follow_up_in_the_thread_continues_the_conversation(bot, fake_anthropic):
