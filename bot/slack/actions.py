@@ -75,5 +75,7 @@ def on_ask_fresh(
         channel=run.origin.channel_id,
         thread_ts=run.origin.thread_ts,
         fresh=True,
+        # Once per answer and person: a double click (or Slack's retry) asks the model once.
+        event_key=f"fresh:{context.team_id}:{run.run_id}:{user}",
     )
     service.ask(client, question)

@@ -217,8 +217,8 @@ def register(app: App, service: SlackService) -> None:
     desk.app = app
     app.action(ACTION_WATCH_OPEN)(partial(on_watch_open, service))
     app.view(CALLBACK_WATCH_CREATE)(partial(on_watch_create, service, desk))
-    for action_id, (change, done) in MANAGING.items():
-        app.action(action_id)(partial(on_manage, desk, change, done))
+    for action_id, (change, done, not_done) in MANAGING.items():
+        app.action(action_id)(partial(on_manage, desk, change, (done, not_done or done)))
 
 
 def on_watch_open(
@@ -303,24 +303,26 @@ def on_watch_create(
 def on_manage(
     desk: WatchDesk,
     change: Callable[[WatchDesk, str], bool],
-    done: str,
+    said: tuple[str, str],
     ack: Callable,
     body: dict,
     action: dict,
     respond: Callable,
     context: BoltContext,
 ) -> None:
-    """Pause, Resume, Delete or Run now on one watch (`change`), said as `done`."""
+    """Pause, Resume, Delete or Run now on one watch (`change`), said as `said`: what was
+    done, and what is so when the change changed nothing."""
     ack()
-    _manage(desk, body, action, respond, context, partial(change, desk), done)
+    _manage(desk, body, action, respond, context, partial(change, desk), said)
 
 
-# Each management button: what it changes and how the change is said.
-MANAGING: dict[str, tuple[Callable[[WatchDesk, str], bool], str]] = {
-    ACTION_WATCH_PAUSE: (lambda desk, w: desk.store.set_paused(w, True, None), "Paused"),
-    ACTION_WATCH_RESUME: (lambda desk, w: desk.store.set_paused(w, False), "Resumed"),
-    ACTION_WATCH_DELETE: (lambda desk, w: desk.store.delete(w), "Stopped and deleted"),
-    ACTION_WATCH_RUN_NOW: (lambda desk, w: desk.run_now(w), "Running now"),
+# Each management button: what it changes, how the change is said, and what is said when it
+# changed nothing (None: the same; a second Pause leaves the watch paused all the same).
+MANAGING: dict[str, tuple[Callable[[WatchDesk, str], bool], str, str | None]] = {
+    ACTION_WATCH_PAUSE: (lambda desk, w: desk.store.set_paused(w, True, None), "Paused", None),
+    ACTION_WATCH_RESUME: (lambda desk, w: desk.store.set_paused(w, False), "Resumed", None),
+    ACTION_WATCH_DELETE: (lambda desk, w: desk.store.delete(w), "Stopped and deleted", None),
+    ACTION_WATCH_RUN_NOW: (lambda desk, w: desk.run_now(w), "Running now", "Already running"),
 }
 
 
@@ -331,7 +333,7 @@ def _manage(
     respond: Callable,
     context: BoltContext,
     change: Callable[[str], bool],
-    done: str,
+    said: tuple[str, str],
 ) -> None:
     """Change one watch, only for its owner; the list is redrawn in place, a post's click
     gets a private line."""
@@ -344,6 +346,7 @@ def _manage(
         respond(**_private(render_notice(NOT_YOURS), replace=False))
         return
     changed = change(watch.watch_id)
+    done = said[0] if changed else said[1]
     log.info("watch %s: %s by its owner (%s)", watch.watch_id, done.lower(), changed)
     if (body.get("container") or {}).get("is_ephemeral"):
         respond(

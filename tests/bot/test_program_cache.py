@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -250,6 +251,30 @@ def test_ask_fresh_asks_the_model_again(bot, fake_anthropic):
     assert len(fake_anthropic.requests) == 2
     assert "reused the program" not in json.dumps(fresh["blocks"])
     assert "# fresh" in json.dumps(fresh["blocks"])
+
+
+def test_ask_fresh_clicked_twice_at_once_asks_the_model_once(bot, fake_anthropic):
+    fake_anthropic.reply_code(PROGRAM)
+    fake_anthropic.reply_code(PROGRAM + "  # fresh", delay=0.5)
+    fake_anthropic.reply_code(PROGRAM + "  # fresh again")
+    bot.event(app_mention_event("Any deals on orange soda today?"))
+    _answers(bot, 1)
+    bot.event(app_mention_event("Any deals on orange soda today?"))
+    reused_run_id = _buttons(_answers(bot, 2)[1]["blocks"])["ask_fresh"]
+
+    clicks = [
+        threading.Thread(target=bot.form, args=(block_actions_body("ask_fresh", reused_run_id),))
+        for _ in range(2)
+    ]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+    _answers(bot, 3)
+    bot.drain()
+
+    assert len(fake_anthropic.requests) == 2
+    assert len(bot.slack.calls_to("chat.stopStream")) == 3  # no fourth answer
 
 
 def test_a_thumbs_down_on_a_reused_answer_drops_the_program(bot, fake_anthropic):

@@ -253,6 +253,23 @@ def test_run_now_posts_the_answer_even_when_unchanged(bot, store, fake_anthropic
     assert len(fake_anthropic.requests) == 1  # the question's own call only
 
 
+def test_run_now_clicked_twice_within_its_second_says_the_second_is_already_running(
+    bot, store, fake_anthropic, monkeypatch
+):
+    watch_id = _watch_from_command(bot, fake_anthropic)
+    moment = utcnow()
+    monkeypatch.setattr("bot.watches.store.utcnow", lambda: moment)  # both in one second
+    before = len(bot.slack.calls_to("response_url"))
+
+    for count in (1, 2):
+        url = bot.slack.response_url("actions")
+        bot.form(block_actions_body("watch_run_now", watch_id, response_url=url))
+        bot.slack.wait_for("response_url", before + count)
+
+    replies = [reply["text"] for reply in bot.slack.calls_to("response_url")[before:]]
+    assert replies == ["Running now: “any soda deals?”.", "Already running: “any soda deals?”."]
+
+
 def test_only_the_owner_may_stop_a_watch(bot, store, fake_anthropic):
     watch_id = _watch_from_command(bot, fake_anthropic)
     before = len(bot.slack.calls_to("response_url"))
