@@ -40,18 +40,30 @@ def ops_app(
             return _text(start_response, "404 Not Found", "not found")
         if readiness.is_stopping:  # draining: Slack redelivers an event later, elsewhere
             return _text(start_response, "503 Service Unavailable", "stopping")
+        stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        if method == "POST" and stamp is not None and not (stamp.isascii() and stamp.isdigit()):
+            # Bolt's int() of it raised: a 500 for what is an unsigned request.
+            return _refused(environ, start_response)
         return _slack(slack, environ, start_response)
+
+    def _noted(environ: dict) -> None:
+        if environ.get("PATH_INFO") == EVENTS_PATH:
+            metrics.refused_requests.inc()
+            log.warning(
+                "refused a request to %s from %s: its signature does not match "
+                "SLACK_SIGNING_SECRET (or is missing or stale)",
+                EVENTS_PATH,
+                environ.get("REMOTE_ADDR", "?"),
+            )
+
+    def _refused(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        _noted(environ)
+        return _text(start_response, "401 Unauthorized", "invalid request")
 
     def _slack(slack: WSGIApp, environ: dict, start_response: Callable) -> Iterable[bytes]:
         def noting_refusals(status: str, headers: list, *args):
-            if status.startswith("401") and environ.get("PATH_INFO") == EVENTS_PATH:
-                metrics.refused_requests.inc()
-                log.warning(
-                    "refused a request to %s from %s: its signature does not match "
-                    "SLACK_SIGNING_SECRET (or is missing or stale)",
-                    EVENTS_PATH,
-                    environ.get("REMOTE_ADDR", "?"),
-                )
+            if status.startswith("401"):
+                _noted(environ)
             return start_response(status, headers, *args)
 
         return slack(environ, noting_refusals)

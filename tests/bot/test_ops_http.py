@@ -136,6 +136,30 @@ def test_while_draining_slacks_paths_answer_503_and_the_probes_answer_on():
     assert answers == [(503, "stopping\n"), (200, "ok\n"), (503, "stopping\n")]
 
 
+@pytest.mark.parametrize("stamp", ["soon", "1.5e9", "-1700000000", ""])
+def test_a_request_with_a_timestamp_that_is_no_number_is_refused_not_an_error(stamp):
+    reached = []
+
+    def slack(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"slack"]
+
+    counted = Metrics()
+    app = ops_app(readiness=Readiness({}), metrics=counted, slack=slack, events=True)
+    with serving(app) as server:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.port}/slack/events",
+            data=b"{}",
+            headers={"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": "v0=00"},
+        )
+        with pytest.raises(HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+
+    assert refused.value.code == 401 and reached == []
+    assert counted.registry.get_sample_value("dealbot_refused_requests_total") == 1
+
+
 def test_close_lets_a_request_in_flight_finish_and_refuses_new_ones():
     release = threading.Event()
 
