@@ -607,3 +607,23 @@ def test_min_percent_off_keeps_a_deal_showing_that_percent(migrated_engine, tmp_
 
     assert deal["percent_off"] == 25.0
     assert tools["find_deals"](min_percent_off=25.1, **on) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("Mānuka Honey 8 oz", "manuka honey"),
+        ("Phở Bò Soup Kit", "pho soup"),
+        ("Żywiec Lager 6 pk", "zywiec"),
+        ("Gluten/Dairy Free Cookies 8 oz", "dairy free cookies"),
+        ("Gluten/Dairy Free Crackers 8 oz", "gluten"),
+        ("Jalapeño Chips", "jalapeno chips"),
+    ],
+)
+def test_a_name_is_found_by_its_words_on_either_database(migrated_engine, tmp_path, name, query):
+    import_feed(migrated_engine, _write_csv(tmp_path / "feed.csv", [GOOD | {"product": name}]))
+    tools = build_tools(migrated_engine, timezone="America/Los_Angeles")
+
+    found = tools["search_products"](query)
+
+    assert [(product["name"], product["match"]) for product in found] == [(name, "all")]

@@ -1,0 +1,95 @@
+"""PostgreSQL's text index reads words as the shopper's words are read (tools/text_search.py's
+words(): accents folded, then runs of a-z and 0-9), so both databases find the same products.
+
+Revision ID: 0009_search_words
+Revises: 0008_question_words
+
+0004 folded only Latin-1's accents ("Mānuka", "Phở", "Żywiec" kept theirs, and "manuka"
+found nothing), and PostgreSQL's parser kept "Gluten/Dairy" and "x@y.com" as one word each,
+where SQLite's tokenizer, like the query, reads two or three. Now every letter of the Latin
+ranges that decomposes into an ASCII letter and accents is folded, and any other run of
+characters but a-z and 0-9 separates words. SQLite is unchanged (its unicode61 tokenizer
+already reads words so).
+"""
+
+from __future__ import annotations
+
+import importlib
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from alembic import op
+
+revision: str = "0009_search_words"
+down_revision: str | None = "0008_question_words"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Latin-1 Supplement, Latin Extended-A and -B, Latin Extended Additional (Vietnamese).
+LATIN = [*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)]
+
+
+def _folds() -> tuple[str, str]:
+    """(accented, plain) for translate(): each letter whose decomposition is one ASCII letter
+    and combining marks, as words() folds it."""
+    accented, plain = [], []
+    for code in LATIN:
+        letter = chr(code)
+        parts = unicodedata.normalize("NFKD", letter)
+        base, marks = parts[0], parts[1:]
+        if base.isascii() and base.isalpha() and marks and all(map(unicodedata.combining, marks)):
+            accented.append(letter)
+            plain.append(base)
+    return "".join(accented), "".join(plain)
+
+
+ACCENTED, PLAIN = _folds()
+
+
+def _words(value: str, weight: str) -> str:
+    without_apostrophes = f"replace(replace({value}, '''', ''), '’', '')"
+    folded = f"translate({without_apostrophes}, '{ACCENTED}', '{PLAIN}')"
+    spaced = f"regexp_replace({folded}, '[^A-Za-z0-9]+', ' ', 'g')"
+    return f"setweight(to_tsvector('simple', {spaced}), '{weight}')"
+
+
+def _document(row: str) -> str:
+    """Four weights for five fields, as in 0004: brand and category share the lowest."""
+    return " || ".join(
+        (
+            _words(f"{row}.product_type", "A"),
+            _words(f"replace({row}.name, {row}.brand, ' ')", "B"),
+            _words(f"{row}.tags", "C"),
+            _words(f"{row}.brand || ' ' || {row}.category", "D"),
+        )
+    )
+
+
+def _search(document: Callable[[str], str]) -> list[str]:
+    """The trigger function, and every product's document made again, with `document`."""
+    return [
+        f"""CREATE OR REPLACE FUNCTION product_search_refresh() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO product_search (product_id, document)
+            VALUES (NEW.id, {document("NEW")})
+            ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document;
+            RETURN NULL;
+        END
+        $$""",
+        f"""UPDATE product_search SET document = {document("products")}
+            FROM products WHERE products.id = product_search.product_id""",
+    ]
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in _search(_document):
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        earlier = importlib.import_module("migrations.versions.0004_tools_api")
+        for statement in earlier.POSTGRES_SEARCH:
+            op.execute(statement)
