@@ -40,6 +40,7 @@ OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "bars"}
 SNIFF_BYTES = 4096
 PROGRESS_EVERY = 5000  # rows between progress reports
 SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: Save As, "CSV UTF-8") and import it again'
+SAVE_JSON_AS_UTF8 = "save it as UTF-8 (your editor's encoding setting) and import it again"
 WORD_BEFORE = re.compile(r'[^,;\t"\s]{0,20}$')  # what precedes a bad byte, to find it by
 UTF8_BOM = b"\xef\xbb\xbf"
 CENT = Decimal("0.01")
@@ -156,7 +157,8 @@ def open_feed(path: str | Path) -> FeedFile:
     if not head.strip():
         raise UnreadableFeed(f"{path} is empty: nothing imported")
     if _looks_utf16(head):
-        raise UnreadableFeed(f"{path} is UTF-16 text, not UTF-8: {SAVE_AS_UTF8}")
+        advice = SAVE_AS_UTF8 if suffix == ".csv" else SAVE_JSON_AS_UTF8
+        raise UnreadableFeed(f"{path} is UTF-16 text, not UTF-8: {advice}")
     return FeedFile(path, "csv" if suffix == ".csv" else "json", size)
 
 
@@ -191,6 +193,12 @@ def _csv_records(feed: FeedFile, file: BinaryIO) -> Iterator[tuple[int, dict | B
     rows = line = 0
     try:
         header = [name.strip().lower() for name in next(reader, [])]
+        # Commas at the ends of the lines (some spreadsheets write them) make unnamed
+        # columns at the end; left empty, they are no columns at all.
+        named = len(header)
+        while named > 1 and not header[named - 1]:
+            named -= 1
+        header, unnamed = header[:named], len(header) - named
         _check_header(feed.path, header)
         line = reader.line_num
         for values in reader:
@@ -198,17 +206,36 @@ def _csv_records(feed: FeedFile, file: BinaryIO) -> Iterator[tuple[int, dict | B
             if not any(value.strip() for value in values):
                 continue
             rows += 1
+            extra = values[len(header) :]
+            if unnamed and len(extra) == unnamed and not any(value.strip() for value in extra):
+                values = values[: len(header)]
             if len(values) != len(header):
-                fields = f"{len(values)} field{'s' if len(values) != 1 else ''}"
-                reason = f"has {fields}, the header has {len(header)}"
-                yield start, BadRow("line", start, (reason,))
+                yield start, BadRow("line", start, (_field_count(values, len(header), line),))
                 continue
             yield start, dict(zip(header, values, strict=True))
     except csv.Error as exc:
-        hint = '; is a quote (") left open?' if "field limit" in str(exc) else ""
-        raise UnreadableFeed(f"{feed.path}: line {line + 1}: {exc}{hint}") from None
+        raise UnreadableFeed(f"{feed.path}: line {line + 1}: {_csv_problem(exc)}") from None
     if rows == 0:
         raise UnreadableFeed(f"{feed.path} holds no deals, only a header line")
+
+
+def _field_count(values: list[str], wanted: int, last_line: int) -> str:
+    fields = f"{len(values)} field{'s' if len(values) != 1 else ''}"
+    reason = f"has {fields}, the header has {wanted}"
+    if any("\n" in value for value in values):  # a field ran over lines: a quote left open
+        reason += f'; a quote (") opened on it runs to line {last_line}: is it left open?'
+    return reason
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "new-line character seen in unquoted field" in str(exc):
+        return (
+            "its lines end in a carriage return alone (an old Mac format); save it with"
+            ' Windows or Unix line endings (in Excel: "CSV UTF-8")'
+        )
+    if "field limit" in str(exc):
+        return f'{exc}; is a quote (") left open?'
+    return str(exc)
 
 
 def _utf8_lines(path: Path, file: BinaryIO) -> Iterator[str]:
@@ -238,7 +265,11 @@ def _check_header(path: Path, header: list[str]) -> None:
                     ' CSV: save it with commas (in Excel: "CSV UTF-8 (Comma delimited)")'
                 )
     missing = [name for name in REQUIRED if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
+    unknown = [
+        name or f"(no name: column {number})"
+        for number, name in enumerate(header, start=1)
+        if name not in COLUMNS
+    ]
     repeated = sorted({name for name in header if header.count(name) > 1})
     if missing or unknown or repeated:
         parts = [_listed("missing column", missing), _listed("unknown column", unknown)]
@@ -271,7 +302,7 @@ def _json_records(feed: FeedFile, file: BinaryIO) -> Iterator[tuple[int, object]
 def _broken_json(path: Path, done: int, message: str) -> str:
     if "invalid bytes in UTF8" in message:
         return f"{path} is not UTF-8 text (item {done + 1}; Latin-1 or Windows-1252?): " + (
-            SAVE_AS_UTF8
+            SAVE_JSON_AS_UTF8
         )
     reason = message.strip().removeprefix("b'").splitlines()[0].split("\\n")[0]
     reason = reason.removeprefix("parse error: ").removeprefix("lexical error: ").rstrip(".")

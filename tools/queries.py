@@ -104,11 +104,13 @@ class Shape:
 
 
 class TooManyMatches(Exception):
-    """find_deals(limit=None) matched more than MAX_MATCHES; `count` says how many."""
+    """find_deals(limit=None) matched more than MAX_MATCHES; `count` says how many, and
+    `some_words` whether they have only some of the query's words (none had them all)."""
 
-    def __init__(self, count: int, per_product: bool) -> None:
+    def __init__(self, count: int, per_product: bool, some_words: bool = False) -> None:
         self.count = count
         self.per_product = per_product
+        self.some_words = some_words
         super().__init__(count)
 
 
@@ -232,7 +234,9 @@ def _find_deals(connection: Connection, wanted: DealFilter, match: Match) -> lis
     if wanted.limit is None and len(found) > MAX_MATCHES:
         by: Grouping | None = "product" if wanted.per_product else None
         counted = count_deals(connection, wanted, by)
-        raise TooManyMatches(len(counted) if isinstance(counted, dict) else counted, bool(by))
+        raise TooManyMatches(
+            len(counted) if isinstance(counted, dict) else counted, bool(by), match == "some"
+        )
     return found
 
 

@@ -411,6 +411,12 @@ def _per_product(value: object) -> bool:
 
 def _too_many(exc: queries.TooManyMatches) -> str:
     what = "products have deals that" if exc.per_product else "deals"
+    if exc.some_words:  # count_deals counts deals with every word: none here
+        return (
+            f"find_deals: no product has every word of the query; {exc.count:,} {what} match"
+            f" some of them, more than limit=None returns ({queries.MAX_MATCHES:,}); search"
+            " with fewer or other words, or narrow it (category, store or fewer days)"
+        )
     return (
         f"find_deals: {exc.count:,} {what} match, more than limit=None returns"
         f" ({queries.MAX_MATCHES:,}); narrow the search (a query, category, store or fewer"

@@ -73,6 +73,18 @@ def test_past_the_cap_find_deals_says_how_many_match_instead_of_cutting(tools, m
     assert len(tools["find_deals"](limit=None, **span, category="Produce", store="Mission")) <= 100
 
 
+def test_past_the_cap_with_some_words_only_says_so_and_sends_to_no_count(tools, monkeypatch):
+    # No product is both "orange" and "detergent": deals with either word come back.
+    today = tools["today"]()
+    span = {"start": today - timedelta(days=60), "end": today}
+    assert tools["count_deals"]("orange detergent", **span) == 0
+    monkeypatch.setattr(queries, "MAX_MATCHES", 5)
+    with pytest.raises(ValueError) as raised:
+        tools["find_deals"]("orange detergent", limit=None, **span)
+    assert "no product has every word of the query" in str(raised.value)
+    assert "count_deals()" not in str(raised.value)
+
+
 def test_per_product_gives_each_products_lowest_price_with_every_store_at_it(tools, week):
     every = tools["find_deals"]("soda", limit=None, **week)
     best = tools["find_deals"]("soda", limit=None, per_product=True, **week)

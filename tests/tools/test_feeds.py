@@ -15,7 +15,13 @@ from sqlalchemy import Engine, func, inspect, select
 
 from bot.database import make_engine, upgrade
 from tools import FeedError, ImportReport, build_tools, bulk, import_feed
-from tools.feed_rows import MAX_LISTED, REQUIRED, BadRows, UnreadableFeed
+from tools.feed_rows import (
+    MAX_LISTED,
+    REQUIRED,
+    SAVE_JSON_AS_UTF8,
+    BadRows,
+    UnreadableFeed,
+)
 from tools.tables import Deal, Product, Store
 
 DOCS = Path(__file__).parents[2] / "docs"
@@ -391,7 +397,8 @@ def test_a_utf16_file_gets_a_save_as_utf8_hint(sqlite_engine, tmp_path, suffix, 
     plain = (DOCS / f"example-feed{suffix}").read_text()
     path.write_text(plain, encoding=encoding)
     message = str(_refused(sqlite_engine, path))
-    assert message.startswith(f"{path} is UTF-16 text, not UTF-8: {SAVE_AS_UTF8}")
+    advice = SAVE_AS_UTF8 if suffix == ".csv" else SAVE_JSON_AS_UTF8
+    assert message.startswith(f"{path} is UTF-16 text, not UTF-8: {advice}")
 
 
 @pytest.mark.parametrize(("delimiter", "name"), [(";", "semicolons"), ("\t", "tabs")])
@@ -407,6 +414,8 @@ def test_a_csv_separated_by_something_else_gets_a_hint(sqlite_engine, tmp_path, 
     [
         ("id,store\n1,Mission\n", "line 1: missing columns product, category"),
         (",".join([*GOOD, "colour"]) + "\n", "line 1: unknown column colour"),
+        ("id,,store\n", "unknown column (no name: column 2)"),
+        (",".join(GOOD).replace("\n", "") + "\r" + "t-1,Mission\r", "a carriage return alone"),
         (",".join([*GOOD, "price"]) + "\n", "line 1: repeated column price"),
         (",".join(GOOD) + "\n\n", "holds no deals, only a header line"),
         ("\n\n", "is empty: nothing imported"),
@@ -417,6 +426,23 @@ def test_a_malformed_csv_is_refused_with_where_and_why(sqlite_engine, tmp_path, 
     path.write_text(content)
     error = _refused(sqlite_engine, path)
     assert isinstance(error, UnreadableFeed) and problem in str(error)
+
+
+def test_commas_at_the_ends_of_the_lines_are_no_columns(sqlite_engine, tmp_path):
+    path = _write_csv(tmp_path / "feed.csv", _rows(2))
+    path.write_text("".join(f"{line},\n" for line in path.read_text().splitlines()))
+
+    assert import_feed(sqlite_engine, path).deals_added == 2
+
+
+def test_a_quote_left_open_on_a_short_file_says_so(sqlite_engine, tmp_path):
+    path = _write_csv(tmp_path / "feed.csv", _rows(2))
+    path.write_text(path.read_text().replace(",Cheerios 2 oz,", ',"Cheerios 2 oz,', 1))
+
+    message = str(_refused(sqlite_engine, path))
+
+    assert 'line 3: has 4 fields, the header has 13; a quote (") opened on it' in message
+    assert "is it left open?" in message
 
 
 def test_a_missing_file_says_no_such_file(sqlite_engine, tmp_path):
