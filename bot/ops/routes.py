@@ -4,8 +4,11 @@ While the process drains before it exits, Slack's paths answer 503 and the other
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from collections.abc import Callable, Iterable
+from urllib.parse import parse_qs
 
 from prometheus_client import make_wsgi_app
 
@@ -40,10 +43,13 @@ def ops_app(
             return _text(start_response, "404 Not Found", "not found")
         if readiness.is_stopping:  # draining: Slack redelivers an event later, elsewhere
             return _text(start_response, "503 Service Unavailable", "stopping")
-        stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
-        if method == "POST" and stamp is not None and not (stamp.isascii() and stamp.isdigit()):
-            # Bolt's int() of it raised: a 500 for what is an unsigned request.
-            return _refused(environ, start_response)
+        if method == "POST":
+            stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+            if stamp is not None and not (stamp.isascii() and stamp.isdigit()):
+                # Bolt's int() of it raised: a 500 for what is an unsigned request.
+                return _refused(environ, start_response)
+            if not _well_formed(environ):  # Bolt reads the body before the signature
+                return _text(start_response, "400 Bad Request", "not a Slack request")
         return _slack(slack, environ, start_response)
 
     def _noted(environ: dict) -> None:
@@ -69,6 +75,25 @@ def ops_app(
         return slack(environ, noting_refusals)
 
     return app
+
+
+def _well_formed(environ: dict) -> bool:
+    """Whether a POST's body is what Bolt can read: a JSON object, or a form whose `payload`
+    (if any) is one. Bolt's parsing of anything else raised, and any sender, signed or not,
+    got a 500 and a traceback in the log. The body is put back for Bolt to read again."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        if environ.get("CONTENT_TYPE", "").startswith("application/json"):
+            return isinstance(json.loads(body), dict)
+        payload = parse_qs(body.decode()).get("payload")
+        return payload is None or isinstance(json.loads(payload[0]), dict)
+    except (ValueError, UnicodeDecodeError):
+        return False
 
 
 def _text(start_response: Callable, status: str, body: str) -> list[bytes]:

@@ -160,6 +160,42 @@ def test_a_request_with_a_timestamp_that_is_no_number_is_refused_not_an_error(st
     assert counted.registry.get_sample_value("dealbot_refused_requests_total") == 1
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b"[]", "application/json", 400),
+        (b"null", "application/json", 400),
+        (b"payload=%5B%5D", "application/x-www-form-urlencoded", 400),
+        (b"payload=%7Bbad", "application/x-www-form-urlencoded", 400),
+        (b'{"type": "event_callback"}', "application/json", 200),
+        (b"command=%2Fdealbot&text=help", "application/x-www-form-urlencoded", 200),
+    ],
+)
+def test_a_body_bolt_cannot_read_is_a_bad_request_before_bolt(body, content_type, status):
+    read = []
+
+    def slack(environ, start_response):
+        read.append(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"slack"]
+
+    with serving(endpoints(Readiness({}), slack=slack)) as server:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.port}/slack/events",
+            data=body,
+            headers={"Content-Type": content_type},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                answered = response.status
+        except HTTPError as error:
+            answered = error.code
+
+    assert answered == status
+    assert read == ([body] if status == 200 else [])  # Bolt reads the very body sent
+
+
 def test_close_lets_a_request_in_flight_finish_and_refuses_new_ones():
     release = threading.Event()
 
