@@ -58,14 +58,17 @@ ALIASES = (
     ("candy", "sweets"),
 )
 
-WORD = re.compile(r"[a-z0-9]+")
+# Letters and digits of any script: a letter with no accent to fold ("ø", "ß", "ł") is part
+# of its word, as SQLite's unicode61 tokenizer and PostgreSQL's index (migration 0009) read it.
+WORD = re.compile(r"[^\W_]+")
 
 Phrase = tuple[str, ...]
 
 
 def words(value: str) -> list[str]:
     """Lower-case words without accents or apostrophes ("Jerry's" -> "jerrys", "jalapeño"
-    -> "jalapeno"), stop words left out. Both indexes fold accents the same way."""
+    -> "jalapeno", "Smørrebrød" -> "smørrebrød"), stop words left out. Both indexes fold
+    accents and split words the same way."""
     folded = unicodedata.normalize("NFKD", value.lower().replace("'", "").replace("’", ""))
     if not folded.isascii():
         folded = "".join(c for c in folded if not unicodedata.combining(c))
@@ -171,7 +174,7 @@ def fts5_expression(terms: SearchTerms) -> str:
 
 
 def tsquery_expression(terms: SearchTerms) -> str:
-    """The PostgreSQL to_tsquery('simple', ...) text; words are [a-z0-9]+ only."""
+    """The PostgreSQL to_tsquery('simple', ...) text; words are letters and digits only."""
     return _expression(terms, and_=" & ", or_=" | ", word="{}")
 
 

@@ -1,5 +1,6 @@
 """PostgreSQL's text index reads words as the shopper's words are read (tools/text_search.py's
-words(): accents folded, then runs of a-z and 0-9), so both databases find the same products.
+words(): accents folded, then runs of letters and digits), so both databases find the same
+products.
 
 Revision ID: 0009_search_words
 Revises: 0008_question_words
@@ -7,9 +8,9 @@ Revises: 0008_question_words
 0004 folded only Latin-1's accents ("Mānuka", "Phở", "Żywiec" kept theirs, and "manuka"
 found nothing), and PostgreSQL's parser kept "Gluten/Dairy" and "x@y.com" as one word each,
 where SQLite's tokenizer, like the query, reads two or three. Now every letter of the Latin
-ranges that decomposes into an ASCII letter and accents is folded, and any other run of
-characters but a-z and 0-9 separates words. SQLite is unchanged (its unicode61 tokenizer
-already reads words so).
+ranges that decomposes into an ASCII letter and accents is folded, and any run of
+characters that are not letters or digits separates words. SQLite is unchanged (its
+unicode61 tokenizer already reads words so).
 """
 
 from __future__ import annotations
@@ -44,12 +45,19 @@ def _folds() -> tuple[str, str]:
 
 
 ACCENTED, PLAIN = _folds()
+# What separates words: ASCII but letters and digits, and Unicode's spaces and punctuation
+# (Latin-1's, general punctuation, CJK's); a letter of any script is part of its word.
+# Named by code in PostgreSQL's regular expressions (\x.., \u....), not as characters.
+SEPARATORS = (
+    r"[\x01-\x2F\x3A-\x40\x5B-\x60\x7B-\x7F\u00A0-\u00BF\u00D7\u00F7"
+    r"\u2000-\u206F\u3000-\u303F]+"
+)
 
 
 def _words(value: str, weight: str) -> str:
     without_apostrophes = f"replace(replace({value}, '''', ''), '’', '')"
     folded = f"translate({without_apostrophes}, '{ACCENTED}', '{PLAIN}')"
-    spaced = f"regexp_replace({folded}, '[^A-Za-z0-9]+', ' ', 'g')"
+    spaced = f"regexp_replace({folded}, '{SEPARATORS}', ' ', 'g')"
     return f"setweight(to_tsvector('simple', {spaced}), '{weight}')"
 
 

@@ -644,6 +644,9 @@ def test_min_percent_off_keeps_a_deal_showing_that_percent(migrated_engine, tmp_
         ("Gluten/Dairy Free Cookies 8 oz", "dairy free cookies"),
         ("Gluten/Dairy Free Crackers 8 oz", "gluten"),
         ("Jalapeño Chips", "jalapeno chips"),
+        ("Smørrebrød Kit", "smørrebrød"),  # letters with no accent to fold are letters
+        ("Straße Pretzels 10 oz", "straße pretzels"),
+        ("Łódź Pickles", "łódź pickles"),
     ],
 )
 def test_a_name_is_found_by_its_words_on_either_database(migrated_engine, tmp_path, name, query):
