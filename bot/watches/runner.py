@@ -82,7 +82,8 @@ def same_answer(one: str | None, other: str | None) -> bool:
 
 
 def slot_key(slot: Slot) -> str:
-    return f"{slot.watch.watch_id}:{slot.slot_at:%Y-%m-%dT%H:%M:%S}"
+    """The watch and the slot's time, to the second ("Run now" slots: to the microsecond)."""
+    return f"{slot.watch.watch_id}:{slot.slot_at.isoformat()}"
 
 
 class WatchRunner:

@@ -248,8 +248,11 @@ class WatchStore:
         return Claimed(slots, skipped)
 
     def claim_now(self, watch_id: str, *, claimant: str, lease: timedelta) -> Slot | None:
-        """A slot for "Run now", keyed by this second; its schedule is left as it is."""
-        now = utcnow().replace(microsecond=0)
+        """A slot for "Run now", keyed by this second (a second click within it is the same
+        run) and RUN_NOW_MICROSECOND: never the key of a scheduled slot, which falls on a
+        whole second, so clicked at 9:00:00 it does not take the 9:00 slot's key (whose claim
+        would then fail for good, with its batch). Its schedule is left as it is."""
+        now = utcnow().replace(microsecond=RUN_NOW_MICROSECOND)
         query = select(*_WATCH_FIELDS).where(WatchRow.watch_id == watch_id)
         try:
             with self.engine.begin() as connection:
@@ -422,6 +425,9 @@ def _slot_and_next(
     """The slot a watch due at `due` runs for at `now` (its latest missed one), and its next."""
     schedule = Schedule.from_rule(rule)
     return schedule.latest_between(due, now, timezone), schedule.next_after(now, timezone)
+
+
+RUN_NOW_MICROSECOND = 1
 
 
 def _add_slot(

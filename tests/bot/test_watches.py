@@ -256,6 +256,23 @@ def test_run_now_runs_the_program_even_when_it_just_ran(world, monkeypatch):
     assert ran == [code, code]
 
 
+def test_run_now_in_the_second_a_slot_falls_due_leaves_the_slot_to_its_claim(world, monkeypatch):
+    clicked = world.watch("final_answer('clicked')")
+    other = world.watch("final_answer('other')", channel_id="C0OTHER")
+    monkeypatch.setattr(
+        "bot.watches.store.utcnow", lambda: FIRST_SLOT + timedelta(microseconds=300)
+    )
+    slot = world.store.claim_now(clicked.watch_id, claimant="test", lease=timedelta(minutes=5))
+    assert slot is not None and world.runner.run(slot) == "posted"
+    monkeypatch.undo()
+
+    outcomes = run_due(world.runner, FIRST_SLOT + timedelta(seconds=20))
+
+    assert outcomes == Counter(posted=1, unchanged=1)  # both slots ran; 'clicked' had posted
+    for watch in (clicked, other):
+        assert world.store.get(watch.watch_id).next_run_at == FIRST_SLOT + timedelta(days=1)
+
+
 def test_a_broken_program_gets_one_repair_and_the_repair_is_kept(world):
     broken = "final_answer(find_deals('orange soda', colour='orange')[0]['product'])"
     repaired = "final_answer('Repaired: ' + find_deals('orange soda')[0]['product'])"
