@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,20 +23,46 @@ log = logging.getLogger(__name__)
 
 # Where a question may be answered from the cache: people asking, not evals or watches.
 CACHED_SOURCES = frozenset({"cli", "slack"})
-# What a question's key keeps: letters (with their marks), digits, and symbols such as emoji.
-_KEPT = re.compile(r"[LMN].|So")
+# What a question's key is made of (see question_key): its words, a number keeping what
+# joins its digits ("1.99", "1/2", "12:30"), and the symbols that say something, each on its
+# own: currency ("$"), mathematics ("<", "+", "½"'s slash), others (emoji), and "%".
+_JOINS_DIGITS = frozenset(".,/:⁄")
+_DROPPED = frozenset("'’\ufe0e\ufe0f")  # apostrophes ("what's"), emoji variation selectors
 # The time zone of the demo's saved programs: they answer in every workspace and time zone,
 # and never expire (`dealbot db seed --demo` replaces them).
 ANY_TIMEZONE = "*"
 
 
 def question_key(question: str) -> str:
-    """The question's letters, digits and emoji in order, case folded, hashed: spacing and
-    punctuation count for nothing, so "What's on sale?", "whats on sale" and "WHAT'S ON-SALE"
-    are the same words (written the Unicode-compatible way: fullwidth letters are plain)."""
+    """The question's words in order, case folded, hashed: how many spaces and which
+    punctuation stand between them count for nothing, so "What's on sale?", "whats on sale"
+    and "WHAT'S ON-SALE" are the same words (written the Unicode-compatible way: fullwidth
+    letters are plain). What changes the meaning counts: "$1.99" is not "$199", "< $2" not
+    "> $2", "2 12-packs" not "21 2-packs"."""
     folded = unicodedata.normalize("NFKC", question).casefold()
-    words = "".join(char for char in folded if _KEPT.match(unicodedata.category(char)))
-    return hashlib.sha256(words.encode()).hexdigest()
+    tokens: list[str] = []
+    word: list[str] = []
+    for at, char in enumerate(folded):
+        if char in _DROPPED:
+            continue
+        kind = unicodedata.category(char)
+        joins = (
+            char in _JOINS_DIGITS
+            and bool(word)
+            and word[-1].isdigit()
+            and folded[at + 1 : at + 2].isdigit()
+        )
+        if kind[0] in "LMN" or joins:
+            word.append(char)
+            continue
+        if word:
+            tokens.append("".join(word))
+            word = []
+        if kind in ("Sc", "Sm", "So") or char == "%":
+            tokens.append(char)
+    if word:
+        tokens.append("".join(word))
+    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

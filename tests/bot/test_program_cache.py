@@ -316,6 +316,8 @@ def test_a_follow_up_in_the_thread_is_not_answered_from_the_cache(bot, fake_anth
         ("Any deals on orange soda?", "ANY   DEALS ON ORANGE SODA!!"),
         ("Any deals on orange soda?", "Any deals on ｏｒａｎｇｅ soda?"),  # fullwidth letters
         ("What’s cheap this week?", "what's cheap this week"),  # typographic apostrophe
+        ("soda ❤️", "soda ❤"),  # an emoji with and without its variation selector
+        ("deals under $1.99?", "Deals under $1.99"),
     ],
 )
 def test_spacing_and_punctuation_count_for_nothing(asked, again):
@@ -329,10 +331,42 @@ def test_spacing_and_punctuation_count_for_nothing(asked, again):
         ("Deals under $5?", "Deals under $50?"),
         ("🍕 deals?", "🥤 deals?"),
         ("🍕", "🥤"),
+        ("deals under $1.99", "deals under $199"),  # a number keeps its point
+        ("soda deals < $2", "soda deals > $2"),
+        ("cheapest 2 12-packs of coke", "cheapest 21 2-packs of coke"),  # words stay apart
+        ("coke ½ off", "coke 12 off"),
+        ("soda deals $2", "soda deals 2"),
     ],
 )
 def test_other_words_digits_or_emoji_are_other_questions(asked, other):
     assert question_key(asked) != question_key(other)
+
+
+def test_upgrading_from_0009_keys_the_cached_programs_again(database_url):
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0009_search_words")
+        now = utcnow()
+        with engine.begin() as connection:
+            connection.execute(
+                insert(RunRow),
+                {"run_id": "r-price", "question": "under $1.99", "created_at": now}
+                | {"status": "ok", "source": "cli", "model": "m", "code": "final_answer(1)"},
+            )
+            connection.execute(
+                insert(CachedProgramRow),
+                {"team_id": "", "timezone": "UTC", "question_key": "0008-scheme"}
+                | {"run_id": "r-price", "code": "final_answer(1)", "created_at": now},
+            )
+
+        upgrade(engine)
+
+        cache = ProgramCache(engine, window=timedelta(hours=24))
+        cli = Origin(source="cli")
+        assert cache.lookup(cli, "UTC", "Under $1.99?").run_id == "r-price"
+        assert cache.lookup(cli, "UTC", "under $199") is None
+    finally:
+        engine.dispose()
 
 
 def test_upgrading_keys_the_cached_programs_again_from_their_questions(database_url):
