@@ -30,7 +30,7 @@ from bot.records import RunRecord
 from bot.slack.render import Message, render_answer, render_notice
 from bot.slack.text import escape, shorten
 from bot.watches.runner import Paused
-from bot.watches.schedule import EXAMPLES
+from bot.watches.schedule import EXAMPLES, MAX_SCHEDULE_CHARS
 from bot.watches.store import Watch
 
 CALLBACK_WATCH_CREATE = "watch_create"
@@ -104,7 +104,9 @@ def render_watch_modal(run: RunRecord, *, here: str) -> dict:
             optional=True,
             hint="Like Slack's /remind: " + ", ".join(EXAMPLES[:4]),
             element=PlainTextInputElement(
-                action_id=INPUT_TYPED[1], placeholder="every Monday at 7pm", max_length=100
+                action_id=INPUT_TYPED[1],
+                placeholder="every Monday at 7pm",
+                max_length=MAX_SCHEDULE_CHARS,
             ),
         ),
         InputBlock(

@@ -45,7 +45,7 @@ from bot.slack.watch_render import (
     render_watch_post,
 )
 from bot.watches.runner import Delivery, Paused, WatchConfig, WatchRunner
-from bot.watches.schedule import Schedule, ScheduleError, parse_schedule
+from bot.watches.schedule import MAX_SCHEDULE_CHARS, Schedule, ScheduleError, parse_schedule
 from bot.watches.store import NewWatch, Target, TooManyWatches, Watch, WatchStore
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,19 @@ GONE_ERRORS = frozenset(
         "user_disabled",
     }
 )
-# Where the SCHEDULE of `/dealbot watch QUESTION [every SCHEDULE]` may begin.
-_SCHEDULE_START = re.compile(
-    r"(?:^|\s)(?=(?:every|each|daily|weekly|monthly|hourly)\b)", re.IGNORECASE
+# The words a SCHEDULE of `/dealbot watch QUESTION [every SCHEDULE]` turns on; it may begin
+# up to SCHEDULE_LEAD words before one ("at 8am every weekday").
+_SCHEDULE_WORD = re.compile(r"\b(?:every|each|daily|weekly|monthly|hourly)\b", re.IGNORECASE)
+SCHEDULE_LEAD = 3
+_WORD_START = re.compile(r"(?:^|(?<=\s))\S")
+# What after a schedule word says a schedule was meant, though it cannot be read ("every
+# fridya at 9"), rather than a question that has the word ("deals at every store"): a day, a
+# period, a part of the day, a time; or the question ended before it ("soda? every ...").
+_MEANT_AS_SCHEDULE = re.compile(
+    r"^\W*(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*|days?|weekdays?|weekends?|weeks?|months?"
+    r"|hours?|mornings?|afternoons?|evenings?|nights?|other|at|on|\d\w*)\b"
+    r"|\d|\b(?:am|pm|noon|midnight)\b",
+    re.IGNORECASE,
 )
 NOT_YOURS = "Only the person who made this watch can change it."
 WATCH_USAGE = (
@@ -377,21 +387,49 @@ def _too_many(desk: WatchDesk) -> str:
 def split_schedule(text: str) -> tuple[str, str | None]:
     """`QUESTION [every SCHEDULE]` → (question, schedule text or None).
 
-    The schedule is the longest ending, from an "every" (or "each", "daily", "weekly",
-    "monthly", "hourly"), that reads as one: "deals at every store every Friday at 9am" asks
-    about every store, every Friday. When none reads, the last such ending after the first word
-    is taken for the schedule, so its error says what could not be read. A schedule alone
-    ("every Friday") leaves no question."""
+    The schedule is the longest ending that reads as one and has an "every" (or "each",
+    "daily", "weekly", "monthly", "hourly"), from that word or up to SCHEDULE_LEAD words before
+    it: "deals at every store every Friday at 9am" asks about every store, every Friday, and
+    "best cereal deals at 8am every weekday" about the best cereal deals, at 8:00. When none
+    reads, an ending meant as a schedule ("every fridya at 9", "soda? every blue moon") is taken
+    for one, so its error says what could not be read; otherwise the word is the question's
+    ("what's on sale at every store", "deals on daily vitamins"). A schedule alone leaves no
+    question."""
     text = text.strip()
-    starts = [match.end() for match in _SCHEDULE_START.finditer(text)]
+    # Only the last MAX_SCHEDULE_CHARS may be a schedule: what starts earlier is the question.
+    found = [
+        match
+        for match in _SCHEDULE_WORD.finditer(text)
+        if len(text) - match.start() <= MAX_SCHEDULE_CHARS
+    ]
+    words = [match.start() for match in _WORD_START.finditer(text)]
+    index = {start: number for number, start in enumerate(words)}
+    starts = sorted(
+        {
+            start
+            for match in found
+            for start in words[
+                max(0, index[match.start()] - SCHEDULE_LEAD) : index[match.start()] + 1
+            ]
+            if len(text) - start <= MAX_SCHEDULE_CHARS
+        }
+    )
     for start in starts:
         with contextlib.suppress(ScheduleError):
             parse_schedule(text[start:])
             return text[:start].strip(), text[start:].strip()
-    unread = [start for start in starts if start > 0]  # "every store…?" is a question
-    if not unread:
+    meant = [
+        match.start()
+        for match in found
+        if match.start() > 0
+        and (
+            _MEANT_AS_SCHEDULE.search(text[match.end() :])
+            or text[: match.start()].rstrip().endswith(("?", "!", "."))
+        )
+    ]
+    if not meant:
         return text, None
-    return text[: unread[-1]].strip(), text[unread[-1] :].strip()
+    return text[: meant[-1]].strip(), text[meant[-1] :].strip()
 
 
 def watch_command(

@@ -214,12 +214,17 @@ def _clock_change(before: datetime, after: datetime, zone: ZoneInfo) -> datetime
 # --- reading what people type ------------------------------------------------------------------
 
 
+MAX_SCHEDULE_CHARS = 100  # "every weekday except Friday at 9:30 in the morning" is 50
+
+
 def parse_schedule(text: str, *, today: date | None = None) -> Schedule:
     """Read what people type into Slack's /remind: "every Friday at 9am", "every day at 8:30",
     "at 8am every weekday", "every Friday morning", "mon-fri at 7", "daily", "weekly on
     monday", "hourly", "every month on the 15th". Without a time, 9:00; "weekly" without a day
     means `today`'s weekday, "monthly" `today`'s day of the month (Monday and the 1st when not
     given). Raises ScheduleError."""
+    if len(text) > MAX_SCHEDULE_CHARS:
+        raise ScheduleError(f"a schedule is at most {MAX_SCHEDULE_CHARS} characters: {_examples()}")
     words = _normalized(text)
     if not words:
         raise ScheduleError(_unreadable(text))

@@ -172,8 +172,14 @@ def test_weekly_and_monthly_without_a_day_start_from_the_owners_today(bot):
         ("soda deals weekly on monday at 10am", "soda deals", "weekly on monday at 10am"),
         ("soda deals monthly on the 1st", "soda deals", "monthly on the 1st"),
         ("soda deals", "soda deals", None),
-        ("soda every blue moon", "soda", "every blue moon"),
+        ("soda? every blue moon", "soda?", "every blue moon"),  # read, and refused
+        ("soda every fridya at 9", "soda", "every fridya at 9"),
         ("every store's soda deals?", "every store's soda deals?", None),
+        ("what's on sale at every store", "what's on sale at every store", None),
+        ("any deals on daily vitamins", "any deals on daily vitamins", None),
+        ("best cereal deals at 8am every weekday", "best cereal deals", "at 8am every weekday"),
+        ("soda deals at 5pm daily", "soda deals", "at 5pm daily"),
+        ("deals at safeway every friday", "deals at safeway", "every friday"),
         ("every Friday at 9am", "", "every Friday at 9am"),
     ],
 )
