@@ -35,6 +35,11 @@ EXAMPLES = (
 # The hour a part of the day names without a clock time ("every Friday morning"); an hour said
 # with a part that falls after noon, and no am/pm, is after noon too ("every evening at 6").
 PARTS_OF_DAY = {"morning": 9, "afternoon": 15, "evening": 18, "night": 21}
+# Where a part of the day lies: an hour said without am or pm is the one of its two readings
+# nearer this, round the clock ("every night at 1" is 1:00, "every night at 12" midnight,
+# "every evening at 6" 18:00, "every afternoon at 12" noon).
+_PART_MIDDLES = {"morning": 9, "afternoon": 15, "evening": 19, "night": 22}
+SMALL_HOURS_END = 6  # an evening's or a night's hour before this is after its midnight
 LAST_DAY = -1  # Schedule.month_day: the month's last day
 # Wall-clock slots are searched a little before the instant asked about: the offset between
 # wall time and UTC moves by up to a few hours around a clock change.
@@ -239,14 +244,19 @@ def parse_schedule(text: str, *, today: date | None = None) -> Schedule:
             f"I can't run a watch “{text.strip()}”: watches run every hour, every day, on days "
             f"of the week or once a month; {_examples()}"
         )
-    (hour, minute), timed, words = _time_of_day(words, text)
+    (hour, minute), timed, words, part = _time_of_day(words, text)
+    # "every Friday night at 1" is in the small hours of Saturday.
+    late_night = part in ("evening", "night") and hour < SMALL_HOURS_END
     words = re.sub(r"^every\b\s*", "", words)
     if not words and not timed:  # "every"
         raise ScheduleError(_unreadable(text))
     month_day = _month_day_of(words, today, text)
     if month_day is not None:
         return Schedule(EVERY_DAY, hour, minute, month_day)
-    return Schedule(_days(words, today, text), hour, minute)
+    days = _days(words, today, text)
+    if late_night:
+        days = tuple(sorted((day + 1) % 7 for day in days))
+    return Schedule(days, hour, minute)
 
 
 def _normalized(text: str) -> str:
@@ -257,24 +267,30 @@ def _normalized(text: str) -> str:
     return re.sub(r"\beach\b", "every", words)
 
 
-def _time_of_day(words: str, text: str) -> tuple[tuple[int, int], bool, str]:
-    """The time of day the words name (9:00 when none), whether they name one, and the words
-    without it."""
+def _time_of_day(words: str, text: str) -> tuple[tuple[int, int], bool, str, str | None]:
+    """The time of day the words name (9:00 when none), whether they name one, the words
+    without it, and the part of the day they name ("night"), if any."""
     said = _AT_TIME.search(words) or _BARE_TIME.search(words)
     if said is not None:
         words = _without(words, said)
-    part = _PART_OF_DAY.search(words)
-    if part is not None:
-        words = _without(words, part)
+    found = _PART_OF_DAY.search(words)
+    part = None if found is None else found["part"]
+    if found is not None:
+        words = _without(words, found)
     if said is None:
         if part is None:
-            return DEFAULT_TIME, False, words
-        return (PARTS_OF_DAY[part["part"]], 0), True, words
+            return DEFAULT_TIME, False, words, None
+        return (PARTS_OF_DAY[part], 0), True, words, part
     hour, minute = _time(said["time"], text)
-    later = part is not None and PARTS_OF_DAY[part["part"]] >= 12
-    if later and 1 <= hour <= 11 and not re.search(r"[ap]\.?m", said["time"]):
-        hour += 12  # "every evening at 6"
-    return (hour, minute), True, words
+    if part is not None and hour <= 12 and not re.search(r"[ap]\.?m", said["time"]):
+        middle = _PART_MIDDLES[part]
+        hour = min((hour % 12, hour % 12 + 12), key=lambda h: _hours_apart(h, middle))
+    return (hour, minute), True, words, part
+
+
+def _hours_apart(one: int, other: int) -> int:
+    apart = abs(one - other) % 24
+    return min(apart, 24 - apart)
 
 
 def _without(words: str, match: re.Match[str]) -> str:

@@ -51,6 +51,14 @@ FRIDAY = date(2026, 5, 8)
         ("every evening at 6", EVERY_DAY, 18, 0, "every day at 18:00"),
         ("weekday mornings at 7:30", WEEKDAYS, 7, 30, "weekdays at 7:30"),
         ("every night", EVERY_DAY, 21, 0, None),
+        # an hour without am/pm is the one of the part of the day; past its midnight, the
+        # next day's small hours
+        ("every night at 1", EVERY_DAY, 1, 0, "every day at 1:00"),
+        ("every night at 12", EVERY_DAY, 0, 0, "every day at 0:00"),
+        ("every afternoon at 12", EVERY_DAY, 12, 0, "every day at 12:00"),
+        ("every Friday night at 12", (5,), 0, 0, "every Saturday at 0:00"),
+        ("every Sunday night at 1:30", (0,), 1, 30, "every Monday at 1:30"),
+        ("every Friday evening at 6", (4,), 18, 0, "every Friday at 18:00"),
         # ranges of days
         ("mon-fri at 8", WEEKDAYS, 8, 0, "weekdays at 8:00"),
         ("every Monday through Wednesday", (0, 1, 2), 9, 0, None),
