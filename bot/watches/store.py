@@ -28,6 +28,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -124,7 +125,7 @@ class WatchStore:
         owner already holds `max_per_owner`."""
         now = now or utcnow()
         if self.count_of(new.team_id, new.owner_id) >= self.max_per_owner:
-            raise TooManyWatches(new.owner_id)
+            raise TooManyWatches(new.owner_id)  # the usual refusal, before any write
         for _ in range(5):
             row = WatchRow(
                 watch_id=new_run_id(),
@@ -146,11 +147,26 @@ class WatchStore:
             )
             try:
                 with self._session() as session, session.begin():
+                    self._hold_owner(session, new.team_id, new.owner_id)
                     session.add(row)
+                    session.flush()
+                    owned = session.scalar(
+                        select(func.count()).where(_owned(new.team_id, new.owner_id))
+                    )
+                    if (owned or 0) > self.max_per_owner:  # others made theirs meanwhile
+                        raise TooManyWatches(new.owner_id)
                 return _to_watch(row)
             except IntegrityError:
                 log.info("watch id collision, drawing another")
         raise RuntimeError("could not allocate a watch id")
+
+    def _hold_owner(self, session: Session, team_id: str | None, owner_id: str) -> None:
+        """Until the transaction ends, the only one making a watch for this owner, so that its
+        count is the count: on PostgreSQL a lock of the owner's own; SQLite's first write
+        (the insert) waits for every other writer, and then reads what they wrote."""
+        if self.engine.dialect.name == "postgresql":
+            key = f"dealbot watches of {team_id or ''}:{owner_id}"
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
     def count_of(self, team_id: str | None, owner_id: str) -> int:
         query = select(func.count()).where(_owned(team_id, owner_id))

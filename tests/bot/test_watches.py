@@ -19,7 +19,7 @@ from bot.slack.watches import SlackPoster
 from bot.watches.runner import WatchConfig, WatchRunner
 from bot.watches.schedule import parse_schedule
 from bot.watches.scheduler import WatchScheduler, run_due
-from bot.watches.store import NewWatch, Watch, WatchStore
+from bot.watches.store import NewWatch, TooManyWatches, Watch, WatchStore
 from bot.watches.tables import WatchSlotRow
 from tests.bot.conftest import make_test_agent
 from tests.fakes.anthropic_api import FakeAnthropic
@@ -566,6 +566,38 @@ def test_a_user_holds_a_bounded_number_of_watches(demo_engine, fake_slack, fake_
     with pytest.raises(Exception, match=USER_ID):
         world.watch("final_answer('c')")
     assert len(world.store.of_owner(TEAM_ID, USER_ID)) == 2
+
+
+def test_the_bound_holds_when_watches_are_made_at_once(database_url, fake_slack, fake_anthropic):
+    """Eight makers at once, each on an engine of its own (as processes are): two watches."""
+    from bot.database import make_engine, upgrade
+
+    engines = [make_engine(database_url) for _ in range(8)]
+    upgrade(engines[0])
+    worlds = [make_world(engine, fake_slack, fake_anthropic) for engine in engines]
+    start = threading.Barrier(len(worlds))
+    outcomes: list[str] = []
+
+    def make(world: World) -> None:
+        world.store.max_per_owner = 2
+        start.wait()
+        try:
+            world.watch("final_answer('a')")
+            outcomes.append("made")
+        except TooManyWatches:
+            outcomes.append("refused")
+
+    makers = [threading.Thread(target=make, args=(world,)) for world in worlds]
+    try:
+        for maker in makers:
+            maker.start()
+        for maker in makers:
+            maker.join()
+        assert sorted(outcomes) == ["made"] * 2 + ["refused"] * 6
+        assert worlds[0].store.count_of(TEAM_ID, USER_ID) == 2
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 def test_two_serve_schedulers_and_a_concurrent_run_due_post_once_per_slot(
