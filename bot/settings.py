@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     dealbot_max_question_chars: Annotated[int, Field(ge=10)] = 2000
     dealbot_program_cache: bool = True
     dealbot_program_cache_hours: Annotated[float, Field(gt=0)] = 24.0
-    dealbot_max_watches: Annotated[int, Field(ge=0)] = 20
+    dealbot_max_watches: Annotated[int, Field(ge=1)] = 20
     dealbot_watch_min_interval_minutes: Annotated[int, Field(ge=1)] = 60
     dealbot_watch_fresh_hours: Annotated[float, Field(gt=0)] = 6.0
     # A slot alternates between this process (tools, database) and its sandbox worker: two

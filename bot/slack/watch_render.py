@@ -211,7 +211,11 @@ def render_watch_list(watches: Sequence[Watch]) -> Message:
             "`/dealbot watch any deals on orange soda? every Friday at 9am`."
         )
     blocks = [_mrkdwn(f"*Your watches ({len(watches)})*"), *watch_entries(watches)]
-    return Message(text=f"Your watches ({len(watches)})", blocks=blocks[:50])
+    if len(watches) > LIST_MAX:  # a message holds 50 blocks: the rest after some are deleted
+        blocks.append(
+            _mrkdwn(f"Showing {LIST_MAX} of {len(watches)}: delete some to see the others.")
+        )
+    return Message(text=f"Your watches ({len(watches)})", blocks=blocks)
 
 
 def watch_entries(watches: Sequence[Watch]) -> list[dict]:

@@ -157,7 +157,10 @@ class Schedule:
         """The least time between two slots (wall clock): what the hourly floor is held to."""
         if self.month_day is not None:
             return timedelta(days=28)
-        return timedelta(hours=1) if self.hour is None else timedelta(days=1)
+        if self.hour is None:
+            return timedelta(hours=1)
+        days = sorted(self.days)  # days between two of them, round the week: once a week is 7
+        return timedelta(days=min(b - a for a, b in zip(days, [*days[1:], days[0] + 7])))
 
     # --- slots ------------------------------------------------------------------------------
 

@@ -28,7 +28,10 @@ from bot.slack.render_data import (
     table_block,
 )
 from bot.slack.text import code_fence, to_markdown
+from bot.slack.watch_render import LIST_MAX, render_watch_list
 from bot.structured import Chart, Series, Table
+from bot.watches.schedule import parse_schedule
+from bot.watches.store import Watch
 from tests.fakes.slack_api import MESSAGE_BLOCKS_LIMIT, SlackError, _check_blocks
 
 WHEN = datetime(2026, 3, 5, 14, 30)
@@ -265,3 +268,40 @@ def test_history_times_are_in_the_readers_own_time():
 
     assert message.text == "Your last 1 question"
     assert "<!date^1772721000^" in json.dumps(message.blocks)  # 2026-03-05 14:30 UTC
+
+
+def _watch(number: int) -> Watch:
+    return Watch(
+        watch_id=f"w{number:03d}",
+        team_id="T0DEALS",
+        owner_id="U0SHOPPER",
+        target="channel",
+        channel_id="C0DEALS",
+        thread_ts=None,
+        question=f"deals on thing {number}?",
+        code="final_answer('x')",
+        source_run_id="r0000001",
+        timezone="America/Chicago",
+        schedule=parse_schedule("every Friday at 9am"),
+        only_changes=True,
+        paused=False,
+        pause_reason=None,
+        failures=0,
+        next_run_at=datetime(2026, 5, 8, 14, 0),
+        last_answer=None,
+        last_posted_at=None,
+        last_run_id=None,
+        created_at=datetime(2026, 5, 1, 12, 0),
+    )
+
+
+@pytest.mark.parametrize("count", [1, LIST_MAX, LIST_MAX + 10])
+def test_the_watch_list_fits_one_message_and_says_how_many_it_leaves_out(count):
+    message = render_watch_list([_watch(n) for n in range(count)])
+
+    assert_slack_accepts(message.blocks)
+    assert f"Your watches ({count})" in message.text
+    shown = json.dumps(message.blocks)
+    assert ("delete some to see the others" in shown) == (count > LIST_MAX)
+    assert f"deals on thing {min(count, LIST_MAX) - 1}?" in shown
+    assert f"deals on thing {LIST_MAX}?" not in shown

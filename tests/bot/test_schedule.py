@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -222,6 +222,16 @@ def test_the_latest_missed_slot_is_found_for_a_catch_up():
     assert latest == datetime(2026, 5, 7, 9, 0)
 
 
-def test_hourly_is_an_hour_apart_and_daily_a_day():
-    assert parse_schedule("hourly").shortest_gap().total_seconds() == 3600
-    assert parse_schedule("weekly").shortest_gap().days == 1
+@pytest.mark.parametrize(
+    ("text", "apart"),
+    [
+        ("hourly", timedelta(hours=1)),
+        ("daily", timedelta(days=1)),
+        ("weekdays at 8", timedelta(days=1)),  # Friday to Monday is longer; Monday to Tuesday
+        ("every Monday and Thursday", timedelta(days=3)),
+        ("weekly on monday", timedelta(days=7)),
+        ("every month on the 1st", timedelta(days=28)),
+    ],
+)
+def test_the_shortest_gap_is_the_least_time_between_two_slots(text, apart):
+    assert parse_schedule(text).shortest_gap() == apart
