@@ -160,7 +160,8 @@ class Schedule:
         if self.hour is None:
             return timedelta(hours=1)
         days = sorted(self.days)  # days between two of them, round the week: once a week is 7
-        return timedelta(days=min(b - a for a, b in zip(days, [*days[1:], days[0] + 7])))
+        following = [*days[1:], days[0] + 7]
+        return timedelta(days=min(b - a for a, b in zip(days, following, strict=True)))
 
     # --- slots ------------------------------------------------------------------------------
 
