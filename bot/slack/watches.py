@@ -62,6 +62,8 @@ GONE_ERRORS = frozenset(
         "account_inactive",
         "token_revoked",
         "user_not_found",
+        "restricted_action",  # the workspace does not let the bot post there
+        "team_access_not_granted",  # the token no longer reaches that workspace
         "user_disabled",
     }
 )

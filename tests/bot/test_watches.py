@@ -326,7 +326,11 @@ def test_a_success_between_failures_starts_the_count_again(world):
 
 
 @pytest.mark.parametrize(
-    "error", ["channel_not_found", "not_in_channel", "is_archived", "account_inactive"]
+    "error",
+    [
+        *("channel_not_found", "not_in_channel", "is_archived", "account_inactive"),
+        *("restricted_action", "team_access_not_granted"),
+    ],
 )
 def test_a_vanished_target_pauses_the_watch_and_tells_the_owner_by_dm(world, error):
     watch = world.watch("final_answer('news')")
