@@ -6,6 +6,7 @@ import argparse
 import functools
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -27,7 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
 import sandbox
 import tools
@@ -239,9 +240,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, UsageError) as exc:
         print(f"dealbot: {exc}", file=sys.stderr)
         return 2
-    except OperationalError as exc:
+    except DBAPIError as exc:  # operational, permissions, not a database, a bad parameter
         print(f"dealbot: {database_problem(exc)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader left (`dealbot history --json | head`): nothing more to say, to anyone.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Interrupted as exc:
         print(f"dealbot: {exc}", file=sys.stderr)
         return exc.exit_status
@@ -257,7 +262,7 @@ def log_level(settings: Settings, *, verbose: bool, command: str) -> str:
     return settings.dealbot_log_level or ("INFO" if command == "serve" else "WARNING")
 
 
-def database_problem(exc: OperationalError, where: str = "") -> str:
+def database_problem(exc: DBAPIError, where: str = "") -> str:
     """One line naming DATABASE_URL (and the database, when known) and what the driver said,
     without the traceback or a password."""
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -275,8 +280,13 @@ def _engine(settings: Settings, *, seed_default: bool = True) -> Engine:
             timezone=settings.timezone,
             after_seed=lambda engine: _save_demo_programs(engine, settings),
         )
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise UsageError(database_problem(exc, describe_database(settings.database_url))) from None
+    except NoSuchModuleError:  # "sqlitex://", "postgresqlx://"
+        raise UsageError(
+            "DATABASE_URL: unknown kind of database; use sqlite:///FILE or "
+            "postgresql://USER@HOST/DATABASE"
+        ) from None
     except ImportError as exc:
         raise UsageError(
             f"DATABASE_URL: its driver is not installed ({exc}); for PostgreSQL: "

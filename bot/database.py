@@ -14,16 +14,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 import migrations
 import tools
-from bot.settings import mask_passwords
+from bot.settings import SettingsError, mask_passwords
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
+CONNECT_TIMEOUT_S = 10  # PostgreSQL: how long to wait for a connection
+MIGRATION_LOCK = 0x6465616C626F74  # PostgreSQL advisory lock key while migrating ("dealbot")
 
 
 def normalize_url(url: str) -> str:
@@ -57,7 +60,12 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A server that takes the connection and then says nothing is an error within seconds,
+    # not a wait without end.
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_S} if "connect_timeout" not in url else {}
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args
+    )
 
 
 @contextlib.contextmanager
@@ -92,13 +100,41 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` on the engine's database."""
+    """Apply migrations up to `revision` on the engine's database, one process at a time:
+    several starting at once on a new database (a deploy of several `serve`) take turns, and
+    the later ones find it migrated."""
     config = alembic_config(engine)
     with engine.begin() as connection:
         if revision == "head" and _at_head(connection):
             return  # every command starts here: Alembic's own run costs tens of milliseconds
+        _hold_migrations(connection)
+        if revision == "head" and _at_head(connection):
+            return  # migrated by the process we waited for
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        try:
+            command.upgrade(config, revision)
+        except CommandError as exc:
+            if "Can't locate revision" not in str(exc):
+                raise
+            current = MigrationContext.configure(connection).get_current_revision()
+            raise NewerDatabase(
+                f"DATABASE_URL: the database is at migration {current!r}, which this dealbot "
+                "does not know: it was migrated by a newer dealbot; run that one, or upgrade"
+            ) from None
+
+
+class NewerDatabase(SettingsError):
+    """The database was migrated by a newer version of dealbot."""
+
+
+def _hold_migrations(connection: Connection) -> None:
+    """Until the transaction ends, the only process migrating this database: PostgreSQL's
+    advisory lock of dealbot's own; on SQLite the database's write lock (its DDL then runs in
+    that transaction, as PostgreSQL's does)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @functools.cache

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from alembic import command
-from sqlalchemy import inspect, text
+import threading
 
-from bot.database import alembic_config, make_engine, upgrade
+import pytest
+from alembic import command
+from sqlalchemy import Engine, inspect, text
+
+from bot.database import NewerDatabase, alembic_config, make_engine, upgrade
 from tools import build_tools
 
 SEARCH_INDEX = "product_search"
@@ -115,3 +118,37 @@ def test_a_database_at_the_newest_migration_is_not_migrated_again(migrated_engin
 
     upgrade(migrated_engine, "0002_runs")  # a revision named is always Alembic's to run
     assert ran == ["0002_runs"]
+
+
+def test_processes_migrating_a_new_database_at_once_take_turns(database_url):
+    """As several `serve` processes do after a deploy: each on an engine of its own."""
+    engines = [make_engine(database_url) for _ in range(3)]
+    start = threading.Barrier(len(engines))
+    failures: list[BaseException] = []
+
+    def migrate(engine: Engine) -> None:
+        start.wait()
+        try:
+            upgrade(engine)
+        except BaseException as exc:  # any failure fails the test
+            failures.append(exc)
+
+    migrating = [threading.Thread(target=migrate, args=(engine,)) for engine in engines]
+    try:
+        for thread in migrating:
+            thread.start()
+        for thread in migrating:
+            thread.join()
+        assert failures == []
+        assert "deals" in inspect(engines[0]).get_table_names()
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def test_a_database_migrated_by_a_newer_dealbot_says_so_in_one_line(migrated_engine):
+    with migrated_engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+
+    with pytest.raises(NewerDatabase, match="'0099_future', which this dealbot does not know"):
+        upgrade(migrated_engine)
