@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -35,6 +35,19 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line naming it."""
 
 
+# Spans of time a setting may name: up to a year (datetime arithmetic overflows far beyond).
+YEAR_H = 366 * 24
+YEAR_S = YEAR_H * 3600
+def _http_url(text: str) -> str:
+    if not re.match(r"https?://[^/\s]+", text):
+        raise ValueError("must be an http:// or https:// URL (e.g. https://slack.com/api/)")
+    return text
+
+
+# A URL of a service, kept as the text given.
+HttpUrlText = Annotated[str, AfterValidator(_http_url)]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
 
@@ -42,29 +55,29 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
-    slack_api_url: str | None = None
+    slack_api_url: HttpUrlText | None = None
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
-    slack_redirect_uri: str | None = None
+    slack_redirect_uri: HttpUrlText | None = None
     anthropic_api_key: str | None = None
-    anthropic_base_url: str | None = None
-    dealbot_model: str = DEFAULT_MODEL
+    anthropic_base_url: HttpUrlText | None = None
+    dealbot_model: Annotated[str, Field(min_length=1)] = DEFAULT_MODEL
     dealbot_timezone: str = "America/Los_Angeles"
     dealbot_rate_limit: Annotated[int, Field(ge=0)] = 20
-    dealbot_rate_window_s: Annotated[int, Field(gt=0)] = 3600
+    dealbot_rate_window_s: Annotated[int, Field(gt=0, le=YEAR_S)] = 3600
     dealbot_sandbox_timeout_s: Annotated[float, Field(gt=0, le=60)] = SANDBOX_TIMEOUT_S
     dealbot_sandbox_memory_mb: Annotated[int, Field(ge=64, le=4096)] = SANDBOX_MEMORY_MB
     # Run programs even when the sandbox's process layer lacks a required protection.
     dealbot_sandbox_allow_weak_isolation: bool = False
     dealbot_workers: Annotated[int, Field(ge=1, le=256)] = 64
-    dealbot_model_timeout_s: Annotated[float, Field(gt=0)] = 60.0
+    dealbot_model_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
     dealbot_answer_deadline_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
     dealbot_max_question_chars: Annotated[int, Field(ge=10)] = 2000
     dealbot_program_cache: bool = True
-    dealbot_program_cache_hours: Annotated[float, Field(gt=0)] = 24.0
+    dealbot_program_cache_hours: Annotated[float, Field(gt=0, le=YEAR_H)] = 24.0
     dealbot_max_watches: Annotated[int, Field(ge=1)] = 20
-    dealbot_watch_min_interval_minutes: Annotated[int, Field(ge=1)] = 60
-    dealbot_watch_fresh_hours: Annotated[float, Field(gt=0)] = 6.0
+    dealbot_watch_min_interval_minutes: Annotated[int, Field(ge=1, le=YEAR_H * 60)] = 60
+    dealbot_watch_fresh_hours: Annotated[float, Field(gt=0, le=YEAR_H)] = 6.0
     # A slot alternates between this process (tools, database) and its sandbox worker: two
     # threads per core keep both busy (1,000 unchanged slots on 2 cores: ~180/s with 2, ~215
     # with 4; bench/bench_watches.py).

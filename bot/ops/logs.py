@@ -24,7 +24,7 @@ JSON_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 # Libraries that log every request or migration step at INFO, or whole request bodies (Bolt
 # logs a refused request's body, verification token included): warnings only, at any level.
 # Matched as name prefixes (httpx2 too): Bolt sets its loggers' levels itself.
-QUIET_LIBRARIES = ("httpx", "httpcore", "urllib3", "slack_bolt", "alembic")
+QUIET_LIBRARIES = ("httpx", "httpcore", "urllib3", "slack_bolt", "slack_sdk", "alembic")
 REPEAT_WINDOW_S = 10.0
 # Secrets by their shape, wherever they come from: Slack tokens and Anthropic keys (a URL's
 # password is masked by settings.mask_passwords, the same as in every message).

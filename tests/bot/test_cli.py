@@ -114,14 +114,48 @@ def test_ask_without_a_key_says_what_to_set(monkeypatch, capsys, demo_url):
     assert "ANTHROPIC_API_KEY" in err and len(err.splitlines()) == 1
 
 
-def test_malformed_setting_is_one_line_naming_it(monkeypatch, capsys, demo_url):
-    monkeypatch.setenv("DEALBOT_TIMEZONE", "Mars/Olympus")
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DEALBOT_TIMEZONE", "Mars/Olympus"),
+        ("DEALBOT_PROGRAM_CACHE_HOURS", "inf"),  # datetime arithmetic would overflow
+        ("DEALBOT_WATCH_FRESH_HOURS", "1e300"),
+        ("DEALBOT_WATCH_MIN_INTERVAL_MINUTES", "99999999999999999999"),
+        ("DEALBOT_RATE_WINDOW_S", "100000000000"),
+        ("DEALBOT_MODEL", ""),
+        ("SLACK_API_URL", "notaurl"),
+        ("ANTHROPIC_BASE_URL", "localhost:8080"),
+        ("DEALBOT_MAX_WATCHES", "0"),
+    ],
+)
+def test_malformed_setting_is_one_line_naming_it(monkeypatch, capsys, demo_url, variable, value):
+    monkeypatch.setenv(variable, value)
     monkeypatch.setenv("DATABASE_URL", demo_url)
 
     assert main(["history"]) == 2
 
     err = capsys.readouterr().err.strip()
-    assert err.startswith("dealbot: DEALBOT_TIMEZONE:") and len(err.splitlines()) == 1
+    assert err.startswith(f"dealbot: {variable}:") and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"hello, I am a text file\n", "cannot use the database"),
+        (None, "unknown kind of database"),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_one_line(monkeypatch, capsys, tmp_path, content, says):
+    path = tmp_path / "dealbot.db"
+    if content is not None:
+        path.write_bytes(content)
+    url = f"sqlite:///{path}" if content is not None else f"sqlitex:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    assert main(["history"]) == 2
+
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("dealbot: DATABASE_URL:") and says in err and len(err.splitlines()) == 1
 
 
 def test_failed_answer_exits_nonzero_with_the_message(cli_env, capsys):
