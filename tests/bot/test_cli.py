@@ -616,3 +616,20 @@ def test_an_encoded_password_reaches_the_migrations_intact(postgres_url, monkeyp
     assert main(["db", "upgrade"]) == 0
 
     assert "p%40ss%25" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("after_s", [0.05, 0.4])
+def test_ctrl_c_while_loading_or_later_ends_quietly(tmp_path, after_s):
+    """The command's imports take a while; Ctrl-C during them is no traceback either."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/dealbot.db"
+    command = [sys.executable, "-c", "from bot.launch import main; raise SystemExit(main())"]
+    process = subprocess.Popen(
+        [*command, "watches", "list"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(after_s)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+
+    assert "Traceback" not in stderr
+    assert process.returncode in (130, 2), stderr  # interrupted; or done: no database there
