@@ -123,6 +123,9 @@ def test_a_database_at_the_newest_migration_is_not_migrated_again(migrated_engin
 def test_processes_migrating_a_new_database_at_once_take_turns(database_url):
     """As several `serve` processes do after a deploy: each on an engine of its own."""
     engines = [make_engine(database_url) for _ in range(3)]
+    for engine in engines:  # connected (SQLite: WAL set up), as started processes are
+        with engine.connect():
+            pass
     start = threading.Barrier(len(engines))
     failures: list[BaseException] = []
 
