@@ -38,6 +38,8 @@ class SettingsError(Exception):
 # Spans of time a setting may name: up to a year (datetime arithmetic overflows far beyond).
 YEAR_H = 366 * 24
 YEAR_S = YEAR_H * 3600
+
+
 def _http_url(text: str) -> str:
     if not re.match(r"https?://[^/\s]+", text):
         raise ValueError("must be an http:// or https:// URL (e.g. https://slack.com/api/)")
