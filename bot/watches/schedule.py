@@ -75,10 +75,19 @@ _PART_OF_DAY = re.compile(
     r"(?:^|\s)(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night)s?(?=\s|$)"
 )
 _HOURLY = re.compile(r"^(?:every )?hour(?:ly)?$")
-_TOO_OFTEN = re.compile(r"\b(?:minutes?|mins?|seconds?|secs?)\b")
+# "second" is a period ("every second") unless it counts days ("every second Tuesday").
+_COUNTED = r"(?!\s+(?:mon|tue|wed|thu|fri|sat|sun|day|week|month))"
+_TOO_OFTEN = re.compile(rf"\b(?:minutes?|mins?|seconds?{_COUNTED}|secs?)\b")
 _OTHER_PERIODS = re.compile(
     r"\b(?:other|alternate|fortnight(?:ly)?|bi-?weekly|bi-?monthly|\d+\s+(?:hours|days|weeks|months)"
-    r"|years?|yearly|annually|quarter(?:ly)?)\b"
+    r"|(?:second|third|fourth)\s+\w+|years?|yearly|annually|quarter(?:ly)?)\b"
+)
+# "quarter past 9", "half past 9", "quarter to 9": the clock's words, as hh:mm.
+_HOUR = r"(\d{1,2})((?:\s*[ap]\.?m\.?)?)\b"
+_CLOCK_WORDS = (
+    (re.compile(rf"\bquarter\s+past\s+{_HOUR}"), lambda m: f"{m[1]}:15{m[2]}"),
+    (re.compile(rf"\bhalf\s+past\s+{_HOUR}"), lambda m: f"{m[1]}:30{m[2]}"),
+    (re.compile(rf"\bquarter\s+to\s+{_HOUR}"), lambda m: f"{(int(m[1]) - 1) % 12 or 12}:45{m[2]}"),
 )
 _DAY_OF_MONTH = r"(?:the\s+)?(?:(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?P<last>last)(?:\s+day)?)"
 _MONTHLY = re.compile(
@@ -268,6 +277,8 @@ def _normalized(text: str) -> str:
     punctuation at the end ("every day at 9am.")."""
     words = text.lower().replace(",", " ").replace("@", " at ")
     words = " ".join(words.split()).rstrip(" .!?;:")
+    for said, clock in _CLOCK_WORDS:
+        words = said.sub(clock, words)
     return re.sub(r"\beach\b", "every", words)
 
 

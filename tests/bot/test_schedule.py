@@ -154,11 +154,25 @@ def test_a_monthly_slot_in_the_spring_forward_gap_runs_at_three():
     assert schedule.next_after(datetime(2026, 3, 1), "America/New_York") == datetime(2026, 3, 8, 7)
 
 
-def test_a_period_watches_do_not_run_on_is_named_as_such():
+@pytest.mark.parametrize("text", ["every other week", "every second Tuesday", "every quarter"])
+def test_a_period_watches_do_not_run_on_is_named_as_such(text):
     with pytest.raises(ScheduleError) as raised:
-        parse_schedule("every other week")
+        parse_schedule(text)
 
-    assert "every other week" in str(raised.value) and "once a month" in str(raised.value)
+    assert text in str(raised.value) and "once a month" in str(raised.value)
+    assert "more often" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "described"),
+    [
+        ("every day at quarter past 9", "every day at 9:15"),
+        ("every Friday at half past 5pm", "every Friday at 17:30"),
+        ("weekdays at quarter to 8", "weekdays at 7:45"),
+    ],
+)
+def test_the_clocks_words_are_its_times(text, described):
+    assert parse_schedule(text).describe() == described
 
 
 def test_the_stored_rule_is_an_rrule():
