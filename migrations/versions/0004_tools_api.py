@@ -21,7 +21,7 @@ Revises: 0002_runs
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -117,31 +117,38 @@ def _postgres_words(value: str, weight: str) -> str:
     return f"setweight(to_tsvector('simple', {folded}), '{weight}')"
 
 
-def _postgres_document(row: str) -> str:
-    """Four weights for five fields: brand and category share the lowest."""
+def postgres_document(row: str, words: Callable[[str, str], str] = _postgres_words) -> str:
+    """Four weights for five fields: brand and category share the lowest. `words` reads one
+    field's text at one weight (0009 reads words otherwise, in the same fields)."""
     return " || ".join(
         (
-            _postgres_words(f"{row}.product_type", "A"),
-            _postgres_words(f"replace({row}.name, {row}.brand, ' ')", "B"),
-            _postgres_words(f"{row}.tags", "C"),
-            _postgres_words(f"{row}.brand || ' ' || {row}.category", "D"),
+            words(f"{row}.product_type", "A"),
+            words(f"replace({row}.name, {row}.brand, ' ')", "B"),
+            words(f"{row}.tags", "C"),
+            words(f"{row}.brand || ' ' || {row}.category", "D"),
         )
     )
 
 
-POSTGRES_SEARCH = [
-    f"""CREATE OR REPLACE FUNCTION product_search_refresh() RETURNS trigger LANGUAGE plpgsql
+def postgres_search(words: Callable[[str, str], str] = _postgres_words) -> list[str]:
+    """The trigger function that keeps each product's document, and every document made
+    again, with `words`."""
+    return [
+        f"""CREATE OR REPLACE FUNCTION product_search_refresh() RETURNS trigger LANGUAGE plpgsql
     AS $$
     BEGIN
         INSERT INTO product_search (product_id, document)
-        VALUES (NEW.id, {_postgres_document("NEW")})
+        VALUES (NEW.id, {postgres_document("NEW", words)})
         ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document;
         RETURN NULL;
     END
     $$""",
-    f"""UPDATE product_search SET document = {_postgres_document("products")}
+        f"""UPDATE product_search SET document = {postgres_document("products", words)}
         FROM products WHERE products.id = product_search.product_id""",
-]
+    ]
+
+
+POSTGRES_SEARCH = postgres_search()
 
 
 def upgrade() -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from alembic import op
 
@@ -45,6 +45,8 @@ def _folds() -> tuple[str, str]:
 
 
 ACCENTED, PLAIN = _folds()
+# 0004 made the index; its fields and weights stay, only how words are read changes.
+_EARLIER = importlib.import_module("migrations.versions.0004_tools_api")
 # What separates words: ASCII but letters and digits, and Unicode's spaces and punctuation
 # (Latin-1's, general punctuation, CJK's); a letter of any script is part of its word.
 # Named by code in PostgreSQL's regular expressions (\x.., \u....), not as characters.
@@ -61,43 +63,13 @@ def _words(value: str, weight: str) -> str:
     return f"setweight(to_tsvector('simple', {spaced}), '{weight}')"
 
 
-def _document(row: str) -> str:
-    """Four weights for five fields, as in 0004: brand and category share the lowest."""
-    return " || ".join(
-        (
-            _words(f"{row}.product_type", "A"),
-            _words(f"replace({row}.name, {row}.brand, ' ')", "B"),
-            _words(f"{row}.tags", "C"),
-            _words(f"{row}.brand || ' ' || {row}.category", "D"),
-        )
-    )
-
-
-def _search(document: Callable[[str], str]) -> list[str]:
-    """The trigger function, and every product's document made again, with `document`."""
-    return [
-        f"""CREATE OR REPLACE FUNCTION product_search_refresh() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            INSERT INTO product_search (product_id, document)
-            VALUES (NEW.id, {document("NEW")})
-            ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document;
-            RETURN NULL;
-        END
-        $$""",
-        f"""UPDATE product_search SET document = {document("products")}
-            FROM products WHERE products.id = product_search.product_id""",
-    ]
-
-
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for statement in _search(_document):
+        for statement in _EARLIER.postgres_search(_words):
             op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        earlier = importlib.import_module("migrations.versions.0004_tools_api")
-        for statement in earlier.POSTGRES_SEARCH:
+        for statement in _EARLIER.POSTGRES_SEARCH:
             op.execute(statement)
