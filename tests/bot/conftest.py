@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -14,6 +14,8 @@ from bot.agent import Agent, AgentConfig
 from bot.database import make_engine, today_in, upgrade
 from bot.history import History
 from bot.program_cache import ProgramCache
+from bot.watches.schedule import parse_schedule
+from bot.watches.store import Watch
 from tests.fakes.anthropic_api import FakeAnthropic
 
 TEST_MODEL = "claude-sonnet-5-5"
@@ -66,3 +68,32 @@ def make_test_agent(
 @pytest.fixture
 def agent(demo_engine, fake_anthropic) -> Agent:
     return make_test_agent(demo_engine, fake_anthropic)
+
+
+def a_watch(**fields: object) -> Watch:
+    """A watch as the store hands it out, for tests that need one without a database:
+    hourly, in UTC, in channel C1; `fields` override any of it."""
+    moment = datetime(2026, 5, 8, 9, 0)
+    values: dict[str, object] = {
+        "watch_id": "w1",
+        "team_id": "T1",
+        "owner_id": "U1",
+        "target": "channel",
+        "channel_id": "C1",
+        "thread_ts": None,
+        "question": "q",
+        "code": "final_answer('x')",
+        "source_run_id": "r1",
+        "timezone": "UTC",
+        "schedule": parse_schedule("hourly"),
+        "only_changes": True,
+        "paused": False,
+        "pause_reason": None,
+        "failures": 0,
+        "next_run_at": moment,
+        "last_answer": None,
+        "last_posted_at": None,
+        "last_run_id": None,
+        "created_at": moment,
+    }
+    return Watch(**(values | fields))  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ from bot.slack.watch_render import LIST_MAX, render_watch_list
 from bot.structured import Chart, Series, Table
 from bot.watches.schedule import parse_schedule
 from bot.watches.store import Watch
+from tests.bot.conftest import a_watch
 from tests.fakes.slack_api import MESSAGE_BLOCKS_LIMIT, SlackError, _check_blocks
 
 WHEN = datetime(2026, 3, 5, 14, 30)
@@ -271,27 +272,11 @@ def test_history_times_are_in_the_readers_own_time():
 
 
 def _watch(number: int) -> Watch:
-    return Watch(
+    return a_watch(
         watch_id=f"w{number:03d}",
-        team_id="T0DEALS",
-        owner_id="U0SHOPPER",
-        target="channel",
-        channel_id="C0DEALS",
-        thread_ts=None,
         question=f"deals on thing {number}?",
-        code="final_answer('x')",
-        source_run_id="r0000001",
         timezone="America/Chicago",
         schedule=parse_schedule("every Friday at 9am"),
-        only_changes=True,
-        paused=False,
-        pause_reason=None,
-        failures=0,
-        next_run_at=datetime(2026, 5, 8, 14, 0),
-        last_answer=None,
-        last_posted_at=None,
-        last_run_id=None,
-        created_at=datetime(2026, 5, 1, 12, 0),
     )
 
 

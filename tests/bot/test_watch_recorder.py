@@ -8,35 +8,15 @@ from datetime import datetime
 
 from bot.records import Outcome
 from bot.watches.recorder import Unchanged, UnchangedRecorder
-from bot.watches.schedule import parse_schedule
-from bot.watches.store import Slot, Watch
+from bot.watches.store import Slot
+from tests.bot.conftest import a_watch
 
 SLOT_AT = datetime(2026, 5, 8, 9, 0)
 
 
 def _item(n: int) -> Unchanged:
-    watch = Watch(
-        watch_id=f"w{n}",
-        team_id="T1",
-        owner_id="U1",
-        target="channel",
-        channel_id="C1",
-        thread_ts=None,
-        question="q",
-        code="final_answer('x')",
-        source_run_id="r1",
-        timezone="UTC",
-        schedule=parse_schedule("hourly"),
-        only_changes=True,
-        paused=False,
-        pause_reason=None,
-        failures=0,
-        next_run_at=SLOT_AT,
-        last_answer="x",
-        last_posted_at=None,
-        last_run_id=None,
-        created_at=SLOT_AT,
-        pk=n,
+    watch = a_watch(
+        watch_id=f"w{n}", last_answer="x", next_run_at=SLOT_AT, created_at=SLOT_AT, pk=n
     )
     return Unchanged(Slot(n, watch, SLOT_AT, "running"), Outcome(status="ok", answer="x"), True)
 
