@@ -44,6 +44,7 @@ from bench.bench_agent import PROGRAM  # the orange soda program the model write
 from bot.database import make_engine, upgrade
 from bot.evals.report import percentile
 from bot.history import new_run_id, utcnow
+from bot.serve import settle_start_up_heap
 from bot.settings import Settings
 from bot.slack.watches import SlackPoster
 from bot.watches.runner import WatchConfig, WatchRunner
@@ -302,6 +303,7 @@ def bench_storm(
             ask()
             quiet[i] = (time.perf_counter() - started) * 1000
         print("  " + summary("live question, quiet (model call, fake)", quiet))
+        settle_start_up_heap()  # as serve does once it is up
         for storm in ("every answer new", "answers unchanged"):
             if storm == "answers unchanged":
                 due_again(engine)
