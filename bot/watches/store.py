@@ -1,11 +1,12 @@
 """Watches in the database: creating and managing them, and claiming due slots so that each
 slot of each watch runs once and posts at most once, whatever number of processes share it.
 
-A slot is claimed by moving the watch's `next_run_at` on with a conditional update (on
-PostgreSQL the due rows are also locked with SKIP LOCKED, so claimants take disjoint batches)
-and recording a `watch_slots` row under the slot's key (watch, slot time) in the same
-transaction. A slot row's state goes running → posting → posted; a claimant that dies leaves
-a lease that runs out: a running slot is run again, a posting one is never posted again.
+A slot is claimed by moving the watch's `next_run_at` on and recording a `watch_slots` row
+under the slot's key (watch, slot time) in the same transaction, the due rows held meanwhile
+(PostgreSQL: locked with SKIP LOCKED, so claimants take disjoint batches; SQLite: the
+database's write lock, so they take turns). A slot row's state goes running → posting →
+posted; a claimant that dies leaves a lease that runs out: a running slot is run again, a
+posting one is never posted again.
 """
 
 from __future__ import annotations
@@ -238,30 +239,46 @@ class WatchStore:
         )
         if self._skip_locked:
             query = query.with_for_update(skip_locked=True)
-        slots, skipped = [], 0
         with self.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                # The write lock before the read, as PostgreSQL's row locks do: no claimant
+                # moves these watches on between the read and the moves below.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             # Watches due together mostly share a schedule, time zone and due time: their
             # slot and next run are worked out once per claim, not once per watch.
             planned: dict[tuple[str, str, datetime], tuple[datetime, datetime]] = {}
+            due = []
             for row in connection.execute(query).all():
                 key = (row.rule, row.timezone, row.next_run_at)
                 if key not in planned:
                     planned[key] = _slot_and_next(row.rule, row.timezone, row.next_run_at, now)
-                slot_at, following = planned[key]
-                moved = connection.execute(
-                    _MOVE_ON,
-                    {"the_watch": row.id, "was": row.next_run_at, "next_run_at": following},
-                ).rowcount
-                if moved != 1:
-                    continue  # another claimant moved it first
+                due.append((row, *planned[key]))
+            if not due:
+                return Claimed([], 0)
+            # One statement for every watch, another for every slot (a round trip each on
+            # PostgreSQL), not two per watch.
+            moves = [
+                {"the_watch": row.id, "was": row.next_run_at, "next_run_at": following}
+                for row, _, following in due
+            ]
+            moved = cast("CursorResult[Any]", connection.execute(_MOVE_ON, moves)).rowcount
+            if moved != len(due):  # the locks above make this impossible: say so loudly
+                raise RuntimeError(f"claimed {len(due)} due watches, but moved {moved} on")
+            taken, stale = [], 0
+            for row, slot_at, following in due:
                 if now - slot_at > fresh:
                     log.info("watch %s: skipping the stale slot %s", row.watch_id, slot_at)
-                    skipped += 1
-                    continue
-                slot_pk = _add_slot(connection, row.id, slot_at, claimant, lease)
-                watch = _to_watch(row, next_run_at=following)
-                slots.append(Slot(slot_pk, watch, slot_at, "running"))
-        return Claimed(slots, skipped)
+                    stale += 1
+                else:
+                    taken.append((row, slot_at, following))
+            slot_pks = _add_slots(
+                connection, [(row.id, slot_at) for row, slot_at, _ in taken], claimant, lease
+            )
+            slots = [
+                Slot(pk, _to_watch(row, next_run_at=following), slot_at, "running")
+                for pk, (row, slot_at, following) in zip(slot_pks, taken, strict=True)
+            ]
+        return Claimed(slots, stale)
 
     def claim_now(self, watch_id: str, *, claimant: str, lease: timedelta) -> Slot | None:
         """A slot for "Run now", keyed by this second (a second click within it is the same
@@ -275,7 +292,7 @@ class WatchStore:
                 row = connection.execute(query).first()
                 if row is None:
                     return None
-                slot_pk = _add_slot(connection, row.id, now, claimant, lease)
+                (slot_pk,) = _add_slots(connection, [(row.id, now)], claimant, lease)
                 return Slot(slot_pk, _to_watch(row), now, "running", manual=True)
         except IntegrityError:
             return None  # clicked twice within the second: that run is under way
@@ -446,18 +463,28 @@ def _slot_and_next(
 RUN_NOW_MICROSECOND = 1
 
 
-def _add_slot(
-    connection: Connection, watch_pk: int, slot_at: datetime, claimant: str, lease: timedelta
-) -> int:
-    """A running slot under its key (watch, slot time); its primary key."""
-    values = {
-        "watch_pk": watch_pk,
-        "slot_at": slot_at,
-        "state": "running",
-        "claimed_by": claimant,
-        "lease_until": utcnow() + lease,
-    }
-    return connection.execute(_ADD_SLOT, values).scalar_one()
+def _add_slots(
+    connection: Connection,
+    slots: Sequence[tuple[int, datetime]],
+    claimant: str,
+    lease: timedelta,
+) -> list[int]:
+    """Running slots under their keys (watch, slot time), in one statement; their primary keys,
+    in the same order."""
+    if not slots:
+        return []
+    lease_until = utcnow() + lease
+    values = [
+        {
+            "watch_pk": watch_pk,
+            "slot_at": slot_at,
+            "state": "running",
+            "claimed_by": claimant,
+            "lease_until": lease_until,
+        }
+        for watch_pk, slot_at in slots
+    ]
+    return list(connection.execute(_ADD_SLOTS, values).scalars())
 
 
 def _owned(team_id: str | None, owner_id: str):
@@ -473,7 +500,7 @@ _WATCH_FIELDS = tuple(_watches.columns)
 _MOVE_ON = update(_watches).where(  # unless another claimant moved it first
     _watches.c.id == bindparam("the_watch"), _watches.c.next_run_at == bindparam("was")
 )
-_ADD_SLOT = insert(_slots).returning(_slots.c.id)
+_ADD_SLOTS = insert(_slots).returning(_slots.c.id, sort_by_parameter_order=True)
 _UPDATE_SLOT = update(_slots).where(_slots.c.id == bindparam("the_slot"))
 _BEGIN_POST = _UPDATE_SLOT.where(_slots.c.state == "running").values(state="posting")
 _RECORD_RUN = update(_watches).where(_watches.c.id == bindparam("the_watch"))
