@@ -302,6 +302,7 @@ def on_watch_create(
         timezone=timezone,
         schedule=schedule,
         only_changes=bool(changes.get("selected_options")),
+        seen_answer=run.answer,
     )
     try:
         watch = desk.store.create(new)
@@ -520,6 +521,7 @@ def _answer_then_watch(
         source_run_id=done.run_id,
         timezone=timezone,
         schedule=schedule,
+        seen_answer=done.answer,
     )
     try:
         watch = desk.store.create(new)

@@ -67,6 +67,9 @@ class NewWatch:
     timezone: str
     schedule: Schedule
     only_changes: bool = True
+    # The answer its owner saw when making it (the source run's): a first run that answers the
+    # same has nothing new to say ("tell me when Tide Pods go on BOGO": not "no BOGO" again).
+    seen_answer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ class WatchStore:
                 timezone=new.timezone,
                 rule=new.schedule.rule,
                 only_changes=new.only_changes,
+                last_answer=new.seen_answer,
                 paused=False,
                 failures=0,
                 next_run_at=new.schedule.next_after(now, new.timezone),

@@ -23,6 +23,11 @@ from tests.fakes.slack_payloads import (
 )
 
 PROGRAM = "final_answer('Fanta Orange 2L is $1.99 at Mission.')"
+# An answer that differs from run to run: a watch's scheduled run posts it.
+CHANGING = (
+    "from datetime import datetime\n"
+    "final_answer(f'Fanta Orange 2L is $1.99 at Mission (as of {datetime.now()}).')"
+)
 NEIGHBOUR = "U0NEIGHBOUR"
 
 
@@ -90,6 +95,7 @@ def test_the_watch_button_opens_a_modal_and_submitting_it_creates_the_watch(
         bot.slack.message(CHANNEL_ID, update["ts"])["thread_ts"],
     )
     assert watch.code == PROGRAM and watch.source_run_id == run_id
+    assert watch.last_answer == "Fanta Orange 2L is $1.99 at Mission."  # what its owner saw
     assert watch.next_run_at > utcnow()
 
 
@@ -205,8 +211,8 @@ def test_slash_watch_creates_nothing_when_the_question_fails(bot, store, fake_an
     assert store.of_owner("T0DEALS", USER_ID) == []
 
 
-def _watch_from_command(bot, fake_anthropic) -> str:
-    fake_anthropic.reply_code(PROGRAM)
+def _watch_from_command(bot, fake_anthropic, program: str = PROGRAM) -> str:
+    fake_anthropic.reply_code(program)
     bot.form(slash_command_body("watch any soda deals?", response_url=bot.slack.response_url()))
     bot.slack.wait_for("response_url")
     bot.drain()
@@ -296,8 +302,20 @@ def test_only_the_owner_may_stop_a_watch(bot, store, fake_anthropic):
     assert store.get(watch_id) is None
 
 
+def test_a_new_watch_says_nothing_while_the_answer_is_the_one_its_owner_saw(
+    bot, store, fake_anthropic
+):
+    watch = store.get(_watch_from_command(bot, fake_anthropic))
+    posts = len(bot.slack.calls_to("chat.postMessage"))
+
+    outcomes = run_due(bot.service.watches.runner, watch.next_run_at + timedelta(seconds=1))
+
+    assert outcomes == {"unchanged": 1}
+    assert len(bot.slack.calls_to("chat.postMessage")) == posts
+
+
 def test_a_scheduled_post_is_valid_block_kit_with_pause_and_stop(bot, store, fake_anthropic):
-    watch_id = _watch_from_command(bot, fake_anthropic)
+    watch_id = _watch_from_command(bot, fake_anthropic, CHANGING)
     watch = store.get(watch_id)
 
     outcomes = run_due(bot.service.watches.runner, watch.next_run_at + timedelta(seconds=1))
@@ -311,7 +329,7 @@ def test_a_scheduled_post_is_valid_block_kit_with_pause_and_stop(bot, store, fak
 
 
 def test_a_post_refused_with_429_is_retried_after_retry_after(bot, store, fake_anthropic):
-    watch = store.get(_watch_from_command(bot, fake_anthropic))
+    watch = store.get(_watch_from_command(bot, fake_anthropic, CHANGING))
     bot.slack.rate_limit_next("chat.postMessage", retry_after=1)
     before = len(bot.slack.calls_to("chat.postMessage"))
 
