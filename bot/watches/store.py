@@ -226,6 +226,16 @@ class WatchStore:
 
     # --- claiming ---------------------------------------------------------------------------
 
+    def has_due(self, now: datetime) -> bool:
+        """Whether run_due at `now` would find work: a watch due, or a slot whose claimant's
+        lease ran out."""
+        due = select(WatchRow.id).where(WatchRow.paused.is_(False), WatchRow.next_run_at <= now)
+        abandoned = select(WatchSlotRow.id).where(
+            WatchSlotRow.state.in_(UNFINISHED), WatchSlotRow.lease_until < utcnow()
+        )
+        with self.engine.connect() as connection:
+            return any(connection.scalar(query.limit(1)) is not None for query in (due, abandoned))
+
     def claim_due(
         self, now: datetime, *, claimant: str, limit: int, lease: timedelta, fresh: timedelta
     ) -> Claimed:

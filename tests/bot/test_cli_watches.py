@@ -97,6 +97,20 @@ def test_run_due_with_a_bad_instant_is_one_line(cli_env, capsys, at, says):
     assert "--at" in err and says in err and len(err.splitlines()) == 1
 
 
+def test_run_due_without_a_key_says_nothing_was_due_when_nothing_was(
+    cli_env, watch, capsys, monkeypatch
+):
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+
+    assert main(["watches", "run-due", "--at", "2026-05-08T08:59:59"]) == 0  # a second early
+    assert "no watch was due" in capsys.readouterr().out
+
+    assert main(["watches", "run-due", "--at", "2026-05-08T09:00:00"]) == 2  # due: it may need
+    said = capsys.readouterr().err.strip().splitlines()[-1]  # the model, to repair a program
+    assert said.startswith("dealbot: ANTHROPIC_API_KEY is not set")
+    assert cli_env.calls_to("chat.postMessage") == []
+
+
 def test_run_due_without_slack_says_what_to_set(cli_env, watch, capsys, monkeypatch):
     monkeypatch.delenv("SLACK_BOT_TOKEN")
 
