@@ -15,7 +15,7 @@ from cachetools import TTLCache
 from sqlalchemy import Connection
 
 from bot.agent import Agent
-from bot.history import Finished
+from bot.history import Finished, utcnow
 from bot.ops import metrics
 from bot.records import Origin, Outcome, RunRecord
 from bot.settings import Settings
@@ -120,7 +120,8 @@ class WatchRunner:
         on the machine's cores."""
         done = _Once(program_done)
         try:
-            outcome = self._run(slot, done)
+            held = self._held(slot)
+            outcome = self._run(held, done) if held is not None else "skipped"
         except Exception:
             log.exception("watch %s: slot %s failed", slot.watch.watch_id, slot.slot_at)
             self.store.finish_slot(slot, "failed")
@@ -129,6 +130,21 @@ class WatchRunner:
             done()
         metrics.shared().watch_runs.labels(outcome).inc()
         return outcome
+
+    def _held(self, slot: Slot) -> Slot | None:
+        """The slot, its lease renewed if half of it has gone by since it was claimed (claims
+        take a batch, and a slot may wait behind others' programs); None if its lease ran out
+        and another claimant took it, which runs it instead."""
+        if slot.lease_until is None or utcnow() < slot.lease_until - self.config.lease / 2:
+            return slot
+        renewed = self.store.renew(slot, self.config.lease)
+        if renewed is None:
+            log.warning(
+                "watch %s: slot %s waited past its lease and was taken by another claimant",
+                slot.watch.watch_id,
+                slot.slot_at,
+            )
+        return renewed
 
     def _run(self, slot: Slot, program_done: Callable[[], None]) -> SlotOutcome:
         """The program's run first, then its record with what it changes in one transaction:

@@ -131,8 +131,8 @@ class WatchScheduler:
         # Slots claimed but not yet started: a claim takes a batch (the runner's config), so
         # that its transaction and the look for abandoned slots are paid once per batch, not
         # per slot (in a storm, 8 a claim cost 0.53 ms of this process's CPU a slot on SQLite
-        # and 0.91 on PostgreSQL; 50: 0.18 and 0.52). A batch starts within moments: its
-        # slots' leases are minutes.
+        # and 0.91 on PostgreSQL; 50: 0.18 and 0.52). A slot that waits here past half its
+        # lease (slow programs, live questions) renews it as it starts (WatchRunner.run).
         self._claimed: deque[Slot] = deque()
 
     def start(self) -> WatchScheduler:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast, get_args
 
@@ -107,6 +107,7 @@ class Slot:
     state: SlotState
     run_id: str | None = None
     manual: bool = False  # "Run now": posts whatever the answer
+    lease_until: datetime | None = None  # the claim's lease, as taken (None: not known)
 
 
 @dataclass(frozen=True)
@@ -285,11 +286,18 @@ class WatchStore:
                     stale += 1
                 else:
                     taken.append((row, slot_at, following))
+            lease_until = utcnow() + lease
             slot_pks = _add_slots(
-                connection, [(row.id, slot_at) for row, slot_at, _ in taken], claimant, lease
+                connection, [(row.id, slot_at) for row, slot_at, _ in taken], claimant, lease_until
             )
             slots = [
-                Slot(pk, _to_watch(row, next_run_at=following), slot_at, "running")
+                Slot(
+                    pk,
+                    _to_watch(row, next_run_at=following),
+                    slot_at,
+                    "running",
+                    lease_until=lease_until,
+                )
                 for pk, (row, slot_at, following) in zip(slot_pks, taken, strict=True)
             ]
         return Claimed(slots, stale)
@@ -306,8 +314,11 @@ class WatchStore:
                 row = connection.execute(query).first()
                 if row is None:
                     return None
-                (slot_pk,) = _add_slots(connection, [(row.id, now)], claimant, lease)
-                return Slot(slot_pk, _to_watch(row), now, "running", manual=True)
+                lease_until = utcnow() + lease
+                (slot_pk,) = _add_slots(connection, [(row.id, now)], claimant, lease_until)
+                return Slot(
+                    slot_pk, _to_watch(row), now, "running", manual=True, lease_until=lease_until
+                )
         except IntegrityError:
             return None  # clicked twice within the second: that run is under way
 
@@ -357,11 +368,31 @@ class WatchStore:
                     )
                     continue
                 reclaimed.append(
-                    Slot(slot.id, _to_watch(row), slot.slot_at, "running", slot.run_id)
+                    Slot(
+                        slot.id,
+                        _to_watch(row),
+                        slot.slot_at,
+                        "running",
+                        slot.run_id,
+                        lease_until=now + lease,
+                    )
                 )
         return reclaimed
 
     # --- recording what a slot did ------------------------------------------------------------
+
+    def renew(self, slot: Slot, lease: timedelta) -> Slot | None:
+        """The slot with its lease running from now, if it is still as claimed (no claimant
+        took it meanwhile: taking a slot changes its lease); None if another has it."""
+        lease_until = utcnow() + lease
+        statement = _UPDATE_SLOT.where(
+            _slots.c.lease_until == slot.lease_until, _slots.c.state.in_(UNFINISHED)
+        ).values(lease_until=lease_until)
+        with self.engine.begin() as connection:
+            renewed = cast(
+                "CursorResult[Any]", connection.execute(statement, {"the_slot": slot.pk})
+            ).rowcount
+        return replace(slot, lease_until=lease_until) if renewed == 1 else None
 
     def begin_post(self, slot: Slot, run_id: str, *, connection: Connection | None = None) -> bool:
         """Mark the slot as posting `run_id`'s answer before the post is sent; False when it is
@@ -481,13 +512,12 @@ def _add_slots(
     connection: Connection,
     slots: Sequence[tuple[int, datetime]],
     claimant: str,
-    lease: timedelta,
+    lease_until: datetime,
 ) -> list[int]:
-    """Running slots under their keys (watch, slot time), in one statement; their primary keys,
-    in the same order."""
+    """Running slots under their keys (watch, slot time); their primary keys, in the same
+    order."""
     if not slots:
         return []
-    lease_until = utcnow() + lease
     values = [
         {
             "watch_pk": watch_pk,

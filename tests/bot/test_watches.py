@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 import tools
 from bot.history import utcnow
@@ -19,7 +19,7 @@ from bot.slack.watches import SlackPoster
 from bot.watches.runner import WatchConfig, WatchRunner
 from bot.watches.schedule import parse_schedule
 from bot.watches.scheduler import WatchScheduler, run_due
-from bot.watches.store import NewWatch, TooManyWatches, Watch, WatchStore
+from bot.watches.store import NewWatch, Slot, TooManyWatches, Watch, WatchStore
 from bot.watches.tables import WatchSlotRow
 from tests.bot.conftest import make_test_agent
 from tests.fakes.anthropic_api import FakeAnthropic
@@ -424,6 +424,42 @@ def test_a_slot_whose_claimant_died_while_posting_is_never_posted_again(world):
     assert run_due(world.runner, FIRST_SLOT + timedelta(minutes=10)) == Counter()
     assert world.posts() == []
     assert [state for _, state, _ in world.store.slots_of(watch.watch_id)] == ["lost"]
+
+
+def _claim(world: World, claimant: str, lease: timedelta) -> Slot:
+    [slot] = world.store.claim_due(
+        FIRST_SLOT, claimant=claimant, limit=10, lease=lease, fresh=timedelta(hours=6)
+    ).slots
+    return slot
+
+
+def test_a_slot_that_waited_past_half_its_lease_renews_it_as_it_starts(world):
+    watch = world.watch("final_answer('deals')")
+    slot = _claim(world, "me", lease=timedelta(seconds=60))  # the runner's lease: 5 minutes
+
+    assert world.runner.run(slot) == "posted"
+
+    assert len(world.posts()) == 1
+    with world.engine.connect() as connection:
+        lease_until = connection.scalar(select(WatchSlotRow.lease_until))
+    assert lease_until > utcnow() + timedelta(minutes=4)
+    assert [state for _, state, _ in world.store.slots_of(watch.watch_id)] == ["posted"]
+
+
+def test_a_slot_taken_by_another_claimant_while_it_waited_runs_once(world):
+    watch = world.watch("final_answer('deals')")
+    waited = _claim(world, "slow", lease=timedelta(seconds=60))
+    _expire_leases(world.engine)  # the slow claimant's programs took longer than its lease
+    [taken] = world.store.reclaim_expired(claimant="other", lease=timedelta(minutes=5), limit=10)
+    history = world.runner.agent.history
+    runs = len(history.recent(limit=100))
+
+    assert world.runner.run(waited) == "skipped"  # its turn came at last: too late
+    assert world.runner.run(taken) == "posted"
+
+    assert len(world.posts()) == 1
+    assert len(history.recent(limit=100)) == runs + 1
+    assert [state for _, state, _ in world.store.slots_of(watch.watch_id)] == ["posted"]
 
 
 def test_a_slot_run_again_ends_the_pending_run_an_earlier_version_left(world):
