@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -155,6 +157,9 @@ class Agent:
         needs it (and may raise SettingsError then): an answer the program cache gives then
         needs no client and no network."""
         self.client = client
+        # Around each model call: what the caller counts as a wait on another machine (serve:
+        # its answers' pool, so that due watches run beside an answer waiting on the model).
+        self.model_wait: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
         self._model_caller = ModelCaller(client) if client is not None else None
         self._connect = connect
         self._connecting = threading.Lock()
@@ -423,14 +428,15 @@ class Agent:
         started = time.perf_counter()
         response, sent = None, True
         try:
-            response = self.model_caller.create(
-                deadline=deadline,
-                model=self.config.model,
-                max_tokens=self.config.max_tokens,
-                system=self.system,
-                tools=self.tool_definitions,
-                messages=messages,
-            )
+            with self.model_wait():
+                response = self.model_caller.create(
+                    deadline=deadline,
+                    model=self.config.model,
+                    max_tokens=self.config.max_tokens,
+                    system=self.system,
+                    tools=self.tool_definitions,
+                    messages=messages,
+                )
         except OutOfTime as exc:
             sent = exc.tries > 0
             raise

@@ -55,11 +55,9 @@ def build_service(settings: Settings, agent: Agent) -> SlackService:
         default_timezone=settings.timezone,
         show_cost=settings.dealbot_show_cost,
     )
-    return SlackService(
-        responder=responder,
-        pool=WorkPool(settings.dealbot_workers),
-        watches=WatchDesk.build(settings, agent),
-    )
+    pool = WorkPool(settings.dealbot_workers)
+    agent.model_wait = pool.waiting  # an answer waiting on the model holds no core
+    return SlackService(responder=responder, pool=pool, watches=WatchDesk.build(settings, agent))
 
 
 def check_slack_settings(settings: Settings) -> None:
@@ -154,7 +152,7 @@ def start_watches(
     return WatchScheduler(
         service.watches.runner,
         workers=settings.dealbot_watch_workers,
-        live_in_flight=lambda: service.pool.in_flight,
+        live_in_flight=lambda: service.pool.busy,
         claimant=leases.instance_id if leases is not None else None,
         gone=leases.gone_instances if leases is not None else tuple,
     ).start()

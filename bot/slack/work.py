@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.ops import metrics
@@ -24,6 +25,8 @@ class WorkPool:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._in_flight = 0
+        self._waiting = 0  # of those, waiting on the model: holding none of the machine's cores
+        self._job = threading.local()  # whether this thread is running one of the answers
         self._closed = False
 
     @property
@@ -36,6 +39,27 @@ class WorkPool:
         with self._lock:
             return self._in_flight
 
+    @property
+    def busy(self) -> int:
+        """Answers in flight that are not waiting on the model: those using the machine."""
+        with self._lock:
+            return self._in_flight - self._waiting
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        """Around an answer's wait on the model (seconds, on another machine's cores); a wait
+        outside the pool's answers (a watch's repair) is not counted."""
+        if not getattr(self._job, "running", False):
+            yield
+            return
+        with self._lock:
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
     def submit(self, job: Callable[[], None]) -> Future:
         with self._lock:
             if self._closed:
@@ -45,11 +69,13 @@ class WorkPool:
         return self._executor.submit(self._run, job)
 
     def _run(self, job: Callable[[], None]) -> None:
+        self._job.running = True
         try:
             job()
         except Exception:
             log.exception("answer job failed")
         finally:
+            self._job.running = False
             metrics.shared().queue_depth.dec()
             with self._lock:
                 self._in_flight -= 1

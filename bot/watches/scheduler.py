@@ -97,7 +97,8 @@ def _note_skipped(skipped: int) -> int:
 class WatchScheduler:
     """A thread that claims due slots while `serve` runs: at most `workers` programs at once,
     and up to `posting` more slots past their program (recording, posting). Live questions
-    come first: while any is being answered (`live_in_flight`), no slot starts beside another."""
+    come first: while any is being answered (`live_in_flight`: serve counts an answer waiting
+    on the model as not), no slot starts beside another."""
 
     def __init__(
         self,

@@ -4,6 +4,7 @@ the buttons that manage them — signed requests in, Web API calls out, the mode
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import timedelta
 
@@ -12,8 +13,10 @@ import pytest
 from bot.database import today_in
 from bot.history import utcnow
 from bot.slack.watches import split_schedule
+from bot.slack.work import WorkPool
 from bot.watches.scheduler import run_due
 from tests.bot.slack_harness import running_bot, streamed_answer
+from tests.fakes.anthropic_api import tool_use_reply
 from tests.fakes.slack_api import BOT_USER_ID, CHANNEL_ID, USER_ID
 from tests.fakes.slack_payloads import (
     app_mention_event,
@@ -339,3 +342,44 @@ def test_a_post_refused_with_429_is_retried_after_retry_after(bot, store, fake_a
     attempts = bot.slack.calls[-2:]
     assert [call.status for call in attempts] == [429, 200]
     assert len(bot.slack.calls_to("chat.postMessage")) == before + 2
+
+
+def test_an_answer_waiting_on_the_model_does_not_hold_due_watches_back(bot, fake_anthropic):
+    """Live questions come first while they use the machine, not while the model thinks."""
+    asked, released = threading.Event(), threading.Event()
+
+    def model(_request):
+        asked.set()
+        released.wait(10)
+        return tool_use_reply({"code": PROGRAM})
+
+    fake_anthropic.responder = model
+    bot.event(app_mention_event("Any deals on orange soda this weekend?"))
+    assert asked.wait(10)
+    pool = bot.service.pool
+    try:
+        assert (pool.in_flight, pool.busy) == (1, 0)  # what serve's watch scheduler reads
+    finally:
+        released.set()
+    streamed_answer(bot.slack)
+    bot.drain()
+    assert (pool.in_flight, pool.busy) == (0, 0)
+
+
+def test_only_the_answers_own_waits_count_as_waiting():
+    pool = WorkPool(2)
+    inside, release = threading.Event(), threading.Event()
+
+    def answer() -> None:
+        with pool.waiting():
+            inside.set()
+            release.wait(10)
+
+    with pool.waiting():  # outside an answer: a watch's repair waits on the model too
+        assert (pool.in_flight, pool.busy) == (0, 0)
+    pool.submit(answer)
+    assert inside.wait(10)
+    assert (pool.in_flight, pool.busy) == (1, 0)
+    release.set()
+    assert pool.close(10)
+    assert (pool.in_flight, pool.busy) == (0, 0)
