@@ -8,14 +8,14 @@
 2. A storm of due watches (1,000 and 10,000), each its own program or 100 programs shared
    among them (watches due together with the same program share its run), drained twice:
    every answer new (each slot posts), then the same answers (none posts, the usual day).
-   Drained by serve's WatchScheduler (its default threads, live questions asked beside it: their
-   p50/p95), and by concurrent `dealbot watches run-due` processes (1 on SQLite; 2 and 4 on
-   PostgreSQL when DATABASE_URL names a server). Program runs per second, time to drain, and
-   CPU per slot on the whole machine (bot, sandbox workers, database and fakes), with the
-   PostgreSQL server's share of it for serve's storms.
+   Drained by serve's WatchScheduler (its default threads, live questions asked beside it on an
+   answers' pool as serve's: their p50/p95), and by concurrent `dealbot watches run-due`
+   processes (1 on SQLite; 2 and 4 on PostgreSQL when DATABASE_URL names a server). Program
+   runs per second, time to drain, and CPU per slot on the whole machine (bot, sandbox
+   workers, database and fakes), with the PostgreSQL server's share of it for serve's storms.
 
     .venv/bin/python bench/bench_watches.py [--watches 1000 10000] [--programs 0 100]
-        [--processes 2 4] [--questions 100] [--slack-latency-ms 150]
+        [--processes 2 4] [--questions 100] [--slack-latency-ms 150] [--model-latency-ms 2000]
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from bot.history import new_run_id, utcnow
 from bot.serve import settle_start_up_heap
 from bot.settings import Settings
 from bot.slack.watches import SlackPoster
+from bot.slack.work import WorkPool
 from bot.watches.runner import WatchConfig, WatchRunner
 from bot.watches.schedule import parse_schedule
 from bot.watches.scheduler import WatchScheduler
@@ -54,7 +55,13 @@ from bot.watches.store import WatchStore
 from bot.watches.tables import WatchRow, WatchSlotRow
 from tests.bot.conftest import make_test_agent
 from tests.bot.slack_harness import running_bot
-from tests.fakes.anthropic_api import FakeAnthropic, tool_use_reply
+from tests.fakes.anthropic_api import (
+    FakeAnthropic,
+    RecordedRequest,
+    Reply,
+    Responder,
+    tool_use_reply,
+)
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, USER_ID, FakeSlack
 from tests.fakes.slack_payloads import app_mention_event
 from tests.tools.databases import fresh_postgres
@@ -70,6 +77,16 @@ def program(number: int) -> str:
     the first few shown (kinds first, then how many are shown)."""
     kind, shown = KINDS[number % len(KINDS)], 8 + number // len(KINDS)
     return PROGRAM.replace('"orange soda"', repr(kind)).replace("deals[:8]", f"deals[:{shown}]")
+
+
+def model_answering_in(latency_s: float) -> Responder:
+    """The fake model's answer to every question: the storm's program, after `latency_s`."""
+
+    def answer(_request: RecordedRequest) -> Reply:
+        time.sleep(latency_s)
+        return tool_use_reply({"code": PROGRAM})
+
+    return answer
 
 
 def summary(name: str, values_ms: list[float]) -> str:
@@ -288,14 +305,16 @@ def bench_storm(
     with FakeSlack(latency_s=slack_latency_s) as slack:
         agent = make_test_agent(engine, model)
         live_agent = make_test_agent(engine, model)
-        in_flight = [0]
+        # Live questions on an answers' pool wired as serve wires it: the scheduler steps back
+        # while one is answered, but not while it waits on the model.
+        pool = WorkPool(4)
+        live_agent.model_wait = pool.waiting
+
+        def answer() -> None:
+            live_agent.ask(QUESTION)
 
         def ask() -> None:
-            in_flight[0] += 1
-            try:
-                live_agent.ask(QUESTION)
-            finally:
-                in_flight[0] -= 1
+            pool.submit(answer).result()
 
         quiet = [0.0] * 20
         for i in range(len(quiet)):
@@ -315,7 +334,7 @@ def bench_storm(
                 config=WatchConfig(batch=50),
             )
             scheduler = WatchScheduler(
-                runner, workers=workers, live_in_flight=lambda: in_flight[0], poll_s=0.05
+                runner, workers=workers, live_in_flight=lambda: pool.busy, poll_s=0.05
             )
             stop = threading.Event()
             live: list[float] = []
@@ -340,6 +359,7 @@ def bench_storm(
                 + f" ({own * 1000 / count:.1f} ms in this process: bot and fakes)"
             )
             print("  " + summary("live question during the storm", live))
+        pool.close(30)
 
 
 def bench_processes(
@@ -420,6 +440,12 @@ def main() -> None:
         help="how long the fake Slack takes to answer each call (0: at once; Slack's servers "
         "take ~100-300 ms from a cloud host)",
     )
+    parser.add_argument(
+        "--model-latency-ms",
+        type=float,
+        default=0.0,
+        help="how long the fake model takes to answer (0: at once; Claude takes seconds)",
+    )
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--deals", type=int, default=20000)
     args = parser.parse_args()
@@ -427,7 +453,7 @@ def main() -> None:
     server = os.environ.get("DATABASE_URL", "")
     with (
         tempfile.TemporaryDirectory() as folder,
-        FakeAnthropic(responder=lambda _request: tool_use_reply({"code": PROGRAM})) as model,
+        FakeAnthropic(responder=model_answering_in(args.model_latency_ms / 1000)) as model,
     ):
         url = f"sqlite:///{folder}/cache.db"
         if args.questions:  # --questions 0: the storms alone
