@@ -121,9 +121,13 @@ class WatchRunner:
         done = _Once(program_done)
         try:
             held = self._held(slot)
+        except Exception:  # it may be another claimant's by now: left as it is, to its lease
+            log.exception("watch %s: slot %s: its lease could not be renewed", *_named(slot))
+            held = None
+        try:
             outcome = self._run(held, done) if held is not None else "skipped"
         except Exception:
-            log.exception("watch %s: slot %s failed", slot.watch.watch_id, slot.slot_at)
+            log.exception("watch %s: slot %s failed", *_named(slot))
             self.store.finish_slot(slot, "failed")
             outcome = "failed"
         finally:
@@ -141,8 +145,7 @@ class WatchRunner:
         if renewed is None:
             log.warning(
                 "watch %s: slot %s waited past its lease and was taken by another claimant",
-                slot.watch.watch_id,
-                slot.slot_at,
+                *_named(slot),
             )
         return renewed
 
@@ -329,6 +332,11 @@ class _Once:
             action, self._action = self._action, None
         if action is not None:
             action()
+
+
+def _named(slot: Slot) -> tuple[str, datetime]:
+    """A slot as the log names it: its watch and its time."""
+    return slot.watch.watch_id, slot.slot_at
 
 
 def _program_key(slot: Slot) -> tuple[str, str, datetime]:

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import OperationalError
 
 import tools
 from bot.history import utcnow
@@ -460,6 +461,20 @@ def test_a_slot_taken_by_another_claimant_while_it_waited_runs_once(world):
     assert len(world.posts()) == 1
     assert len(history.recent(limit=100)) == runs + 1
     assert [state for _, state, _ in world.store.slots_of(watch.watch_id)] == ["posted"]
+
+
+def test_a_slot_whose_lease_cannot_be_renewed_is_left_to_its_lease(world, monkeypatch):
+    watch = world.watch("final_answer('deals')")
+    waited = _claim(world, "slow", lease=timedelta(seconds=60))
+
+    def renew(_slot, _lease):
+        raise OperationalError("UPDATE watch_slots", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(world.store, "renew", renew)
+    assert world.runner.run(waited) == "skipped"
+
+    assert world.posts() == []
+    assert [state for _, state, _ in world.store.slots_of(watch.watch_id)] == ["running"]
 
 
 def test_a_slot_run_again_ends_the_pending_run_an_earlier_version_left(world):
