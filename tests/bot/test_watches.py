@@ -25,6 +25,7 @@ from bot.watches.tables import WatchSlotRow
 from tests.bot.conftest import make_test_agent
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.slack_api import CHANNEL_ID, TEAM_ID, USER_ID, FakeSlack
+from tests.together import run_together
 
 CREATED = datetime(2026, 5, 7, 12, 0)  # a Thursday, in UTC
 FIRST_SLOT = datetime(2026, 5, 8, 9, 0)  # "every day at 9am" in UTC
@@ -630,24 +631,19 @@ def test_the_bound_holds_when_watches_are_made_at_once(database_url, fake_slack,
     engines = [make_engine(database_url) for _ in range(8)]
     upgrade(engines[0])
     worlds = [make_world(engine, fake_slack, fake_anthropic) for engine in engines]
-    start = threading.Barrier(len(worlds))
     outcomes: list[str] = []
+    for world in worlds:
+        world.store.max_per_owner = 2
 
     def make(world: World) -> None:
-        world.store.max_per_owner = 2
-        start.wait()
         try:
             world.watch("final_answer('a')")
             outcomes.append("made")
         except TooManyWatches:
             outcomes.append("refused")
 
-    makers = [threading.Thread(target=make, args=(world,)) for world in worlds]
     try:
-        for maker in makers:
-            maker.start()
-        for maker in makers:
-            maker.join()
+        run_together(make, worlds)
         assert sorted(outcomes) == ["made"] * 2 + ["refused"] * 6
         assert worlds[0].store.count_of(TEAM_ID, USER_ID) == 2
     finally:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
 
 from bot.database import NewerDatabase, alembic_config, make_engine, upgrade
+from tests.together import run_together
 from tools import build_tools
 
 SEARCH_INDEX = "product_search"
@@ -126,22 +125,16 @@ def test_processes_migrating_a_new_database_at_once_take_turns(database_url):
     for engine in engines:  # connected (SQLite: WAL set up), as started processes are
         with engine.connect():
             pass
-    start = threading.Barrier(len(engines))
     failures: list[BaseException] = []
 
     def migrate(engine: Engine) -> None:
-        start.wait()
         try:
             upgrade(engine)
         except BaseException as exc:  # any failure fails the test
             failures.append(exc)
 
-    migrating = [threading.Thread(target=migrate, args=(engine,)) for engine in engines]
     try:
-        for thread in migrating:
-            thread.start()
-        for thread in migrating:
-            thread.join()
+        run_together(migrate, engines)
         assert failures == []
         assert "deals" in inspect(engines[0]).get_table_names()
     finally:
