@@ -231,9 +231,7 @@ class WatchStore:
         """Whether run_due at `now` would find work: a watch due, or a slot whose claimant's
         lease ran out."""
         due = select(WatchRow.id).where(WatchRow.paused.is_(False), WatchRow.next_run_at <= now)
-        abandoned = select(WatchSlotRow.id).where(
-            WatchSlotRow.state.in_(UNFINISHED), WatchSlotRow.lease_until < utcnow()
-        )
+        abandoned = select(WatchSlotRow.id).where(_abandoned(utcnow()))
         with self.engine.connect() as connection:
             return any(connection.scalar(query.limit(1)) is not None for query in (due, abandoned))
 
@@ -329,11 +327,10 @@ class WatchStore:
         be `gone` (bot/leases.py). A running one is run again; a posting one may have posted,
         so it is marked lost and never posted again."""
         now = utcnow()
-        abandoned = or_(WatchSlotRow.lease_until < now, WatchSlotRow.claimed_by.in_(list(gone)))
         query = (
             select(WatchSlotRow, WatchRow)
             .join(WatchRow, WatchRow.id == WatchSlotRow.watch_pk)
-            .where(WatchSlotRow.state.in_(UNFINISHED), abandoned)
+            .where(_abandoned(now, gone))
             .limit(limit)
         )
         reclaimed = []
@@ -385,13 +382,9 @@ class WatchStore:
         """The slot with its lease running from now, if it is still as claimed (no claimant
         took it meanwhile: taking a slot changes its lease); None if another has it."""
         lease_until = utcnow() + lease
-        statement = _UPDATE_SLOT.where(
-            _slots.c.lease_until == slot.lease_until, _slots.c.state.in_(UNFINISHED)
-        ).values(lease_until=lease_until)
+        values = {"the_slot": slot.pk, "held": slot.lease_until, "lease_until": lease_until}
         with self.engine.begin() as connection:
-            renewed = cast(
-                "CursorResult[Any]", connection.execute(statement, {"the_slot": slot.pk})
-            ).rowcount
+            renewed = cast("CursorResult[Any]", connection.execute(_RENEW_SLOT, values)).rowcount
         return replace(slot, lease_until=lease_until) if renewed == 1 else None
 
     def begin_post(self, slot: Slot, run_id: str, *, connection: Connection | None = None) -> bool:
@@ -531,6 +524,13 @@ def _add_slots(
     return list(connection.execute(_ADD_SLOTS, values).scalars())
 
 
+def _abandoned(now: datetime, gone: Collection[str] = ()):
+    """Unfinished slots whose claimant died: its lease ran out, or it is among the instances
+    known to be `gone`."""
+    left = or_(WatchSlotRow.lease_until < now, WatchSlotRow.claimed_by.in_(list(gone)))
+    return WatchSlotRow.state.in_(UNFINISHED) & left
+
+
 def _owned(team_id: str | None, owner_id: str):
     team = WatchRow.team_id.is_(None) if team_id is None else WatchRow.team_id == team_id
     return team & (WatchRow.owner_id == owner_id)
@@ -546,6 +546,9 @@ _MOVE_ON = update(_watches).where(  # unless another claimant moved it first
 )
 _ADD_SLOTS = insert(_slots).returning(_slots.c.id, sort_by_parameter_order=True)
 _UPDATE_SLOT = update(_slots).where(_slots.c.id == bindparam("the_slot"))
+_RENEW_SLOT = _UPDATE_SLOT.where(
+    _slots.c.lease_until == bindparam("held"), _slots.c.state.in_(UNFINISHED)
+)
 _BEGIN_POST = _UPDATE_SLOT.where(_slots.c.state == "running").values(state="posting")
 _RECORD_RUN = update(_watches).where(_watches.c.id == bindparam("the_watch"))
 _SETTLE_WATCH_OK = _RECORD_RUN.values(failures=0)  # for many watches at once: no RETURNING
