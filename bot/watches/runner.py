@@ -249,19 +249,20 @@ class WatchRunner:
 
     def _record_unchanged(self, items: list[Unchanged]) -> None:
         """Unchanged slots' runs and ends, in one transaction."""
-        runs, _ = self.agent.history.add_many(
+        run_ids, _ = self.agent.history.add_many(
             [
                 Finished(item.slot.watch.question, item.outcome, _origin(item.slot.watch))
                 for item in items
             ],
             model=self.agent.config.model,
-            along=lambda connection, runs: self.store.settle_unchanged(
-                connection, [(item.slot, run.run_id) for item, run in zip(items, runs, strict=True)]
+            along=lambda connection, run_ids: self.store.settle_unchanged(
+                connection,
+                [(item.slot, run_id) for item, run_id in zip(items, run_ids, strict=True)],
             ),
         )
-        for item, run in zip(items, runs, strict=True):
+        for item, run_id in zip(items, run_ids, strict=True):
             if item.ran:
-                metrics.observe_run(run.run_id, item.outcome)
+                metrics.observe_run(run_id, item.outcome)
 
     def _record_unchanged_one(self, item: Unchanged, *, code: str | None = None) -> None:
         """One unchanged slot's run and end, with the program the watch keeps from now on
