@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -17,17 +16,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.engine import make_url
 
 import migrations
 import tools
 from bot.settings import SettingsError, mask_passwords
+from tools.engines import server_engine
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
-CONNECT_TIMEOUT_S = 10  # PostgreSQL: how long to wait for a connection
 MIGRATION_LOCK = 0x6465616C626F74  # PostgreSQL advisory lock key while migrating ("dealbot")
 
 
@@ -62,40 +60,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # A server that takes the connection and then says nothing is an error within seconds,
-    # not a wait without end.
-    connect_args = {"connect_timeout": CONNECT_TIMEOUT_S} if "connect_timeout" not in url else {}
-    engine = create_engine(url, pool_size=10, max_overflow=20, connect_args=connect_args)
-    event.listen(engine, "checkin", _note_idle)
-    event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))
-    return engine
-
-
-# A pooled connection is pinged before use only when it has been idle this long (as
-# HikariCP's aliveBypassWindowMs): one back in the pool a moment ago is alive but for the rare
-# failure a ping would race anyway, and under load (a storm of watches: a connection out and
-# back every millisecond or two) pool_pre_ping's round trip on every borrowing was ~2 % of the
-# machine — the bot's CPU and the server's.
-PING_AFTER_IDLE_S = 1.0
-
-
-def _note_idle(_dbapi_connection, record) -> None:
-    record.info["idle_since"] = time.monotonic()
-
-
-def _ping_if_idle(dialect: Dialect, dbapi_connection, record, _proxy) -> None:
-    """pool_pre_ping for a connection idle a while (a new one has no mark: it is not pinged).
-    A ping that finds the connection gone invalidates the pool, as pool_pre_ping does: the
-    pool connects again, and the connections older than this one are replaced as used."""
-    idle_since = record.info.get("idle_since")
-    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
-        return
-    try:
-        dialect.do_ping(dbapi_connection)
-    except dialect.loaded_dbapi.Error as exc:
-        if dialect.is_disconnect(exc, dbapi_connection, None):
-            raise InvalidatePoolError(f"connection lost while idle: {exc}") from exc
-        raise
+    return server_engine(url, pool_size=10, max_overflow=20)
 
 
 @contextlib.contextmanager

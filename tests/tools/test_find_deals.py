@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 from tools.queries import DEAL_COLUMNS, deal_dict
+from tools.readonly import ReadOnlyDatabase
 
 
 class Row:
@@ -145,13 +146,13 @@ def test_postgres_reads_the_deals_of_the_best_matches_only(seeded_engine, tools)
     def keep(_connection, _cursor, statement, parameters, _context, _many):
         statements.append((statement, parameters))
 
-    event.listen(seeded_engine, "before_cursor_execute", keep)
+    event.listen(Engine, "before_cursor_execute", keep)  # the tools read on an engine of their own
     try:
         tools["find_deals"]("gluten-free", limit=5)
     finally:
-        event.remove(seeded_engine, "before_cursor_execute", keep)
+        event.remove(Engine, "before_cursor_execute", keep)
     statement, parameters = statements[-1]
-    with seeded_engine.connect() as connection:
+    with ReadOnlyDatabase(seeded_engine).connect() as connection:  # planned as the tools' are
         plan = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars().all()
     assert any("Incremental Sort" in line for line in plan), "\n".join(plan)
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from tools import QueryTimeout, build_tools
-from tools.readonly import ReadOnlyDatabase
+from tools.readonly import READERS_NAME, ReadOnlyDatabase
 from tools.tables import Store
 
 SLOW = {
@@ -91,3 +91,43 @@ def test_a_tool_that_runs_out_of_time_tells_the_model_how_to_narrow_it(seeded_en
     tools = build_tools(seeded_engine, timezone="UTC", query_timeout_s=0)
     with pytest.raises(QueryTimeout, match=r"^find_deals: the query took too long .* narrow"):
         tools["find_deals"]("soda")
+
+
+def _tools_backends(engine) -> list[str]:
+    """The states of the tools' backends on the engine's database, as PostgreSQL lists them."""
+    with engine.connect() as connection:
+        return list(
+            connection.scalars(
+                text(
+                    "SELECT state FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND application_name = :name"
+                ),
+                {"name": READERS_NAME},
+            )
+        )
+
+
+def test_on_postgresql_the_tools_read_on_connections_of_their_own_closed_with_the_engine(
+    migrated_engine,
+):
+    if migrated_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's tools borrow the engine's own connections")
+    database = ReadOnlyDatabase(migrated_engine)
+    with database.connect() as connection:
+        fenced = connection.execute(
+            text(
+                "SELECT current_setting('transaction_read_only'),"
+                " current_setting('statement_timeout')"
+            )
+        ).one()
+        assert tuple(fenced) == ("on", "2s")
+    with migrated_engine.connect() as connection:  # the bot's own: not fenced
+        assert connection.scalar(text("SELECT current_setting('transaction_read_only')")) == "off"
+    assert _tools_backends(migrated_engine) == ["idle"]  # autocommit: no transaction left open
+
+    migrated_engine.dispose()
+
+    deadline = time.monotonic() + 5  # a backend leaves the list as it exits, just after
+    while _tools_backends(migrated_engine) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _tools_backends(migrated_engine) == []

@@ -1,19 +1,20 @@
-"""The bot's engine on PostgreSQL: pooled connections are checked before use only after idling."""
+"""Engines on PostgreSQL (the bot's, the tools' readers): a pooled connection is checked before
+use only after idling."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import database
-from bot.database import make_engine
+from tools import engines
+from tools.engines import server_engine
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def engine(postgres_url):
-    engine = make_engine(postgres_url)
+    engine = server_engine(postgres_url)
     yield engine
     engine.dispose()
 
@@ -54,7 +55,7 @@ def test_a_connection_back_in_the_pool_a_moment_ago_is_used_without_a_ping(engin
 
 def test_a_connection_idle_past_the_window_is_pinged_first(engine, pings, monkeypatch):
     first = _backend(engine)
-    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE_S", 0.0)
 
     assert _backend(engine) == first
     assert len(pings) == 1
@@ -65,7 +66,7 @@ def test_a_connection_lost_while_idle_is_replaced_before_its_borrower_sees_it(
 ):
     lost = _backend(engine)
     _terminate(postgres_url, lost)
-    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE_S", 0.0)
 
     replaced = _backend(engine)
 
