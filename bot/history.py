@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
@@ -529,10 +529,17 @@ def _cleaned_attempt(attempt: Attempt) -> Attempt:
 
 
 def _attempt_values(run_id: str, seq: int, attempt: Attempt) -> dict[str, Any]:
+    """An attempt's row, its run named by id (`_ADD_ATTEMPT`'s parameters)."""
     return {
         "of_run": run_id,
         "attempt_seq": seq,
-        **{f"attempt_{field.name}": getattr(attempt, field.name) for field in fields(Attempt)},
+        "attempt_code": attempt.code,
+        "attempt_ok": attempt.ok,
+        "attempt_error": attempt.error,
+        "attempt_error_kind": attempt.error_kind,
+        "attempt_stdout": attempt.stdout,
+        "attempt_duration_ms": attempt.duration_ms,
+        "attempt_tool_calls": attempt.tool_calls,
     }
 
 
@@ -566,8 +573,18 @@ _FINISH_HELD = _FINISH.where(  # with leases: only while no other instance took 
 )
 _FORGET_ATTEMPTS = delete(_attempts).where(_attempts.c.run_pk == bindparam("the_run"))
 # An attempt's row by its run's id (run_pk read from the run's row in the same statement), so
-# runs written without being read back get their attempts in one executemany.
-_ATTEMPT_COLUMNS = ("seq", *(field.name for field in fields(Attempt)))
+# runs written without being read back get their attempts in one executemany; each column
+# from the parameter of its name in _attempt_values.
+_ATTEMPT_COLUMNS = (
+    "seq",
+    "code",
+    "ok",
+    "error",
+    "error_kind",
+    "stdout",
+    "duration_ms",
+    "tool_calls",
+)
 _ADD_ATTEMPT = insert(_attempts).from_select(
     ["run_pk", *_ATTEMPT_COLUMNS],
     select(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from tools.demo import SeedReport, has_deals, seed_demo
-from tools.errors import QueryTimeout, ToolArgumentError, ToolError
+from tools.errors import DatabaseBusy, QueryTimeout, ToolArgumentError, ToolError
 from tools.feeds import FeedError, ImportProgress, ImportReport, import_feed, open_feed
 from tools.reference import render_reference, tool_schemas
 from tools.registry import TOOL_NAMES, build_tools
 
 __all__ = [
     "TOOL_NAMES",
+    "DatabaseBusy",
     "FeedError",
     "ImportProgress",
     "ImportReport",

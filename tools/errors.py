@@ -13,3 +13,7 @@ class ToolArgumentError(ToolError, ValueError):
 
 class QueryTimeout(ToolError, TimeoutError):
     """A query ran past the time limit and was stopped."""
+
+
+class DatabaseBusy(ToolError, TimeoutError):
+    """No connection to the database came free within the time limit."""

@@ -27,18 +27,20 @@ from typing import cast
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tools.engines import server_engine
-from tools.errors import QueryTimeout
+from tools.errors import DatabaseBusy, QueryTimeout
 
 log = logging.getLogger(__name__)
 
 PROGRESS_STEPS = 1000
 QUERY_CANCELED = "57014"
-# The readers' pool on PostgreSQL: tools run one query at a time per program, and programs
-# run a few at once (answers and watches).
+# The readers' pool on PostgreSQL: 5 connections kept, up to 30 at once (as the bot's own; a
+# process runs at most 32 tool calls at once, on the sandbox's tool threads), and a borrower
+# waits for one no longer than its queries may run.
 READERS = 5
-READERS_OVERFLOW = 10
+READERS_OVERFLOW = 25
 READERS_NAME = "dealbot-tools"  # their application_name, as pg_stat_activity shows them
 
 TimedOut = Callable[[DBAPIError], bool]
@@ -71,7 +73,11 @@ class ReadOnlyDatabase:
 
 @contextmanager
 def _postgres_reading(engine: Engine, timeout_s: float) -> Iterator[tuple[Connection, TimedOut]]:
-    with readers(engine, timeout_s).connect() as connection:
+    try:
+        borrowed = readers(engine, timeout_s).connect()
+    except PoolTimeout as exc:
+        raise DatabaseBusy(f"no database connection came free within {timeout_s:g} s") from exc
+    with borrowed as connection:
         yield connection, _canceled
 
 
@@ -98,6 +104,7 @@ def readers(engine: Engine, timeout_s: float) -> Engine:
                 isolation_level="AUTOCOMMIT",
                 pool_size=READERS,
                 max_overflow=READERS_OVERFLOW,
+                pool_timeout=timeout_s,
                 connect_args={"application_name": READERS_NAME},
             )
             timeout_ms = max(1, round(timeout_s * 1000))
@@ -106,9 +113,12 @@ def readers(engine: Engine, timeout_s: float) -> Engine:
 
 
 def _dispose_readers(engine: Engine) -> None:
+    """`engine`'s readers closed with its own connections. They stay its readers (a disposed
+    engine connects again when used), so one borrowed meanwhile is closed with them next time.
+    Like the bot's pool after a fork, a child process must not dispose them."""
     with _readers_lock:
-        made = _readers.pop(engine, {})
-    for reader in made.values():
+        made = list(_readers.get(engine, {}).values())
+    for reader in made:
         reader.dispose()
 
 
@@ -116,12 +126,15 @@ def _fence_session(timeout_ms: int, dbapi_connection, _record) -> None:
     """A reader's session, once, as it connects: its transactions cannot write, its statements
     stop after `timeout_ms`, and — as parallel workers cost more to start than these small
     queries take (and make the planner undervalue the GIN text index) — none."""
-    dbapi_connection.autocommit = True
-    dbapi_connection.execute(
-        "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;"
-        f" SET statement_timeout = {timeout_ms};"
-        " SET max_parallel_workers_per_gather = 0"
-    )
+    cursor = dbapi_connection.cursor()  # in autocommit already (SQLAlchemy's hook runs first)
+    try:
+        cursor.execute(
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;"
+            f" SET statement_timeout = {timeout_ms};"
+            " SET max_parallel_workers_per_gather = 0"
+        )
+    finally:
+        cursor.close()
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from tools.arguments import (
     quoted,
 )
 from tools.dates import date_range, last_days
-from tools.errors import QueryTimeout, ToolArgumentError
+from tools.errors import DatabaseBusy, QueryTimeout, ToolArgumentError
 from tools.readonly import ReadOnlyDatabase
 from tools.tables import DEAL_KINDS
 from tools.text_search import SearchTerms, parse
@@ -399,6 +399,8 @@ class DealTools:
                 f"{tool}: the query took too long ({exc}); narrow it with a query,"
                 " a category, a store or fewer days"
             ) from exc
+        except DatabaseBusy as exc:
+            raise DatabaseBusy(f"{tool}: the database is busy ({exc}); try again later") from exc
 
 
 def _per_product(value: object) -> bool:

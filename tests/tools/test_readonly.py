@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tools import QueryTimeout, build_tools
+from tools import DatabaseBusy, QueryTimeout, build_tools, readonly
 from tools.readonly import READERS_NAME, ReadOnlyDatabase
 from tools.tables import Store
 
@@ -131,3 +131,19 @@ def test_on_postgresql_the_tools_read_on_connections_of_their_own_closed_with_th
     while _tools_backends(migrated_engine) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _tools_backends(migrated_engine) == []
+
+
+def test_on_postgresql_a_tool_waits_for_a_free_connection_no_longer_than_its_limit(
+    migrated_engine, monkeypatch
+):
+    if migrated_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's tools borrow the engine's own connections")
+    monkeypatch.setattr(readonly, "READERS", 1)
+    monkeypatch.setattr(readonly, "READERS_OVERFLOW", 0)
+    tools = build_tools(migrated_engine, timezone="UTC", query_timeout_s=0.3)
+    with ReadOnlyDatabase(migrated_engine, timeout_s=0.3).connect():  # the one connection
+        started = time.monotonic()
+        with pytest.raises(DatabaseBusy, match=r"^find_deals: the database is busy"):
+            tools["find_deals"]("soda")
+        assert time.monotonic() - started < 2
+    assert tools["find_deals"]("soda") == []  # free again
