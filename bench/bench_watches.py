@@ -275,12 +275,17 @@ def postgres_cpu_since(before: dict[int, float]) -> float:
 
 
 def live_questions(
-    ask: Callable[[], None], stop: threading.Event, every_s: float, timings: list[float]
+    ask: Callable[[], None],
+    stop: threading.Event,
+    every_s: float,
+    timings: list[tuple[datetime, float]],
 ) -> None:
+    """Ask every `every_s` until `stop`: when each question was asked (naive UTC) and how long
+    its answer took (ms)."""
     while not stop.wait(every_s):
-        started = time.perf_counter()
+        asked, started = utcnow(), time.perf_counter()
         ask()
-        timings.append((time.perf_counter() - started) * 1000)
+        timings.append((asked, (time.perf_counter() - started) * 1000))
 
 
 def drained_line(
@@ -347,7 +352,7 @@ def bench_storm(
                 runner, workers=workers, live_in_flight=lambda: pool.busy, poll_s=0.05
             )
             stop = threading.Event()
-            live: list[float] = []
+            live: list[tuple[datetime, float]] = []
             asker = threading.Thread(target=live_questions, args=(ask, stop, 0.25, live))
             began, cpu, own = utcnow(), busy_cpu_seconds(), time.process_time()
             database = postgres_cpu()
@@ -356,7 +361,8 @@ def bench_storm(
             with observer(engine) as watching:
                 while finished_slots(watching) < count:
                     time.sleep(0.5)
-                drained = (last_ended(watching) - began).total_seconds()
+                ended = last_ended(watching)
+                drained = (ended - began).total_seconds()
             cpu, own = busy_cpu_seconds() - cpu, time.process_time() - own
             database_cpu = postgres_cpu_since(database) if _on_postgres(engine) else None
             stop.set()
@@ -368,7 +374,8 @@ def bench_storm(
                 drained_line(what, count, drained, cpu, posts, database_cpu)
                 + f" ({own * 1000 / count:.1f} ms in this process: bot and fakes)"
             )
-            print("  " + summary("live question during the storm", live))
+            during = [ms for asked, ms in live if asked <= ended]  # not those after it
+            print("  " + summary("live question during the storm", during))
         pool.close(30)
 
 
