@@ -4,7 +4,7 @@ SQLite: the tools borrow connections from the engine's own pool and fence each b
 `PRAGMA query_only` and a progress handler that stops a statement past its deadline, both
 taken down before the connection goes back (one that cannot be cleaned is discarded).
 
-PostgreSQL: the tools read through a pool of their own on the same database (`readers`, one
+PostgreSQL: the tools read through a pool of their own on the same database (`_reader_engine`, one
 per engine and time limit, disposed with the engine), whose connections are fenced once, for
 their whole life, when they connect: read-only, a statement timeout, no parallel workers. They
 run in autocommit, so a borrowing is its query alone — one round trip, not five (a ping,
@@ -74,7 +74,7 @@ class ReadOnlyDatabase:
 @contextmanager
 def _postgres_reading(engine: Engine, timeout_s: float) -> Iterator[tuple[Connection, TimedOut]]:
     try:
-        borrowed = readers(engine, timeout_s).connect()
+        borrowed = _reader_engine(engine, timeout_s).connect()
     except PoolTimeout as exc:
         raise DatabaseBusy(f"no database connection came free within {timeout_s:g} s") from exc
     with borrowed as connection:
@@ -85,17 +85,20 @@ def _canceled(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED
 
 
-_readers: weakref.WeakKeyDictionary[Engine, dict[float, Engine]] = weakref.WeakKeyDictionary()
-_readers_lock = threading.Lock()
+# By app engine, then time limit.
+_reader_engines: weakref.WeakKeyDictionary[Engine, dict[float, Engine]] = (
+    weakref.WeakKeyDictionary()
+)
+_reader_engines_lock = threading.Lock()
 
 
-def readers(engine: Engine, timeout_s: float) -> Engine:
+def _reader_engine(engine: Engine, timeout_s: float) -> Engine:
     """The tools' engine on `engine`'s PostgreSQL database for this time limit: made on first
     use, disposed when `engine` is."""
-    with _readers_lock:
-        made = _readers.get(engine)
+    with _reader_engines_lock:
+        made = _reader_engines.get(engine)
         if made is None:
-            made = _readers[engine] = {}
+            made = _reader_engines[engine] = {}
             event.listen(engine, "engine_disposed", _dispose_readers)
         reader = made.get(timeout_s)
         if reader is None:
@@ -116,8 +119,8 @@ def _dispose_readers(engine: Engine) -> None:
     """`engine`'s readers closed with its own connections. They stay its readers (a disposed
     engine connects again when used), so one borrowed meanwhile is closed with them next time.
     Like the bot's pool after a fork, a child process must not dispose them."""
-    with _readers_lock:
-        made = list(_readers.get(engine, {}).values())
+    with _reader_engines_lock:
+        made = list(_reader_engines.get(engine, {}).values())
     for reader in made:
         reader.dispose()
 
